@@ -30,8 +30,8 @@ type Tools interface {
 	// bag; an empty value deletes a key.
 	RelationSet(ctx context.Context, relationID string, app bool, settings map[string]string) error
 
-	// ConfigGet returns all options with a value or default (json-decoded:
-	// float64 for ints, bool, string).
+	// ConfigGet returns all options with a value or default, typed as
+	// Juju types them: int64, float64, bool or string.
 	ConfigGet(ctx context.Context) (map[string]any, error)
 
 	// StatusSet sets the unit's (application true: the application's)
@@ -62,7 +62,8 @@ type Tools interface {
 	StateSet(ctx context.Context, settings map[string]string) error
 	StateDelete(ctx context.Context, key string) error
 
-	// ActionGet returns the action's params (schema defaults filled in).
+	// ActionGet returns the action's params (schema defaults filled in);
+	// integral numbers are int64.
 	ActionGet(ctx context.Context) (map[string]any, error)
 	// ActionSet sets results; keys may be dotted ("snapshot.path").
 	ActionSet(ctx context.Context, results map[string]string) error
@@ -84,10 +85,10 @@ type Status struct {
 type StatusName string
 
 const (
-	Maintenance StatusName = "maintenance"
-	Blocked     StatusName = "blocked"
-	Waiting     StatusName = "waiting"
-	Active      StatusName = "active"
+	StatusMaintenance StatusName = "maintenance"
+	StatusBlocked     StatusName = "blocked"
+	StatusWaiting     StatusName = "waiting"
+	StatusActive      StatusName = "active"
 )
 
 // Network is network-get's answer for one binding.
