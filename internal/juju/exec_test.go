@@ -55,7 +55,9 @@ func TestExecToolsArgsAndDecoding(t *testing.T) {
 			},
 			"relation-set -r db:2 -- a=x=y b=2 gone=", nil},
 		{"relation-set app", "",
-			func(t Tools) (any, error) { return nil, t.RelationSet(ctx, "cluster:0", true, map[string]string{"k": "-v"}) },
+			func(t Tools) (any, error) {
+				return nil, t.RelationSet(ctx, "cluster:0", true, map[string]string{"k": "-v"})
+			},
 			"relation-set -r cluster:0 --app -- k=-v", nil},
 		{"config-get typed", `{"bind_to_all_interfaces":true,"channel":"auto","port":2379,"ratio":0.5}` + "\n",
 			func(t Tools) (any, error) { return t.ConfigGet(ctx) },
