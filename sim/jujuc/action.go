@@ -1,0 +1,188 @@
+package jujuc
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+)
+
+// In a hook context the Context's action methods return ErrNotAction, whose
+// text is the "ERROR not running an action" (exit 1) Juju prints.
+
+// action-get [<key>[.<key>...]]: the action's params (schema defaults
+// included), or the value at a dotted path (nil when missing).
+type actionGet struct {
+	base
+	out  cmd.Output
+	keys []string
+}
+
+func newActionGet(ctx Context) cmd.Command { return &actionGet{base: base{ctx: ctx}} }
+
+func (c *actionGet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "action-get",
+		Args:    "[<key>[.<key>.<key>...]]",
+		Purpose: "get action parameters",
+		Doc: `action-get will print the value of the parameter at the given key, serialized
+as YAML. If multiple keys are passed, action-get will recurse into the param
+map as needed.`,
+	}
+}
+
+func (c *actionGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+
+func (c *actionGet) Init(args []string) error {
+	if len(args) > 0 {
+		if err := cmd.CheckEmpty(args[1:]); err != nil {
+			return err
+		}
+		c.keys = strings.Split(args[0], ".")
+	}
+	return nil
+}
+
+func (c *actionGet) Run(ctx *cmd.Context) error {
+	params, err := c.ctx.ActionParams()
+	if err != nil {
+		return err
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	if len(c.keys) == 0 {
+		return c.out.Write(ctx, params)
+	}
+	var value any = params
+	for _, k := range c.keys {
+		switch m := value.(type) {
+		case map[string]any:
+			value = m[k]
+		case map[any]any:
+			value = m[k]
+		default:
+			value = nil
+		}
+	}
+	return c.out.Write(ctx, value)
+}
+
+// actionKey is the rule for each dotted segment of an action-set key.
+var actionKey = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+// reservedActionKeys hold the captured output in an action's results.
+var reservedActionKeys = map[string]bool{
+	"stdout": true, "stdout-encoding": true, "stderr": true, "stderr-encoding": true,
+}
+
+// action-set key[.key...]=value...: string results, nested by dots.
+type actionSet struct {
+	base
+	sets [][]string // key path then value
+}
+
+func newActionSet(ctx Context) cmd.Command { return &actionSet{base: base{ctx: ctx}} }
+
+func (c *actionSet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "action-set",
+		Args:    "<key>=<value> [<key>=<value> ...]",
+		Purpose: "set action results",
+		Doc: `action-set adds the given values to the results map of the Action. This map
+is returned to the user after the completion of the Action. Keys must start
+and end with lowercase alphanumeric, and contain only lowercase alphanumeric,
+hyphens and periods. The following special keys are reserved for internal
+use: "stdout", "stdout-encoding", "stderr", "stderr-encoding".`,
+	}
+}
+
+func (c *actionSet) Init(args []string) error {
+	for _, arg := range args {
+		kv := strings.SplitN(arg, "=", 2)
+		if len(kv) != 2 {
+			return fmt.Errorf("argument %q must be of the form key...=value", arg)
+		}
+		keys := strings.Split(kv[0], ".")
+		for _, k := range keys {
+			if !actionKey.MatchString(k) {
+				return fmt.Errorf("key %q must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods", k)
+			}
+		}
+		for _, k := range keys {
+			if reservedActionKeys[k] {
+				return fmt.Errorf("cannot set reserved action key %q", k)
+			}
+		}
+		c.sets = append(c.sets, append(keys, kv[1]))
+	}
+	return nil
+}
+
+func (c *actionSet) Run(*cmd.Context) error {
+	for _, s := range c.sets {
+		if err := c.ctx.UpdateActionResults(s[:len(s)-1], s[len(s)-1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// action-fail ["<message>"]: marks the action failed; the script goes on.
+type actionFail struct {
+	base
+	message string
+}
+
+func newActionFail(ctx Context) cmd.Command { return &actionFail{base: base{ctx: ctx}} }
+
+func (c *actionFail) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "action-fail",
+		Args:    `["<failure message>"]`,
+		Purpose: "set action fail status with message",
+		Doc: `action-fail sets the fail state of the action with a given error message.
+Using action-fail without a failure message will set a default message
+indicating a problem with the action.`,
+	}
+}
+
+func (c *actionFail) Init(args []string) error {
+	c.message = "action failed without reason given, check action for errors"
+	if len(args) == 0 {
+		return nil
+	}
+	c.message = args[0]
+	return cmd.CheckEmpty(args[1:])
+}
+
+func (c *actionFail) Run(*cmd.Context) error { return c.ctx.SetActionFailed(c.message) }
+
+// action-log <message...>: a progress message, sent at once.
+type actionLog struct {
+	base
+	message string
+}
+
+func newActionLog(ctx Context) cmd.Command { return &actionLog{base: base{ctx: ctx}} }
+
+func (c *actionLog) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "action-log",
+		Args:    "<message>",
+		Purpose: "record a progress message for the current action",
+	}
+}
+
+func (c *actionLog) Init(args []string) error {
+	if len(args) == 0 {
+		return errors.New("no message specified")
+	}
+	c.message = strings.Join(args, " ")
+	return nil
+}
+
+func (c *actionLog) Run(*cmd.Context) error { return c.ctx.LogActionMessage(c.message) }

@@ -1,0 +1,178 @@
+package jujuc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+)
+
+// factories builds each hook tool against a Context. Every tool is a
+// juju/cmd Command run through cmd.Main, exactly as Juju's unit agent runs
+// them, so flag parsing (gnuflag), help (-h/--help on stdout, exit 0), error
+// output ("ERROR <msg>\n" on stderr) and exit codes (2 for flag and Init
+// errors, 1 for Run errors) come from the same libraries.
+var factories = map[string]func(Context) cmd.Command{
+	"relation-get":            newRelationGet,
+	"relation-set":            newRelationSet,
+	"relation-ids":            newRelationIDs,
+	"relation-list":           newRelationList,
+	"config-get":              newConfigGet,
+	"status-set":              newStatusSet,
+	"status-get":              newStatusGet,
+	"application-version-set": newApplicationVersionSet,
+	"is-leader":               newIsLeader,
+	"leader-get":              newLeaderGet,
+	"leader-set":              newLeaderSet,
+	"open-port":               newOpenPort,
+	"close-port":              newClosePort,
+	"opened-ports":            newOpenedPorts,
+	"unit-get":                newUnitGet,
+	"network-get":             newNetworkGet,
+	"action-get":              newActionGet,
+	"action-set":              newActionSet,
+	"action-fail":             newActionFail,
+	"action-log":              newActionLog,
+	"juju-log":                newJujuLog,
+	"resource-get":            newResourceGet,
+	"storage-get":             newStorageGet,
+	"storage-list":            newStorageList,
+	"state-get":               newStateGet,
+	"state-set":               newStateSet,
+	"state-delete":            newStateDelete,
+}
+
+// ToolNames lists every hook tool jujusim serves, sorted; InstallTools
+// creates one symlink per name.
+var ToolNames = func() []string {
+	names := make([]string, 0, len(factories))
+	for name := range factories {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}()
+
+// ErrNoStdin is what a tool gets when it reads stdin that the client did not
+// send. Over the wire it becomes an RPC error with this text, upon which the
+// client reads its stdin and retries (Juju's protocol).
+var ErrNoStdin = errors.New("hook tool requires stdin, none supplied")
+
+type noStdin struct{}
+
+func (noStdin) Read([]byte) (int, error) { return 0, ErrNoStdin }
+
+// mainMu serialises cmd.Main: gnuflag assigns its package-level ErrHelp
+// whenever -h/--help is parsed, and Juju's agent runs one tool at a time.
+var mainMu sync.Mutex
+
+// Run runs one tool invocation against ctx and returns what the tool binary
+// must reproduce. A tool that reads stdin it was not given fails with
+// ErrNoStdin's text (the Server instead asks the client to resend).
+func Run(ctx Context, req Request) Response {
+	resp, _ := run(ctx, req)
+	return resp
+}
+
+// run reports whether the command failed because it wanted stdin.
+func run(ctx Context, req Request) (Response, bool) {
+	factory := factories[req.CommandName]
+	if factory == nil {
+		return errorResponse(fmt.Errorf("unknown command: %s", req.CommandName)), false
+	}
+	var stdout, stderr bytes.Buffer
+	cctx := &cmd.Context{Dir: req.Dir, Stdin: noStdin{}, Stdout: &stdout, Stderr: &stderr}
+	if req.StdinSet {
+		cctx.Stdin = bytes.NewReader(req.Stdin)
+	}
+	w := &recorder{Command: factory(ctx)}
+	mainMu.Lock()
+	code := cmd.Main(w, cctx, req.Args)
+	mainMu.Unlock()
+	return Response{Code: code, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, errors.Is(w.err, ErrNoStdin)
+}
+
+func errorResponse(err error) Response {
+	return Response{Code: 1, Stderr: []byte("ERROR " + err.Error() + "\n")}
+}
+
+// recorder keeps the Run error so run can tell a missing stdin apart.
+type recorder struct {
+	cmd.Command
+	err error
+}
+
+func (r *recorder) Run(ctx *cmd.Context) error {
+	r.err = r.Command.Run(ctx)
+	return r.err
+}
+
+// base is embedded by every tool; it holds the Context.
+type base struct {
+	cmd.CommandBase
+	ctx Context
+}
+
+// relationIDValue is the -r/--relation flag. Like Juju's, only the text
+// after the last ':' counts ("db:3", "3" and "x:3" are all relation 3), the
+// relation must be one this unit is in, and its default is the relation of
+// the current relation hook (-1 when there is none).
+type relationIDValue struct {
+	ctx  Context
+	id   *int
+	text string
+}
+
+func newRelationIDValue(ctx Context, id *int) *relationIDValue {
+	v := &relationIDValue{ctx: ctx, id: id}
+	*id = -1
+	if rid, ok := ctx.HookRelationID(); ok {
+		*id = rid
+		v.text = strconv.Itoa(rid)
+	}
+	return v
+}
+
+func (v *relationIDValue) Set(s string) error {
+	trimmed := s
+	if i := strings.LastIndex(trimmed, ":"); i >= 0 {
+		trimmed = trimmed[i+1:]
+	}
+	id, err := strconv.Atoi(trimmed)
+	if err != nil {
+		return errors.New("invalid relation id")
+	}
+	if _, err := v.ctx.RelationEndpoint(id); err != nil {
+		return err
+	}
+	*v.id = id
+	v.text = s
+	return nil
+}
+
+func (v *relationIDValue) String() string { return v.text }
+
+// addOutputFlags adds --format (smart|yaml|json, default smart) and
+// -o/--output, juju/cmd's output flags.
+func addOutputFlags(out *cmd.Output, f *gnuflag.FlagSet) {
+	out.AddFlags(f, "smart", cmd.DefaultFormatters.Formatters())
+}
+
+// appName is the application of a unit name ("etcd/0" → "etcd").
+func appName(unit string) string {
+	if i := strings.Index(unit, "/"); i >= 0 {
+		return unit[:i]
+	}
+	return unit
+}
+
+// absDir reports whether a request directory is usable: Juju rejects
+// relative ones as a bad request.
+func absDir(dir string) bool { return filepath.IsAbs(dir) }

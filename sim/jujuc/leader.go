@@ -1,0 +1,134 @@
+package jujuc
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+	"github.com/juju/utils/v3/keyvalues"
+)
+
+// is-leader: whether this unit holds the application's leadership. Juju
+// guarantees the answer for ~30 s; smart prints True/False, json true/false.
+type isLeader struct {
+	base
+	out cmd.Output
+}
+
+func newIsLeader(ctx Context) cmd.Command { return &isLeader{base: base{ctx: ctx}} }
+
+func (c *isLeader) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "is-leader",
+		Purpose: "print application leadership status",
+		Doc: `is-leader prints a boolean indicating whether the local unit is guaranteed to
+be application leader for at least 30 seconds. If it fails, you should assume that
+there is no such guarantee.`,
+	}
+}
+
+func (c *isLeader) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+
+func (c *isLeader) Run(ctx *cmd.Context) error {
+	leader, err := c.ctx.IsLeader()
+	if err != nil {
+		return fmt.Errorf("leadership status unknown: %w", err)
+	}
+	return c.out.Write(ctx, leader)
+}
+
+// leader-get [<key>|-]: the leader settings (deprecated in favour of peer
+// application data, still present in 3.x).
+type leaderGet struct {
+	base
+	out cmd.Output
+	key string
+}
+
+func newLeaderGet(ctx Context) cmd.Command { return &leaderGet{base: base{ctx: ctx}} }
+
+func (c *leaderGet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "leader-get",
+		Args:    "[<key>]",
+		Purpose: "print application leadership settings",
+		Doc: `leader-get prints the value of a leadership setting specified by key. If no key
+is given, or if the key is "-", all keys and values will be printed.`,
+	}
+}
+
+func (c *leaderGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+
+func (c *leaderGet) Init(args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	key := args[0]
+	if key == "-" {
+		key = ""
+	} else if strings.Contains(key, "=") {
+		return fmt.Errorf("invalid key %q", key)
+	}
+	c.key = key
+	return cmd.CheckEmpty(args[1:])
+}
+
+func (c *leaderGet) Run(ctx *cmd.Context) error {
+	settings, err := c.ctx.LeaderSettings()
+	if err != nil {
+		return fmt.Errorf("cannot read leadership settings: %w", err)
+	}
+	if c.key == "" {
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		return c.out.Write(ctx, settings)
+	}
+	if value, ok := settings[c.key]; ok {
+		return c.out.Write(ctx, value)
+	}
+	return c.out.Write(ctx, nil)
+}
+
+// leader-set key=value...: writes the leader settings at once (not
+// buffered); key= deletes. Only the leader may write.
+type leaderSet struct {
+	base
+	settings map[string]string
+}
+
+func newLeaderSet(ctx Context) cmd.Command { return &leaderSet{base: base{ctx: ctx}} }
+
+func (c *leaderSet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "leader-set",
+		Args:    "<key>=<value> [...]",
+		Purpose: "write application leadership settings",
+		Doc: `leader-set immediate writes the supplied key/value pairs to the controller,
+which will then inform non-leader units of the change. It will fail if called
+without arguments, or if called by a unit that is not currently application leader.`,
+	}
+}
+
+func (c *leaderSet) Init(args []string) error {
+	kvs, err := keyvalues.Parse(args, true)
+	if err != nil {
+		return err
+	}
+	c.settings = kvs
+	return nil
+}
+
+func (c *leaderSet) Run(*cmd.Context) error {
+	err := c.ctx.WriteLeaderSettings(c.settings)
+	if errors.Is(err, ErrNotLeader) {
+		// The text of Juju's leadership-settings writer.
+		err = errors.New("cannot write settings: not the leader")
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write leadership settings: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package jujuc
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+)
+
+// String renders a range as Juju does: "80/tcp", "8000-8080/udp", "icmp".
+func (p PortRange) String() string {
+	if p.Protocol == "icmp" {
+		return "icmp"
+	}
+	if p.From == p.To {
+		return fmt.Sprintf("%d/%s", p.From, p.Protocol)
+	}
+	return fmt.Sprintf("%d-%d/%s", p.From, p.To, p.Protocol)
+}
+
+// ParsePortRange parses open-port's argument: <port>[/<proto>],
+// <from>-<to>[/<proto>] or icmp; input is lower-cased, protocol defaults to
+// tcp. Error texts are Juju's.
+func ParsePortRange(s string) (PortRange, error) {
+	s = strings.ToLower(s)
+	if s == "icmp" {
+		return PortRange{Protocol: "icmp"}, nil
+	}
+	ports, proto := s, "tcp"
+	if i := strings.Index(s, "/"); i >= 0 {
+		ports, proto = s[:i], s[i+1:]
+	}
+	from, to := ports, ports
+	if i := strings.Index(ports, "-"); i >= 0 {
+		from, to = ports[:i], ports[i+1:]
+	}
+	var p PortRange
+	var err error
+	if p.From, err = strconv.Atoi(from); err != nil {
+		return PortRange{}, fmt.Errorf("invalid port %q: %v", from, err)
+	}
+	if p.To, err = strconv.Atoi(to); err != nil {
+		return PortRange{}, fmt.Errorf("invalid port %q: %v", to, err)
+	}
+	p.Protocol = proto
+	return p, p.validate()
+}
+
+func (p PortRange) validate() error {
+	switch p.Protocol {
+	case "tcp", "udp":
+	case "icmp":
+		return fmt.Errorf(`protocol "icmp" doesn't support any ports; got "%d-%d"`, p.From, p.To)
+	default:
+		return fmt.Errorf(`invalid protocol %q, expected "tcp", "udp", or "icmp"`, p.Protocol)
+	}
+	if p.From > p.To {
+		return fmt.Errorf("invalid port range %s", p)
+	}
+	if p.From < 0 || p.From > 65535 || p.To < 0 || p.To > 65535 {
+		return fmt.Errorf("port range bounds must be between 0 and 65535, got %d-%d", p.From, p.To)
+	}
+	return nil
+}
+
+// open-port / close-port <range> [--endpoints a,b]: buffered until the hook
+// commits; a close cancels a pending open of the same range.
+type portCommand struct {
+	base
+	name      string
+	endpoints string
+	format    string
+	ports     PortRange
+}
+
+func newOpenPort(ctx Context) cmd.Command {
+	return &portCommand{base: base{ctx: ctx}, name: "open-port"}
+}
+
+func newClosePort(ctx Context) cmd.Command {
+	return &portCommand{base: base{ctx: ctx}, name: "close-port"}
+}
+
+func (c *portCommand) Info() *cmd.Info {
+	verb := "register"
+	if c.name == "close-port" {
+		verb = "unregister"
+	}
+	return &cmd.Info{
+		Name:    c.name,
+		Args:    "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp",
+		Purpose: verb + " a request to open a port or port range",
+		Doc: `The port range will only be opened while the application is exposed.
+By default the range applies to all application endpoints; --endpoints
+restricts it to a comma-delimited list of endpoints.`,
+	}
+}
+
+func (c *portCommand) SetFlags(f *gnuflag.FlagSet) {
+	f.StringVar(&c.endpoints, "endpoints", "", "a comma-delimited list of application endpoints to target with this operation")
+	f.StringVar(&c.format, "format", "", "deprecated format flag")
+}
+
+func (c *portCommand) Init(args []string) error {
+	if len(args) < 1 {
+		return errors.New("no port or range specified")
+	}
+	p, err := ParsePortRange(args[0])
+	if err != nil {
+		return err
+	}
+	for _, ep := range strings.Split(c.endpoints, ",") {
+		if ep = strings.TrimSpace(ep); ep != "" {
+			p.Endpoints = append(p.Endpoints, ep)
+		}
+	}
+	c.ports = p
+	return cmd.CheckEmpty(args[1:])
+}
+
+func (c *portCommand) Run(*cmd.Context) error {
+	if c.name == "close-port" {
+		return c.ctx.ClosePortRange(c.ports)
+	}
+	return c.ctx.OpenPortRange(c.ports)
+}
+
+// opened-ports [--endpoints]: this unit's committed ranges (not this hook's
+// pending opens), deduplicated, sorted by protocol then port.
+type openedPorts struct {
+	base
+	out       cmd.Output
+	endpoints bool
+}
+
+func newOpenedPorts(ctx Context) cmd.Command { return &openedPorts{base: base{ctx: ctx}} }
+
+func (c *openedPorts) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "opened-ports",
+		Purpose: "list all ports or port ranges opened by the unit",
+		Doc: `Each list entry has format <port>/<protocol> (e.g. "80/tcp") or
+<from>-<to>/<protocol> (e.g. "8080-8088/udp"). With --endpoints each entry
+is followed by the endpoints it applies to, "*" meaning all of them.`,
+	}
+}
+
+func (c *openedPorts) SetFlags(f *gnuflag.FlagSet) {
+	addOutputFlags(&c.out, f)
+	f.BoolVar(&c.endpoints, "endpoints", false, "display the list of target application endpoints for each port range")
+}
+
+func (c *openedPorts) Run(ctx *cmd.Context) error {
+	ranges, err := c.ctx.OpenedPortRanges()
+	if err != nil {
+		return err
+	}
+	type key struct {
+		from, to int
+		proto    string
+	}
+	eps := map[key]map[string]bool{}
+	var keys []key
+	for _, r := range ranges {
+		k := key{r.From, r.To, r.Protocol}
+		if eps[k] == nil {
+			eps[k] = map[string]bool{}
+			keys = append(keys, k)
+		}
+		if len(r.Endpoints) == 0 {
+			eps[k]["*"] = true
+		}
+		for _, ep := range r.Endpoints {
+			eps[k][ep] = true
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.proto != b.proto {
+			return a.proto < b.proto
+		}
+		if a.from != b.from {
+			return a.from < b.from
+		}
+		return a.to < b.to
+	})
+	result := make([]string, 0, len(keys))
+	for _, k := range keys {
+		s := PortRange{From: k.from, To: k.to, Protocol: k.proto}.String()
+		if c.endpoints {
+			names := make([]string, 0, len(eps[k]))
+			for ep := range eps[k] {
+				names = append(names, ep)
+			}
+			sort.Strings(names)
+			s += " (" + strings.Join(names, ", ") + ")"
+		}
+		result = append(result, s)
+	}
+	return c.out.Write(ctx, result)
+}

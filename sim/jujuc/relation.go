@@ -1,0 +1,289 @@
+package jujuc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+	"github.com/juju/utils/v3/keyvalues"
+	goyaml "gopkg.in/yaml.v2"
+)
+
+// relation-ids [<endpoint>]: ids ("db:3") of the live relations on an
+// endpoint, sorted as strings; the default endpoint is the current relation
+// hook's. An unknown endpoint is not an error, just an empty list.
+type relationIDs struct {
+	base
+	out      cmd.Output
+	endpoint string
+}
+
+func newRelationIDs(ctx Context) cmd.Command { return &relationIDs{base: base{ctx: ctx}} }
+
+func (c *relationIDs) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "relation-ids",
+		Args:    "<name>",
+		Purpose: "list all relation ids for the given relation name",
+		Doc:     "-r must be specified when not in a relation hook",
+	}
+}
+
+func (c *relationIDs) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+
+func (c *relationIDs) Init(args []string) error {
+	if len(args) > 0 {
+		c.endpoint, args = args[0], args[1:]
+	} else if id, ok := c.ctx.HookRelationID(); ok {
+		ep, err := c.ctx.RelationEndpoint(id)
+		if err != nil {
+			return err
+		}
+		c.endpoint = ep
+	}
+	if c.endpoint == "" {
+		return errors.New("no relation name specified")
+	}
+	return cmd.CheckEmpty(args)
+}
+
+func (c *relationIDs) Run(ctx *cmd.Context) error {
+	ids, err := c.ctx.RelationIDs(c.endpoint)
+	if err != nil {
+		return err
+	}
+	result := append([]string{}, ids...)
+	sort.Strings(result)
+	return c.out.Write(ctx, result)
+}
+
+// relation-list [-r id] [--app]: remote units in scope, or with --app the
+// remote application's name.
+type relationList struct {
+	base
+	out        cmd.Output
+	relationID int
+	app        bool
+}
+
+func newRelationList(ctx Context) cmd.Command { return &relationList{base: base{ctx: ctx}} }
+
+func (c *relationList) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "relation-list",
+		Purpose: "list relation units",
+		Doc:     "-r must be specified when not in a relation hook",
+	}
+}
+
+func (c *relationList) SetFlags(f *gnuflag.FlagSet) {
+	addOutputFlags(&c.out, f)
+	rv := newRelationIDValue(c.ctx, &c.relationID)
+	f.Var(rv, "r", "Specify a relation by id")
+	f.Var(rv, "relation", "")
+	f.BoolVar(&c.app, "app", false, "List remote application instead of participating units")
+}
+
+func (c *relationList) Init(args []string) error {
+	if c.relationID == -1 {
+		return errors.New("no relation id specified")
+	}
+	return cmd.CheckEmpty(args)
+}
+
+func (c *relationList) Run(ctx *cmd.Context) error {
+	if c.app {
+		app, err := c.ctx.RelationRemoteApp(c.relationID)
+		if err != nil {
+			return err
+		}
+		return c.out.Write(ctx, app)
+	}
+	members, err := c.ctx.RelationMembers(c.relationID)
+	if err != nil {
+		return err
+	}
+	// Never nil: json must print [] for "no members" (ops iterates it).
+	return c.out.Write(ctx, append([]string{}, members...))
+}
+
+// relation-get [-r id] [--app] [<key>|-] [<unit-or-app>]: one bag of
+// relation data. The default target is JUJU_REMOTE_UNIT; without one (the
+// -created, -broken and application-level -changed hooks) it is the remote
+// application and --app is implied.
+type relationGet struct {
+	base
+	out        cmd.Output
+	relationID int
+	app        bool
+	key        string
+	target     string
+}
+
+func newRelationGet(ctx Context) cmd.Command { return &relationGet{base: base{ctx: ctx}} }
+
+func (c *relationGet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "relation-get",
+		Args:    "<key> <unit id>",
+		Purpose: "get relation settings",
+		Doc: `relation-get prints the value of a unit's relation setting, specified by key.
+If no key is given, or if the key is "-", all keys and values will be printed.
+A unit can see its own settings by calling "relation-get - MYUNIT", this will include
+any changes that have been made with "relation-set".`,
+	}
+}
+
+func (c *relationGet) SetFlags(f *gnuflag.FlagSet) {
+	addOutputFlags(&c.out, f)
+	rv := newRelationIDValue(c.ctx, &c.relationID)
+	f.Var(rv, "r", "Specify a relation by id")
+	f.Var(rv, "relation", "")
+	f.BoolVar(&c.app, "app", false, "Get the relation data for the overall application, not just a unit")
+}
+
+func (c *relationGet) Init(args []string) error {
+	if c.relationID == -1 {
+		return errors.New("no relation id specified")
+	}
+	if len(args) > 0 {
+		if c.key = args[0]; c.key == "-" {
+			c.key = ""
+		}
+		args = args[1:]
+	}
+	c.target = c.ctx.RemoteUnitName()
+	if len(args) > 0 {
+		c.target, args = args[0], args[1:]
+	}
+	if c.target == "" {
+		if app := c.ctx.RemoteAppName(); app != "" {
+			c.target, c.app = app, true
+		}
+	}
+	if c.target == "" {
+		return errors.New("no unit or application specified")
+	}
+	if c.app {
+		c.target = appName(c.target)
+	}
+	return cmd.CheckEmpty(args)
+}
+
+func (c *relationGet) Run(ctx *cmd.Context) error {
+	settings, err := c.ctx.RelationSettings(c.relationID, c.target, c.app)
+	if err != nil {
+		return err
+	}
+	if c.key == "" {
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		return c.out.Write(ctx, settings)
+	}
+	if value, ok := settings[c.key]; ok {
+		return c.out.Write(ctx, value)
+	}
+	return c.out.Write(ctx, nil)
+}
+
+// relation-set [-r id] [--app] [--file PATH|-] key=value...: buffered writes
+// to the own unit's (or, leader only, own application's) bag; key= deletes.
+type relationSet struct {
+	base
+	relationID int
+	app        bool
+	file       cmd.FileVar
+	format     string
+	settings   map[string]string
+}
+
+func newRelationSet(ctx Context) cmd.Command { return &relationSet{base: base{ctx: ctx}} }
+
+func (c *relationSet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "relation-set",
+		Args:    "key=value [key=value ...]",
+		Purpose: "set relation settings",
+		Doc: `"relation-set" writes the local unit's settings for some relation.
+If no relation is specified then the current relation is used. The
+setting values are not inspected and are stored as strings. Setting
+an empty string causes the setting to be removed. Duplicate settings
+are not allowed.`,
+	}
+}
+
+func (c *relationSet) SetFlags(f *gnuflag.FlagSet) {
+	rv := newRelationIDValue(c.ctx, &c.relationID)
+	f.Var(rv, "r", "specify a relation by id")
+	f.Var(rv, "relation", "")
+	c.file.SetStdin()
+	f.Var(&c.file, "file", "file containing key-value pairs")
+	f.BoolVar(&c.app, "app", false, `pick whether you are setting "application" settings or "unit" settings`)
+	f.StringVar(&c.format, "format", "", "deprecated format flag")
+}
+
+func (c *relationSet) Init(args []string) error {
+	if c.relationID == -1 {
+		return errors.New("no relation id specified")
+	}
+	kvs, err := keyvalues.Parse(args, true)
+	if err != nil {
+		return err
+	}
+	c.settings = kvs
+	return nil
+}
+
+func (c *relationSet) Run(ctx *cmd.Context) error {
+	if c.format != "" {
+		fmt.Fprintf(ctx.Stderr, "--format flag deprecated for command %q", "relation-set")
+	}
+	settings, err := settingsWithFile(ctx, &c.file, c.settings)
+	if err != nil {
+		return err
+	}
+	if c.app {
+		leader, err := c.ctx.IsLeader()
+		if err != nil {
+			return fmt.Errorf("cannot determine leadership status: %w", err)
+		}
+		if !leader {
+			return errors.New("cannot write relation settings")
+		}
+	}
+	err = c.ctx.SetRelationSettings(c.relationID, c.app, settings)
+	if errors.Is(err, ErrNotLeader) {
+		return errors.New("cannot write relation settings")
+	}
+	return err
+}
+
+// settingsWithFile merges a --file YAML map (stdin for "-") under the
+// key=value arguments, which win. YAML scalars keep their source text
+// ("3", "true"); null becomes "" (a delete); lists and maps are an error.
+func settingsWithFile(ctx *cmd.Context, file *cmd.FileVar, args map[string]string) (map[string]string, error) {
+	if file.Path == "" {
+		return args, nil
+	}
+	r, err := file.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	settings := map[string]string{}
+	if err := goyaml.Unmarshal(data, settings); err != nil {
+		return nil, err
+	}
+	for k, v := range args {
+		settings[k] = v
+	}
+	return settings, nil
+}

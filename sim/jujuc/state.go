@@ -1,0 +1,159 @@
+package jujuc
+
+import (
+	"fmt"
+
+	"github.com/juju/cmd/v3"
+	"github.com/juju/gnuflag"
+	"github.com/juju/utils/v3/keyvalues"
+)
+
+// Juju's charm-state quota: checked when the value is set, so the charm
+// gets immediate feedback.
+const (
+	maxStateKeyLen   = 256
+	maxStateValueLen = 64 * 1024
+)
+
+// state-get [<key>|-] [--strict]: this unit's charm state. The whole map of
+// an empty state is nil (yaml/smart {}, json null); a missing key prints ""
+// unless --strict, which fails with `"key" not found`.
+type stateGet struct {
+	base
+	out    cmd.Output
+	key    string
+	strict bool
+}
+
+func newStateGet(ctx Context) cmd.Command { return &stateGet{base: base{ctx: ctx}} }
+
+func (c *stateGet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "state-get",
+		Args:    "[<key>]",
+		Purpose: "print server-side-state value",
+		Doc: `state-get will print the value of the server side state specified by key.
+If no key is given, or if the key is "-", all keys and values will be printed.`,
+	}
+}
+
+func (c *stateGet) SetFlags(f *gnuflag.FlagSet) {
+	addOutputFlags(&c.out, f)
+	f.BoolVar(&c.strict, "strict", false, "Return an error if the requested key does not exist")
+}
+
+func (c *stateGet) Init(args []string) error {
+	if len(args) > 0 {
+		if args[0] != "-" {
+			c.key = args[0]
+		}
+		args = args[1:]
+	}
+	return cmd.CheckEmpty(args)
+}
+
+func (c *stateGet) Run(ctx *cmd.Context) error {
+	state, err := c.ctx.CharmState()
+	if err != nil {
+		return err
+	}
+	if c.key == "" {
+		if len(state) == 0 {
+			state = nil
+		}
+		return c.out.Write(ctx, state)
+	}
+	value, ok := state[c.key]
+	if !ok && c.strict {
+		return fmt.Errorf("%q not found", c.key)
+	}
+	return c.out.Write(ctx, value)
+}
+
+// state-set [--file PATH|-] key=value...: buffered until the hook commits.
+type stateSet struct {
+	base
+	file     cmd.FileVar
+	settings map[string]string
+}
+
+func newStateSet(ctx Context) cmd.Command { return &stateSet{base: base{ctx: ctx}} }
+
+func (c *stateSet) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "state-set",
+		Args:    "key=value [key=value ...]",
+		Purpose: "set server-side-state values",
+		Doc: `state-set sets the value of the server side state specified by key.
+The --file option should be used when one or more key-value pairs
+are too long to fit within the command length limit of the shell
+or operating system. The file will contain a YAML map containing
+the settings as strings.`,
+	}
+}
+
+func (c *stateSet) SetFlags(f *gnuflag.FlagSet) {
+	c.file.SetStdin()
+	f.Var(&c.file, "file", "file containing key-value pairs")
+}
+
+func (c *stateSet) Init(args []string) error {
+	kvs, err := keyvalues.Parse(args, true)
+	if err != nil {
+		return err
+	}
+	c.settings = kvs
+	return nil
+}
+
+func (c *stateSet) Run(ctx *cmd.Context) error {
+	settings, err := settingsWithFile(ctx, &c.file, c.settings)
+	if err != nil {
+		return err
+	}
+	for k, v := range settings {
+		if len(k) > maxStateKeyLen {
+			return fmt.Errorf("max allowed key length (%d) exceeded", maxStateKeyLen)
+		}
+		if len(v) > maxStateValueLen {
+			return fmt.Errorf("max allowed value length (%d) exceeded", maxStateValueLen)
+		}
+	}
+	for k, v := range settings {
+		if err := c.ctx.SetCharmStateValue(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// state-delete <key>: a missing key (or none at all) is fine.
+type stateDelete struct {
+	base
+	key string
+}
+
+func newStateDelete(ctx Context) cmd.Command { return &stateDelete{base: base{ctx: ctx}} }
+
+func (c *stateDelete) Info() *cmd.Info {
+	return &cmd.Info{
+		Name:    "state-delete",
+		Args:    "<key>",
+		Purpose: "delete server-side-state key value pair",
+	}
+}
+
+func (c *stateDelete) Init(args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	c.key = args[0]
+	return cmd.CheckEmpty(args[1:])
+}
+
+func (c *stateDelete) Run(*cmd.Context) error {
+	if c.key == "" {
+		return nil
+	}
+	return c.ctx.DeleteCharmStateValue(c.key)
+}
