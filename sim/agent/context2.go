@@ -1,0 +1,395 @@
+package agent
+
+import (
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/etcd-charm/etcd-charm/sim/jujuc"
+	"github.com/etcd-charm/etcd-charm/sim/model"
+)
+
+func toJujuc(s model.StatusInfo) jujuc.Status {
+	return jujuc.Status{Status: s.Status, Message: s.Message, Data: s.Data}
+}
+
+// UnitStatus implements jujuc.Context.
+func (c *Context) UnitStatus() (jujuc.Status, error) {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	return toJujuc(u.Workload), nil
+}
+
+// SetUnitStatus implements jujuc.Context (immediate).
+func (c *Context) SetUnitStatus(s jujuc.Status) error {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	u.SetWorkload(model.StatusInfo{Status: s.Status, Message: s.Message, Data: s.Data, Since: c.s.Now()})
+	u.WorkloadSetByCharm = true
+	return nil
+}
+
+// ApplicationStatus implements jujuc.Context (leader only).
+func (c *Context) ApplicationStatus() (jujuc.Status, map[string]jujuc.Status, error) {
+	m, _, a, unlock := c.lock()
+	defer unlock()
+	if a.Leader != c.unit {
+		return jujuc.Status{}, nil, jujuc.ErrNotLeader
+	}
+	units := map[string]jujuc.Status{}
+	for _, n := range m.AppUnits(a.Name) {
+		units[n] = toJujuc(m.Units[n].Workload)
+	}
+	return toJujuc(model.AppStatus(m, a)), units, nil
+}
+
+// SetApplicationStatus implements jujuc.Context (leader only, immediate).
+func (c *Context) SetApplicationStatus(s jujuc.Status) error {
+	_, _, a, unlock := c.lock()
+	defer unlock()
+	if a.Leader != c.unit {
+		return jujuc.ErrNotLeader
+	}
+	a.Status = model.StatusInfo{Status: s.Status, Message: s.Message, Data: s.Data, Since: c.s.Now()}
+	return nil
+}
+
+// SetApplicationVersion implements jujuc.Context (immediate).
+func (c *Context) SetApplicationVersion(version string) error {
+	_, _, a, unlock := c.lock()
+	defer unlock()
+	a.Version = version
+	return nil
+}
+
+// IsLeader implements jujuc.Context.
+func (c *Context) IsLeader() (bool, error) {
+	_, _, a, unlock := c.lock()
+	defer unlock()
+	return a.Leader == c.unit, nil
+}
+
+// LeaderSettings implements jujuc.Context.
+func (c *Context) LeaderSettings() (map[string]string, error) {
+	_, _, a, unlock := c.lock()
+	defer unlock()
+	return copyMap(a.LeaderSettings), nil
+}
+
+// WriteLeaderSettings implements jujuc.Context: immediate; other units
+// get leader-settings-changed when the settings actually change.
+func (c *Context) WriteLeaderSettings(settings map[string]string) error {
+	_, u, a, unlock := c.lock()
+	defer unlock()
+	if a.Leader != c.unit {
+		return jujuc.ErrNotLeader
+	}
+	next := merge(a.LeaderSettings, settings)
+	changed := len(next) != len(a.LeaderSettings)
+	for k, v := range next {
+		if a.LeaderSettings[k] != v {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	a.LeaderSettings = next
+	a.LeaderSettingsSeq++
+	u.AgentState.LeaderSettingsSeq = a.LeaderSettingsSeq
+	return nil
+}
+
+// OpenPortRange implements jujuc.Context (buffered).
+func (c *Context) OpenPortRange(r jujuc.PortRange) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	c.portOps = append(c.portOps, portOp{open: true, r: r})
+	return nil
+}
+
+// ClosePortRange implements jujuc.Context (buffered).
+func (c *Context) ClosePortRange(r jujuc.PortRange) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	c.portOps = append(c.portOps, portOp{open: false, r: r})
+	return nil
+}
+
+// OpenedPortRanges implements jujuc.Context: committed ranges, sorted by
+// protocol then port.
+func (c *Context) OpenedPortRanges() ([]jujuc.PortRange, error) {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	out := make([]jujuc.PortRange, 0, len(u.Ports))
+	for _, p := range u.Ports {
+		out = append(out, jujuc.PortRange{From: p.From, To: p.To, Protocol: p.Protocol, Endpoints: p.Endpoints})
+	}
+	return out, nil
+}
+
+// PrivateAddress implements jujuc.Context.
+func (c *Context) PrivateAddress() (string, error) {
+	m, u, _, unlock := c.lock()
+	defer unlock()
+	return m.Machines[u.Machine].Address, nil
+}
+
+// PublicAddress implements jujuc.Context.
+func (c *Context) PublicAddress() (string, error) { return c.PrivateAddress() }
+
+// NetworkInfo implements jujuc.Context: every binding (endpoint or extra
+// binding, "" for the default) is on the machine's single interface.
+func (c *Context) NetworkInfo(binding string, relationID int) (jujuc.NetworkInfo, error) {
+	m, u, a, unlock := c.lock()
+	defer unlock()
+	ch, err := c.s.Charms.Get(a.CharmPath)
+	if err != nil {
+		return jujuc.NetworkInfo{}, err
+	}
+	meta := ch.Meta()
+	_, isRel := meta.CombinedRelations()[binding]
+	_, isExtra := meta.ExtraBindings[binding]
+	if binding != "" && !isRel && !isExtra {
+		return jujuc.NetworkInfo{}, fmt.Errorf("no network config found for binding %q", binding)
+	}
+	if relationID >= 0 {
+		if _, err := c.relation(m, u, relationID); err != nil {
+			return jujuc.NetworkInfo{}, err
+		}
+	}
+	mc := m.Machines[u.Machine]
+	return jujuc.NetworkInfo{
+		BindAddresses: []jujuc.BindAddress{{
+			MACAddress:    mc.MAC,
+			InterfaceName: mc.Iface,
+			Addresses:     []jujuc.InterfaceAddress{{Value: mc.Address, CIDR: mc.CIDR}},
+		}},
+		EgressSubnets:    []string{mc.Address + "/32"},
+		IngressAddresses: []string{mc.Address},
+	}, nil
+}
+
+func (c *Context) action() (*model.Action, error) {
+	if c.op.Kind != OpAction {
+		return nil, jujuc.ErrNotAction
+	}
+	return c.s.Model.Actions[c.op.ActionID], nil
+}
+
+// ActionParams implements jujuc.Context.
+func (c *Context) ActionParams() (map[string]any, error) {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	a, err := c.action()
+	if err != nil {
+		return nil, err
+	}
+	if a.Params == nil {
+		return map[string]any{}, nil
+	}
+	return a.Params, nil
+}
+
+// UpdateActionResults implements jujuc.Context: a scalar on the way is
+// replaced by a map, as Juju's addValueToMap does.
+func (c *Context) UpdateActionResults(keys []string, value string) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	if _, err := c.action(); err != nil {
+		return err
+	}
+	cur := c.results
+	for i, k := range keys {
+		if i == len(keys)-1 {
+			cur[k] = value
+			break
+		}
+		next, ok := cur[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[k] = next
+		}
+		cur = next
+	}
+	return nil
+}
+
+// SetActionFailed implements jujuc.Context.
+func (c *Context) SetActionFailed(message string) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	if _, err := c.action(); err != nil {
+		return err
+	}
+	c.failed = true
+	c.failMessage = message
+	return nil
+}
+
+// LogActionMessage implements jujuc.Context (immediate).
+func (c *Context) LogActionMessage(message string) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	a, err := c.action()
+	if err != nil {
+		return err
+	}
+	a.Log = append(a.Log, model.ActionLog{Time: c.s.Now(), Message: message})
+	return nil
+}
+
+// Log implements jujuc.Context: logger unit.<unit>.juju-log; relation
+// hooks prefix the message with "<endpoint>:<id>: ".
+func (c *Context) Log(level, message string) error {
+	if c.op.Kind == OpHook && c.op.Hook.RelationID >= 0 {
+		message = fmt.Sprintf("%s:%d: %s", c.op.Hook.Endpoint, c.op.Hook.RelationID, message)
+	}
+	c.s.Log(c.unit, strings.ToUpper(level), "unit."+c.unit+".juju-log", message)
+	return nil
+}
+
+// DownloadResource implements jujuc.Context: copies the app's current
+// revision into <base>/resources/<name>/<filename> unless the file there
+// already has the same fingerprint.
+func (c *Context) DownloadResource(name string) (string, error) {
+	_, _, a, unlock := c.lock()
+	res, ok := a.Resources[name]
+	ch, err := c.s.Charms.Get(a.CharmPath)
+	unlock()
+	if err != nil {
+		return "", err
+	}
+	meta, declared := ch.Meta().Resources[name]
+	if !declared || !ok {
+		return "", fmt.Errorf("resource#%s/%s not found: %w", a.Name, name, jujuc.ErrResourceNotFound)
+	}
+	dst := filepath.Join(c.paths.Resources, name, meta.Path)
+	if fp, err := Fingerprint(dst); err == nil && fp == res.Fingerprint {
+		return dst, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", fmt.Errorf("cannot download resource: %w", err)
+	}
+	if err := copyPath(res.Blob, dst); err != nil {
+		return "", fmt.Errorf("cannot download resource: %w", err)
+	}
+	return dst, nil
+}
+
+// Fingerprint is the sha384 of a file, as Juju fingerprints resources.
+func Fingerprint(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha512.New384()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func copyPath(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// StorageIDs implements jujuc.Context.
+func (c *Context) StorageIDs(name string) ([]string, error) {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	var out []string
+	for _, s := range u.Storage {
+		if name == "" || strings.HasPrefix(s.ID, name+"/") {
+			out = append(out, s.ID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Storage implements jujuc.Context.
+func (c *Context) Storage(id string) (jujuc.StorageInstance, error) {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	for _, s := range u.Storage {
+		if s.ID == id {
+			return jujuc.StorageInstance{ID: s.ID, Kind: s.Kind, Location: s.Location}, nil
+		}
+	}
+	return jujuc.StorageInstance{}, fmt.Errorf("storage %q not found", id)
+}
+
+// HookStorageID implements jujuc.Context.
+func (c *Context) HookStorageID() (string, bool) {
+	if c.op.Kind == OpHook && c.op.Hook.StorageID != "" {
+		return c.op.Hook.StorageID, true
+	}
+	return "", false
+}
+
+// Charm state quotas (Juju core/quota).
+const (
+	maxStateKey   = 256
+	maxStateValue = 64 * 1024
+)
+
+// CharmState implements jujuc.Context.
+func (c *Context) CharmState() (map[string]string, error) {
+	_, u, _, unlock := c.lock()
+	defer unlock()
+	out := copyMap(u.State)
+	for k, v := range c.state {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = *v
+		}
+	}
+	return out, nil
+}
+
+// SetCharmStateValue implements jujuc.Context (buffered).
+func (c *Context) SetCharmStateValue(key, value string) error {
+	if len(key) > maxStateKey {
+		return fmt.Errorf("max allowed key length (%d) exceeded", maxStateKey)
+	}
+	if len(value) > maxStateValue {
+		return fmt.Errorf("max allowed value length (%d) exceeded", maxStateValue)
+	}
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	c.state[key] = &value
+	return nil
+}
+
+// DeleteCharmStateValue implements jujuc.Context (buffered).
+func (c *Context) DeleteCharmStateValue(key string) error {
+	c.s.Mu.Lock()
+	defer c.s.Mu.Unlock()
+	c.state[key] = nil
+	return nil
+}
