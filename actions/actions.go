@@ -1,0 +1,77 @@
+// Package actions implements the operator actions of the etcd charm. Juju
+// runs <charm>/dispatch with JUJU_DISPATCH_PATH=actions/<name>; params come
+// from action-get (schema defaults already filled in by Juju), results go
+// out through action-set, and a failure the operator can act on is reported
+// with action-fail (juju.Failf) rather than a non-zero exit, because Juju
+// replaces the message of an action that exits non-zero with "exit status N".
+package actions
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+// Deps are what actions observe and act on.
+type Deps struct {
+	Tools juju.Tools
+	Paths charm.Paths
+	Log   io.Writer
+}
+
+// action runs one action for ev.
+type action func(ctx context.Context, d Deps, ev juju.Event) error
+
+// registry holds every action declared in actions.yaml, implemented or not.
+// contract_test.go checks it against actions.yaml.
+var registry = map[string]action{
+	"health":                     notYet,
+	"snapshot":                   notYet,
+	"restore":                    notYet,
+	"snap-upgrade":               notYet,
+	"package-client-credentials": packageClientCredentials,
+	"compact":                    notYet,
+	"defrag":                     notYet,
+	"alarm-list":                 notYet,
+	"alarm-disarm":               notYet,
+}
+
+// Names lists the actions this charm handles.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Handler routes an action event to its implementation.
+func Handler(d Deps) juju.Handler {
+	return func(ctx context.Context, ev juju.Event) error {
+		run, ok := registry[ev.Name]
+		if !ok {
+			// Juju only runs actions declared in actions.yaml, so this
+			// is a charm built from mismatched sources.
+			return juju.Failf("action %q is not defined by this charm", ev.Name)
+		}
+		return run(ctx, d, ev)
+	}
+}
+
+// notYet reports an action declared in actions.yaml whose implementation
+// has not landed in this charm revision, so an operator gets a clear answer
+// instead of a silent success.
+func notYet(_ context.Context, _ Deps, ev juju.Event) error {
+	return juju.Failf("the %s action is not available in this revision of the charm yet", ev.Name)
+}
+
+// copyCmd is the command an operator runs to fetch a file an action wrote,
+// as layer-etcd reports it.
+func copyCmd(unit, path string) string {
+	return fmt.Sprintf("juju scp %s:%s .", unit, path)
+}
