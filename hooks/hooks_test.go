@@ -48,10 +48,12 @@ func TestConvergeStatus(t *testing.T) {
 		ev:   juju.Event{Name: "install"},
 		want: juju.Status{Name: juju.StatusBlocked, Message: "Missing relation to certificate authority."},
 	}, {
-		name:    "related, no certificates yet",
-		arrange: func(tl *jujutest.Tools) { tl.AddRelation("certificates:4", "easyrsa").Units["easyrsa/0"] = map[string]string{} },
-		ev:      juju.Event{Name: "certificates-relation-joined", Endpoint: "certificates", RelationID: "certificates:4", RemoteUnit: "easyrsa/0"},
-		want:    juju.Status{Name: juju.StatusWaiting, Message: "Waiting for certificates"},
+		name: "related, no certificates yet",
+		arrange: func(tl *jujutest.Tools) {
+			tl.AddRelation("certificates:4", "easyrsa").Units["easyrsa/0"] = map[string]string{}
+		},
+		ev:   juju.Event{Name: "certificates-relation-joined", Endpoint: "certificates", RelationID: "certificates:4", RemoteUnit: "easyrsa/0"},
+		want: juju.Status{Name: juju.StatusWaiting, Message: "Waiting for certificates"},
 	}, {
 		name:    "certificates received",
 		arrange: func(tl *jujutest.Tools) { tl.AddRelation("certificates:4", "easyrsa").Units["easyrsa/0"] = answered },
