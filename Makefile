@@ -10,20 +10,20 @@ BIN       := bin
 ETCD_BINS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/etcd-charm/etcd-bins
 export ETCD_BINS
 
-CHARM_FILES := metadata.yaml config.yaml actions.yaml README.md
 LDFLAGS     := -s -w
+VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build charm charms sim etcd-bins etcd-snap test unit integration lint size clean demo bench
+.PHONY: help build charm charms sim etcd-bins etcd-snap test unit lint size clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 build: ## build the charm binary into build/charm/dispatch
 	@mkdir -p $(BUILD)/charm
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/charm/dispatch ./cmd/etcd-charm
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $(BUILD)/charm/dispatch ./cmd/etcd-charm
 
-charm: build ## pack build/etcd.charm (a zip Juju accepts)
-	$(GO) run ./cmd/charmpack -src . -binary $(BUILD)/charm/dispatch -out $(BUILD)/etcd.charm
+charm: build ## pack build/etcd.charm (a zip Juju accepts); build/charm is the unpacked charm
+	$(GO) run ./cmd/charmpack -src . -binary $(BUILD)/charm/dispatch -stage $(BUILD)/charm -out $(BUILD)/etcd.charm
 
 charms: charm ## pack the partner charms (easyrsa, etcd-client) next to etcd.charm
 	$(GO) run ./cmd/charmpack -partners -out-dir $(BUILD)
@@ -42,8 +42,8 @@ etcd-snap: etcd-bins ## build build/etcd.snap (a squashfs snap) from the cached 
 unit: ## unit tests only (no processes, no binaries)
 	$(GO) test -race -short ./...
 
-test: charm sim ## unit and integration tests
-	$(GO) test -race ./...
+test: charm sim ## unit and integration tests (checks the packed build/etcd.charm)
+	ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm $(GO) test -race ./...
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,0 +1,241 @@
+// Package contract checks the packed etcd charm the way Juju reads it, with
+// github.com/juju/charm/v12 (the library Juju 3.x uses), against the
+// contract layer-etcd users depend on: endpoints, interfaces, resources,
+// storage, config options and actions (layer-etcd-reference.md §1-3).
+package contract
+
+import (
+	"archive/zip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/juju/charm/v12"
+	"github.com/juju/charm/v12/resource"
+
+	"github.com/etcd-charm/etcd-charm/actions"
+	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// archive returns the charm to check: $ETCD_CHARM (make test passes
+// build/etcd.charm), or one built and packed here.
+func archive(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("ETCD_CHARM"); p != "" {
+		return p
+	}
+	if testing.Short() {
+		t.Skip("builds the charm")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dispatch")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/etcd-charm")
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out := filepath.Join(dir, "etcd.charm")
+	if err := charmpack.Pack(charmpack.Options{Src: repoRoot(), Binary: bin, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestArchiveContents(t *testing.T) {
+	path := archive(t)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "dispatch" && f.Mode().Perm() != 0o755 {
+			t.Errorf("dispatch mode = %v, want 0755", f.Mode().Perm())
+		}
+		if strings.HasSuffix(f.Name, ".go") || strings.Contains(f.Name, "/") {
+			t.Errorf("archive holds %s: no sources or folders belong in it", f.Name)
+		}
+	}
+	sort.Strings(names)
+	want := []string{"README.md", "actions.yaml", "config.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("archive files = %v, want %v", names, want)
+	}
+}
+
+func TestArchiveMetadata(t *testing.T) {
+	ch, err := charm.ReadCharmArchive(archive(t))
+	if err != nil {
+		t.Fatalf("Juju's reader refuses the charm: %v", err)
+	}
+	meta := ch.Meta()
+	if meta.Name != "etcd" || meta.Subordinate {
+		t.Errorf("name %q subordinate %v", meta.Name, meta.Subordinate)
+	}
+	type rel struct {
+		role      charm.RelationRole
+		iface     string
+		scope     charm.RelationScope
+		container bool
+	}
+	got := map[string]rel{}
+	for name, r := range meta.CombinedRelations() {
+		if strings.HasPrefix(name, "juju-") {
+			continue // juju-info is implicit
+		}
+		got[name] = rel{r.Role, r.Interface, r.Scope, false}
+	}
+	wantRels := map[string]rel{
+		"cluster":              {charm.RolePeer, "etcd", charm.ScopeGlobal, false},
+		"db":                   {charm.RoleProvider, "etcd", charm.ScopeGlobal, false},
+		"proxy":                {charm.RoleProvider, "etcd-proxy", charm.ScopeGlobal, false},
+		"prometheus":           {charm.RoleProvider, "prometheus-manual", charm.ScopeGlobal, false},
+		"grafana":              {charm.RoleProvider, "grafana-dashboard", charm.ScopeGlobal, false},
+		"nrpe-external-master": {charm.RoleProvider, "nrpe-external-master", charm.ScopeContainer, false},
+		"certificates":         {charm.RoleRequirer, "tls-certificates", charm.ScopeGlobal, false},
+	}
+	if !reflect.DeepEqual(got, wantRels) {
+		t.Errorf("relations =\n%v\nwant\n%v", got, wantRels)
+	}
+	wantRes := map[string]string{"etcd": "etcd.snap", "snapshot": "snapshot.tar.gz"}
+	if len(meta.Resources) != len(wantRes) {
+		t.Errorf("resources = %v", meta.Resources)
+	}
+	for name, file := range wantRes {
+		r, ok := meta.Resources[name]
+		if !ok || r.Type != resource.TypeFile || r.Path != file {
+			t.Errorf("resource %s = %+v, want file %s", name, r, file)
+		}
+	}
+	st, ok := meta.Storage["data"]
+	if !ok || len(meta.Storage) != 1 || st.Type != charm.StorageFilesystem || st.CountMin != 0 || st.CountMax != 1 {
+		t.Errorf("storage = %+v", meta.Storage)
+	}
+	var bases []string
+	if m := ch.Manifest(); m != nil {
+		for _, b := range m.Bases {
+			for _, arch := range b.Architectures {
+				bases = append(bases, b.Name+"@"+b.Channel.Track+"/"+arch)
+			}
+		}
+	}
+	sort.Strings(bases)
+	wantBases := []string{"ubuntu@22.04/amd64", "ubuntu@22.04/arm64", "ubuntu@24.04/amd64", "ubuntu@24.04/arm64"}
+	if !reflect.DeepEqual(bases, wantBases) {
+		t.Errorf("manifest bases = %v, want %v", bases, wantBases)
+	}
+}
+
+func TestArchiveConfig(t *testing.T) {
+	ch, err := charm.ReadCharmArchive(archive(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type opt struct {
+		typ string
+		def any
+	}
+	want := map[string]opt{
+		"port":                      {"int", int64(2379)},
+		"management_port":           {"int", int64(2380)},
+		"channel":                   {"string", "auto"},
+		"heartbeat_interval":        {"int", int64(100)},
+		"election_timeout":          {"int", int64(1000)},
+		"snapshot_count":            {"string", "auto"},
+		"snapd_refresh":             {"string", "max"},
+		"bind_to_all_interfaces":    {"boolean", true},
+		"bind_with_insecure_http":   {"boolean", false},
+		"tls_cipher_suites":         {"string", ""},
+		"nagios_context":            {"string", "juju"},
+		"nagios_servicegroups":      {"string", ""},
+		"quota_backend_bytes":       {"int", int64(0)},
+		"auto_compaction_mode":      {"string", "periodic"},
+		"auto_compaction_retention": {"string", "0"},
+	}
+	got := map[string]opt{}
+	for name, o := range ch.Config().Options {
+		got[name] = opt{o.Type, o.Default}
+		if strings.TrimSpace(o.Description) == "" {
+			t.Errorf("option %s has no description", name)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("config =\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestArchiveActions(t *testing.T) {
+	ch, err := charm.ReadCharmArchive(archive(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]any{
+		"health":                     {},
+		"alarm-list":                 {},
+		"alarm-disarm":               {},
+		"defrag":                     {},
+		"package-client-credentials": {},
+		"snap-upgrade":               {},
+		"compact":                    {"revision": "", "physical": false},
+		"snapshot":                   {"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v3"},
+		"restore":                    {"target": "/home/ubuntu", "skip-backup": true},
+	}
+	specs := ch.Actions().ActionSpecs
+	var names []string
+	for name, spec := range specs {
+		names = append(names, name)
+		if spec.Params["additionalProperties"] != false {
+			t.Errorf("action %s allows unknown params", name)
+		}
+		wantDefaults, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected action %s", name)
+			continue
+		}
+		// Juju validates params against the schema, then inserts defaults.
+		if err := spec.ValidateParams(map[string]any{}); err != nil {
+			t.Errorf("action %s: no params do not validate: %v", name, err)
+		}
+		got, err := spec.InsertDefaults(map[string]any{})
+		if err != nil {
+			t.Fatalf("action %s: %v", name, err)
+		}
+		if !reflect.DeepEqual(got, wantDefaults) {
+			t.Errorf("action %s defaults = %v, want %v", name, got, wantDefaults)
+		}
+		// Every default must itself validate against the schema.
+		if err := spec.ValidateParams(got); err != nil {
+			t.Errorf("action %s: defaults do not validate: %v", name, err)
+		}
+		if err := spec.ValidateParams(map[string]any{"bogus": 1}); err == nil {
+			t.Errorf("action %s accepts an unknown param", name)
+		}
+	}
+	if len(specs) != len(want) {
+		t.Errorf("actions = %d, want %d", len(specs), len(want))
+	}
+	sort.Strings(names)
+	if !reflect.DeepEqual(names, actions.Names()) {
+		t.Errorf("actions.yaml declares %v, the binary handles %v", names, actions.Names())
+	}
+	snapshot, compact := specs["snapshot"], specs["compact"]
+	if err := snapshot.ValidateParams(map[string]any{"keys-version": "v4"}); err == nil {
+		t.Error("snapshot accepts keys-version v4")
+	}
+	if err := compact.ValidateParams(map[string]any{"physical": "yes"}); err == nil {
+		t.Error("compact accepts a string for physical")
+	}
+}
