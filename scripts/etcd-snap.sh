@@ -1,0 +1,66 @@
+#!/bin/sh
+# etcd-snap.sh BINS OUT — pack the newest etcd release in BINS (filled by
+# scripts/etcd-bins.sh) into OUT, a squashfs .snap like the etcd snap:
+# bin/{etcd,etcdctl[,etcdutl]}, the daemon wrapper bin/snap-wrap.sh (the
+# same file jujusim's snapd uses for store installs) and meta/snap.yaml.
+# It is the charm's `etcd` resource for the offline (sideload) path.
+# Needs mksquashfs (Debian package squashfs-tools).
+set -eu
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 BINS OUT" >&2
+	exit 2
+fi
+BINS=$1
+OUT=$2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+command -v mksquashfs >/dev/null || {
+	echo "mksquashfs not found: install Debian's squashfs-tools" >&2
+	exit 1
+}
+
+version=$(for d in "$BINS"/*/; do
+	d=${d%/}
+	[ -f "$d/.complete" ] && [ -x "$d/etcd" ] && basename "$d"
+done | sort -V | tail -n 1)
+if [ -z "$version" ]; then
+	echo "no etcd release in $BINS: run make etcd-bins" >&2
+	exit 1
+fi
+
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+mkdir -p "$tree/bin" "$tree/meta"
+for b in etcd etcdctl etcdutl; do
+	[ -x "$BINS/$version/$b" ] && cp "$BINS/$version/$b" "$tree/bin/"
+done
+cp "$ROOT/sim/snapd/assets/snap-wrap.sh" "$tree/bin/snap-wrap.sh"
+chmod 755 "$tree/bin/"*
+
+{
+	echo "name: etcd"
+	echo "version: '$version'"
+	echo "summary: Resilient key-value store by CoreOS"
+	echo "description: etcd $version packed by scripts/etcd-snap.sh for jujusim."
+	echo "base: core18"
+	echo "confinement: strict"
+	echo "grade: stable"
+	echo "apps:"
+	echo "  etcd:"
+	echo "    command: bin/snap-wrap.sh"
+	echo "    daemon: simple"
+	echo "    plugs: [network-bind, removable-media]"
+	echo "  etcdctl:"
+	echo "    command: bin/etcdctl"
+	echo "    plugs: [home, network-bind]"
+	if [ -x "$tree/bin/etcdutl" ]; then
+		echo "  etcdutl:"
+		echo "    command: bin/etcdutl"
+		echo "    plugs: [home]"
+	fi
+} >"$tree/meta/snap.yaml"
+
+mkdir -p "$(dirname "$OUT")"
+rm -f "$OUT"
+mksquashfs "$tree" "$OUT" -noappend -comp gzip -all-root -no-progress >/dev/null
+echo "etcd $version: $OUT"
