@@ -24,7 +24,8 @@ import (
 //	--- stderr [noeol]
 //	--- code N         (default 0)
 //
-// Lines starting with "#" outside sections are comments. Scenario "+" reuses
+// Lines starting with "#" outside sections, and blank or "#" lines at the
+// end of a section, are comments. Scenario "+" reuses
 // the previous case's Context, so a case can observe an earlier one's writes.
 type goldenCase struct {
 	file, line string
@@ -51,8 +52,16 @@ func readGolden(t testing.TB, path string) []goldenCase {
 	var section *string
 	var noeol bool
 	end := func() {
-		if section != nil && noeol {
-			*section = strings.TrimSuffix(*section, "\n")
+		if section != nil {
+			// Blank and comment lines after a section separate cases.
+			lines := strings.SplitAfter(*section, "\n")
+			for len(lines) > 0 && (strings.TrimSpace(lines[len(lines)-1]) == "" || strings.HasPrefix(lines[len(lines)-1], "#")) {
+				lines = lines[:len(lines)-1]
+			}
+			*section = strings.Join(lines, "")
+			if noeol {
+				*section = strings.TrimSuffix(*section, "\n")
+			}
 		}
 		section, noeol = nil, false
 	}
@@ -179,4 +188,11 @@ func goldenFiles(t testing.TB) []string {
 		t.Fatalf("no golden files: %v", err)
 	}
 	return files
+}
+
+func toolNames(t testing.TB) []string {
+	if len(jujuc.ToolNames) != 27 {
+		t.Fatalf("ToolNames has %d tools, want the 27 of spec §2: %v", len(jujuc.ToolNames), jujuc.ToolNames)
+	}
+	return jujuc.ToolNames
 }
