@@ -19,12 +19,12 @@ func TestJujuLog(t *testing.T) {
 		args     []string
 		want     []jujuctest.LogEntry
 	}{
-		{"hook", []string{"juju-log", "hello", "world"}, []jujuctest.LogEntry{{"INFO", "hello world"}}},
-		{"hook", []string{"juju-log", "--debug", "x"}, []jujuctest.LogEntry{{"DEBUG", "x"}}},
-		{"hook", []string{"juju-log", "-l", "warn", "x"}, []jujuctest.LogEntry{{"WARNING", "x"}}},
-		{"relhook", []string{"juju-log", "--log-level", "ERROR", "--", "-x"}, []jujuctest.LogEntry{{"ERROR", "db:1: -x"}}},
+		{"hook", []string{"juju-log", "hello", "world"}, []jujuctest.LogEntry{entry("INFO", "hello world")}},
+		{"hook", []string{"juju-log", "--debug", "x"}, []jujuctest.LogEntry{entry("DEBUG", "x")}},
+		{"hook", []string{"juju-log", "-l", "warn", "x"}, []jujuctest.LogEntry{entry("WARNING", "x")}},
+		{"relhook", []string{"juju-log", "--log-level", "ERROR", "--", "-x"}, []jujuctest.LogEntry{entry("ERROR", "db:1: -x")}},
 		{"hook", []string{"juju-log", "-l", "bogus", "x"}, []jujuctest.LogEntry{
-			{"WARNING", `Specified log level of "bogus" is not valid`}, {"INFO", "x"},
+			entry("WARNING", `Specified log level of "bogus" is not valid`), entry("INFO", "x"),
 		}},
 	}
 	for _, tt := range tests {
@@ -106,4 +106,8 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
+}
+
+func entry(level, message string) jujuctest.LogEntry {
+	return jujuctest.LogEntry{Level: level, Message: message}
 }
