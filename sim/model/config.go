@@ -101,3 +101,17 @@ func ValidateActionParams(ch charm.Charm, unit, action string, params map[string
 	}
 	return out, nil
 }
+
+// EffectiveConfigSet keeps the operator's settings that the charm still
+// has (after a refresh).
+func EffectiveConfigSet(ch charm.Charm, set map[string]any) map[string]any {
+	cfg := ch.Config()
+	out := map[string]any{}
+	if cfg == nil {
+		return out
+	}
+	for k, v := range cfg.FilterSettings(charm.Settings(set)) {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+package controller
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/etcd-charm/etcd-charm/sim/agent"
+	"github.com/etcd-charm/etcd-charm/sim/jujuc"
+	"github.com/etcd-charm/etcd-charm/sim/model"
+)
+
+func machineDir(home, id string) string { return filepath.Join(home, "machines", id) }
+
+func (c *Controller) jujucSocket() string { return filepath.Join(c.cfg.Home, JujucSocket) }
+
+// hostAddress returns the n-th host address of the model's subnet.
+func hostAddress(subnet string, n int) (string, string, error) {
+	p, err := netip.ParsePrefix(subnet)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot use subnet %q: %w", subnet, err)
+	}
+	p = p.Masked()
+	a := p.Addr()
+	for i := 0; i < n; i++ {
+		a = a.Next()
+	}
+	if !p.Contains(a) || !a.Next().IsValid() || !p.Contains(a.Next()) {
+		return "", "", fmt.Errorf("subnet %s has no address left for machine %d", subnet, n)
+	}
+	return a.String(), p.String(), nil
+}
+
+// addMachineLocked creates the machine for a new unit: its root dir, its
+// address (127.0.1.N without isolation; an address on the bridge with
+// netns), the unit's charm dir (a copy of the stored charm), hook tools
+// and attached storage, then starts it.
+func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) error {
+	m := c.model
+	id := strconv.Itoa(m.NextMachine)
+	offset := m.NextMachine + 1
+	if m.Isolation == "netns" {
+		offset = m.NextMachine + 2 // .1 is the bridge
+	}
+	addr, cidr, err := hostAddress(m.Subnet, offset)
+	if err != nil {
+		return err
+	}
+	root := filepath.Join(machineDir(c.cfg.Home, id), "root")
+	mc := &model.Machine{
+		ID: id, Address: addr, CIDR: cidr, Root: root, Iface: "lo",
+		MAC:     fmt.Sprintf("00:16:3e:%02x:%02x:%02x", (m.NextMachine>>16)&0xff, (m.NextMachine>>8)&0xff, m.NextMachine&0xff),
+		Created: c.now().UTC(),
+	}
+	if m.Isolation == "netns" {
+		mc.Iface = "eth0"
+		mc.NetNS = c.netnsName(id)
+	}
+	for _, d := range []string{"run", "tmp", "etc", "var/lib/juju", "snap/bin"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return fmt.Errorf("cannot create machine %s: %w", id, err)
+		}
+	}
+	paths := agent.UnitPaths(root, u.Name)
+	if err := c.deployCharmLocked(a, paths); err != nil {
+		return err
+	}
+	if c.cfg.JujucBinary != "" {
+		if err := jujuc.InstallTools(paths.Tools, c.cfg.JujucBinary); err != nil {
+			return err
+		}
+	}
+	ch, err := c.charms.Get(a.CharmPath)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(ch.Meta().Storage) {
+		s := ch.Meta().Storage[name]
+		if s.Type != "filesystem" {
+			return fmt.Errorf("cannot attach storage %q: jujusim supports only filesystem storage", name)
+		}
+		count := s.CountMin
+		if count < 1 {
+			continue
+		}
+		for i := 0; i < count; i++ {
+			if a.NextStorageID == nil {
+				a.NextStorageID = map[string]int{}
+			}
+			n := a.NextStorageID[name]
+			a.NextStorageID[name]++
+			loc := s.Location
+			if loc == "" {
+				loc = filepath.Join("/var/lib/juju/storage", name, strconv.Itoa(n))
+			} else if s.CountMax != 1 {
+				loc = filepath.Join(loc, strconv.Itoa(n))
+			}
+			host := filepath.Join(root, loc)
+			if err := os.MkdirAll(host, 0o755); err != nil {
+				return fmt.Errorf("cannot create storage: %w", err)
+			}
+			u.Storage = append(u.Storage, model.StorageInstance{ID: fmt.Sprintf("%s/%d", name, n), Kind: "filesystem", Location: host})
+		}
+	}
+	m.NextMachine++
+	m.Machines[id] = mc
+	u.Machine = id
+	return c.startMachineLocked(mc)
+}
+
+// deployCharmLocked (re)places the unit's charm dir with the app's stored
+// charm, as the agent's charm deployer does on install and upgrade.
+func (c *Controller) deployCharmLocked(a *model.Application, paths agent.Paths) error {
+	tmp := paths.Charm + ".new"
+	_ = os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Dir(paths.Charm), 0o755); err != nil {
+		return fmt.Errorf("cannot deploy charm: %w", err)
+	}
+	if err := model.CopyTree(a.CharmPath, tmp); err != nil {
+		return fmt.Errorf("cannot deploy charm: %w", err)
+	}
+	_ = os.RemoveAll(paths.Charm)
+	if err := os.Rename(tmp, paths.Charm); err != nil {
+		return fmt.Errorf("cannot deploy charm: %w", err)
+	}
+	return nil
+}
+
+// startMachineLocked (re)creates the machine's network namespace and
+// starts its fake snapd when configured.
+func (c *Controller) startMachineLocked(mc *model.Machine) error {
+	if mc.NetNS != "" {
+		if err := c.setupNetNSLocked(mc); err != nil {
+			return err
+		}
+	}
+	if c.cfg.Snapd != nil {
+		return c.startSnapdLocked(mc)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
