@@ -26,7 +26,11 @@ charm: build ## pack build/etcd.charm (a zip Juju accepts); build/charm is the u
 	$(GO) run ./cmd/charmpack -src . -binary $(BUILD)/charm/dispatch -stage $(BUILD)/charm -out $(BUILD)/etcd.charm
 
 charms: charm ## pack the partner charms (easyrsa, etcd-client) next to etcd.charm
-	$(GO) run ./cmd/charmpack -partners -out-dir $(BUILD)
+	@mkdir -p $(BUILD)/easyrsa $(BUILD)/etcd-client
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/easyrsa/dispatch ./sim/charms/easyrsa/cmd
+	$(GO) run ./cmd/charmpack -src sim/charms/easyrsa -binary $(BUILD)/easyrsa/dispatch -out $(BUILD)/easyrsa.charm
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/etcd-client/dispatch ./sim/charms/etcdclient/cmd
+	$(GO) run ./cmd/charmpack -src sim/charms/etcdclient -binary $(BUILD)/etcd-client/dispatch -out $(BUILD)/etcd-client.charm
 
 sim: ## build jujusim and its hook-tool binary into bin/
 	@mkdir -p $(BIN)
