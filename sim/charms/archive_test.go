@@ -1,0 +1,182 @@
+// Package charms_test checks the packed partner charms the way Juju reads
+// them, with github.com/juju/charm/v12, like tests/contract does for the
+// etcd charm: the archive holds only the contract files and dispatch, Juju's
+// reader accepts it, and endpoints, actions and bases are the ones the
+// charms implement.
+package charms_test
+
+import (
+	"archive/zip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/juju/charm/v12"
+
+	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+)
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// partner is one partner charm: its source, package and archive.
+type partner struct {
+	name    string // charm name
+	src     string // source dir, relative to the repo root
+	pkg     string // main package
+	env     string // variable naming a prebuilt archive (make charms output)
+	rels    map[string]rel
+	actions map[string]action
+}
+
+type rel struct {
+	role  charm.RelationRole
+	iface string
+	scope charm.RelationScope
+}
+
+type action struct {
+	params   []string
+	required []string
+}
+
+var partners = []partner{{
+	name: "easyrsa", src: "sim/charms/easyrsa", pkg: "./sim/charms/easyrsa/cmd", env: "EASYRSA_CHARM",
+	rels:    map[string]rel{"client": {charm.RoleProvider, "tls-certificates", charm.ScopeGlobal}},
+	actions: map[string]action{"list-issued": {}},
+}, {
+	name: "etcd-client", src: "sim/charms/etcdclient", pkg: "./sim/charms/etcdclient/cmd", env: "ETCD_CLIENT_CHARM",
+	rels: map[string]rel{"etcd": {charm.RoleRequirer, "etcd", charm.ScopeGlobal}},
+	actions: map[string]action{
+		"put":   {params: []string{"key", "value"}, required: []string{"key", "value"}},
+		"get":   {params: []string{"key"}, required: []string{"key"}},
+		"check": {},
+	},
+}}
+
+// archive returns p's .charm: $<env> when set, else built and packed here.
+func (p partner) archive(t *testing.T) string {
+	t.Helper()
+	if path := os.Getenv(p.env); path != "" {
+		return path
+	}
+	if testing.Short() {
+		t.Skip("builds the charm")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dispatch")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, p.pkg)
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out := filepath.Join(dir, p.name+".charm")
+	if err := charmpack.Pack(charmpack.Options{Src: filepath.Join(repoRoot(), p.src), Binary: bin, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestArchives(t *testing.T) {
+	for _, p := range partners {
+		t.Run(p.name, func(t *testing.T) {
+			path := p.archive(t)
+			checkContents(t, path)
+			checkMetadata(t, p, path)
+		})
+	}
+}
+
+func checkContents(t *testing.T, path string) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "dispatch" && f.Mode().Perm() != 0o755 {
+			t.Errorf("dispatch mode = %v, want 0755", f.Mode().Perm())
+		}
+		if strings.HasSuffix(f.Name, ".go") || strings.Contains(f.Name, "/") {
+			t.Errorf("archive holds %s: no sources or folders belong in it", f.Name)
+		}
+	}
+	sort.Strings(names)
+	want := []string{"README.md", "actions.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("archive files = %v, want %v", names, want)
+	}
+}
+
+func checkMetadata(t *testing.T, p partner, path string) {
+	ch, err := charm.ReadCharmArchive(path)
+	if err != nil {
+		t.Fatalf("Juju's reader refuses the charm: %v", err)
+	}
+	meta := ch.Meta()
+	if meta.Name != p.name || meta.Subordinate || meta.Summary == "" || meta.Description == "" {
+		t.Errorf("name %q subordinate %v summary %q", meta.Name, meta.Subordinate, meta.Summary)
+	}
+	got := map[string]rel{}
+	for name, r := range meta.CombinedRelations() {
+		if !strings.HasPrefix(name, "juju-") {
+			got[name] = rel{r.Role, r.Interface, r.Scope}
+		}
+	}
+	if !reflect.DeepEqual(got, p.rels) {
+		t.Errorf("relations = %v, want %v", got, p.rels)
+	}
+	if len(meta.Resources) != 0 || len(meta.Storage) != 0 {
+		t.Errorf("resources %v storage %v, want none", meta.Resources, meta.Storage)
+	}
+	if opts := ch.Config().Options; len(opts) != 0 {
+		t.Errorf("config options %v, want none", opts)
+	}
+
+	gotActions := map[string]action{}
+	for name, spec := range ch.Actions().ActionSpecs {
+		var a action
+		if props, ok := spec.Params["properties"].(map[string]interface{}); ok {
+			for k := range props {
+				a.params = append(a.params, k)
+			}
+			sort.Strings(a.params)
+		}
+		if req, ok := spec.Params["required"].([]interface{}); ok {
+			for _, r := range req {
+				a.required = append(a.required, r.(string))
+			}
+		}
+		if spec.Description == "" || spec.Description == "No description" {
+			t.Errorf("action %s has no description", name)
+		}
+		gotActions[name] = a
+	}
+	if !reflect.DeepEqual(gotActions, p.actions) {
+		t.Errorf("actions = %+v, want %+v", gotActions, p.actions)
+	}
+
+	var bases []string
+	if m := ch.Manifest(); m != nil {
+		for _, b := range m.Bases {
+			for _, arch := range b.Architectures {
+				bases = append(bases, b.Name+"@"+b.Channel.Track+"/"+arch)
+			}
+		}
+	}
+	sort.Strings(bases)
+	wantBases := []string{"ubuntu@22.04/amd64", "ubuntu@22.04/arm64", "ubuntu@24.04/amd64", "ubuntu@24.04/arm64"}
+	if !reflect.DeepEqual(bases, wantBases) {
+		t.Errorf("manifest bases = %v, want %v", bases, wantBases)
+	}
+}
