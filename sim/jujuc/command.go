@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/etcd-charm/etcd-charm/sim/jujuc/wire"
 	"github.com/juju/cmd/v3"
 	"github.com/juju/gnuflag"
 )
@@ -63,7 +64,7 @@ var ToolNames = func() []string {
 // ErrNoStdin is what a tool gets when it reads stdin that the client did not
 // send. Over the wire it becomes an RPC error with this text, upon which the
 // client reads its stdin and retries (Juju's protocol).
-var ErrNoStdin = errors.New("hook tool requires stdin, none supplied")
+var ErrNoStdin = errors.New(wire.NoStdinMessage)
 
 type noStdin struct{}
 

@@ -28,6 +28,7 @@ type Server struct {
 // NewServer returns a Server resolving context ids with lookup.
 func NewServer(lookup func(contextID string) (Context, bool)) *Server {
 	s := &Server{lookup: lookup, rpc: rpc.NewServer(), conns: map[net.Conn]struct{}{}}
+	// Registered as "Jujuc", so its method is wire.Method ("Jujuc.Main").
 	if err := s.rpc.RegisterName("Jujuc", &endpoint{s}); err != nil {
 		// Only a programming error in endpoint's method set gets here.
 		panic(fmt.Sprintf("cannot register Jujuc rpc endpoint: %v", err))

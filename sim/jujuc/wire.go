@@ -1,23 +1,13 @@
 package jujuc
 
-// The wire protocol between the tool binary (cmd/jujuc) and the controller:
-// Go net/rpc over the unix socket named by JUJU_AGENT_SOCKET_ADDRESS
-// (network JUJU_AGENT_SOCKET_NETWORK), method "Jujuc.Main", as Juju's own
-// cmd/jujuc does.
+import "github.com/etcd-charm/etcd-charm/sim/jujuc/wire"
 
-// Request is one tool invocation.
-type Request struct {
-	ContextID   string   // JUJU_CONTEXT_ID
-	Dir         string   // the tool's working directory (for -o/--file paths)
-	CommandName string   // the tool name (base of argv[0])
-	Args        []string // argv[1:]
-	StdinSet    bool     // Stdin was read because the args ask for it (--file -)
-	Stdin       []byte
-}
+// The wire protocol lives in package wire, which has no dependencies, so
+// that the client binary (cmd/jujuc) does not link juju/cmd; these aliases
+// keep jujuc.Request and jujuc.Response as the seam's names.
 
-// Response is what the tool reproduces verbatim.
-type Response struct {
-	Code   int
-	Stdout []byte
-	Stderr []byte
-}
+// Request is one tool invocation (see wire.Request).
+type Request = wire.Request
+
+// Response is what the tool reproduces verbatim (see wire.Response).
+type Response = wire.Response
