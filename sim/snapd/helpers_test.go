@@ -2,14 +2,18 @@ package snapd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,4 +204,40 @@ func runWrapper(path string, args ...string) (string, error) {
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// mustRequest builds a request for calling the router directly, for bodies
+// the real client never sends.
+func mustRequest(t *testing.T, method, target, body, contentType string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r
+}
+
+type testEnvelope struct {
+	Type       string `json:"type"`
+	StatusCode int    `json:"status-code"`
+	Status     string `json:"status"`
+	Change     string `json:"change"`
+	Result     struct {
+		Message string `json:"message"`
+		Kind    string `json:"kind"`
+		Value   any    `json:"value"`
+	} `json:"result"`
+	Maintenance *struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	} `json:"maintenance"`
+}
+
+func decodeEnvelope(t *testing.T, body string) testEnvelope {
+	t.Helper()
+	var env testEnvelope
+	if err := json.Unmarshal([]byte(body), &env); err != nil {
+		t.Fatalf("cannot decode %q: %v", body, err)
+	}
+	return env
 }
