@@ -70,7 +70,7 @@ func (c *change) visibleStatus(d *Daemon, now time.Time) string {
 		}
 		return statusDoing
 	}
-	if c.polls >= d.cfg.MinPolls || now.Sub(c.spawn) >= d.cfg.Settle {
+	if c.aborted || c.polls >= d.cfg.MinPolls || now.Sub(c.spawn) >= d.cfg.Settle {
 		return c.status
 	}
 	return statusDoing

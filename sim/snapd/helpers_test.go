@@ -241,3 +241,5 @@ func decodeEnvelope(t *testing.T, body string) testEnvelope {
 	}
 	return env
 }
+
+func newTestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
