@@ -1,0 +1,163 @@
+package charm
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// EtcdConfig is etcd.conf.yml as the snap's wrapper passes it to
+// `etcd --config-file`. The keys are layer-etcd's template's minus the v2
+// and proxy keys etcd 3.6 rejects (enable-v2, proxy*, discovery*), plus
+// quota and auto-compaction; every key is understood by etcd 3.4-3.6.
+type EtcdConfig struct {
+	Name                     string   `yaml:"name"`
+	DataDir                  string   `yaml:"data-dir"`
+	SnapshotCount            uint64   `yaml:"snapshot-count"`
+	HeartbeatInterval        int      `yaml:"heartbeat-interval"`
+	ElectionTimeout          int      `yaml:"election-timeout"`
+	QuotaBackendBytes        int64    `yaml:"quota-backend-bytes"`
+	ListenPeerURLs           string   `yaml:"listen-peer-urls"`
+	ListenClientURLs         string   `yaml:"listen-client-urls"`
+	MaxSnapshots             int      `yaml:"max-snapshots"`
+	MaxWALs                  int      `yaml:"max-wals"`
+	InitialAdvertisePeerURLs string   `yaml:"initial-advertise-peer-urls"`
+	AdvertiseClientURLs      string   `yaml:"advertise-client-urls"`
+	InitialCluster           string   `yaml:"initial-cluster"`
+	InitialClusterToken      string   `yaml:"initial-cluster-token"`
+	InitialClusterState      string   `yaml:"initial-cluster-state"`
+	StrictReconfigCheck      bool     `yaml:"strict-reconfig-check"`
+	AutoCompactionMode       string   `yaml:"auto-compaction-mode"`
+	AutoCompactionRetention  string   `yaml:"auto-compaction-retention"`
+	ClientTransportSecurity  TLSBlock `yaml:"client-transport-security"`
+	PeerTransportSecurity    TLSBlock `yaml:"peer-transport-security"`
+	CipherSuites             []string `yaml:"cipher-suites,flow"`
+	LogLevel                 string   `yaml:"log-level"`
+	ForceNewCluster          bool     `yaml:"force-new-cluster"`
+}
+
+// TLSBlock is a *-transport-security section.
+type TLSBlock struct {
+	CertFile       string `yaml:"cert-file"`
+	KeyFile        string `yaml:"key-file"`
+	ClientCertAuth bool   `yaml:"client-cert-auth"`
+	TrustedCAFile  string `yaml:"trusted-ca-file"`
+	AutoTLS        bool   `yaml:"auto-tls"`
+}
+
+// Member is this unit's identity and addresses.
+type Member struct {
+	Name string
+	// ClusterAddress is the first ingress address of the cluster endpoint
+	// (peer traffic); DBAddress of the db endpoint (clients).
+	ClusterAddress, DBAddress string
+	// ClusterBind and DBBind are where etcd listens when
+	// bind_to_all_interfaces is false.
+	ClusterBind, DBBind string
+}
+
+// PeerURL and ClientURL are what the member advertises.
+func (m Member) PeerURL(cfg Config) string {
+	return relations.URL(m.ClusterAddress, cfg.ManagementPort)
+}
+func (m Member) ClientURL(cfg Config) string { return relations.URL(m.DBAddress, cfg.Port) }
+
+// Start says how the member joins: "new" with the bootstrap cluster, or
+// "existing" with the membership it was admitted into.
+type Start struct {
+	InitialCluster string
+	State          string // "new" or "existing"
+	Token          string
+}
+
+// DataDir is the member's data directory: <SNAP_DATA>/<name>.etcd as
+// layer-etcd lays it out, or <storage>/data when the data storage is
+// attached.
+func (p Paths) DataDir(name, storage string) string {
+	if storage != "" {
+		return filepath.Join(storage, "data")
+	}
+	return filepath.Join(p.SnapData(), name+".etcd")
+}
+
+// BuildEtcdConfig assembles etcd.conf.yml for member m.
+func BuildEtcdConfig(cfg Config, p Paths, m Member, start Start, storage string) (EtcdConfig, error) {
+	snapshots, err := cfg.SnapshotCountValue()
+	if err != nil {
+		return EtcdConfig{}, err
+	}
+	suites, err := cfg.CipherSuites()
+	if err != nil {
+		return EtcdConfig{}, err
+	}
+	clientBind, peerBind := "0.0.0.0", "0.0.0.0"
+	if !cfg.BindToAllInterfaces {
+		clientBind, peerBind = orDefault(m.DBBind, m.DBAddress), orDefault(m.ClusterBind, m.ClusterAddress)
+	}
+	listenClient := relations.URL(clientBind, cfg.Port)
+	if cfg.BindWithInsecureHTTP {
+		listenClient = "http://127.0.0.1:4001," + listenClient
+	}
+	tlsBlock := TLSBlock{
+		CertFile:       p.ServerCert(),
+		KeyFile:        p.ServerKey(),
+		ClientCertAuth: true,
+		TrustedCAFile:  p.CACert(),
+	}
+	return EtcdConfig{
+		Name:                     m.Name,
+		DataDir:                  p.DataDir(m.Name, storage),
+		SnapshotCount:            snapshots,
+		HeartbeatInterval:        cfg.HeartbeatInterval,
+		ElectionTimeout:          cfg.ElectionTimeout,
+		QuotaBackendBytes:        cfg.QuotaBackendBytes,
+		ListenPeerURLs:           relations.URL(peerBind, cfg.ManagementPort),
+		ListenClientURLs:         listenClient,
+		MaxSnapshots:             5,
+		MaxWALs:                  5,
+		InitialAdvertisePeerURLs: m.PeerURL(cfg),
+		AdvertiseClientURLs:      m.ClientURL(cfg),
+		InitialCluster:           start.InitialCluster,
+		InitialClusterToken:      start.Token,
+		InitialClusterState:      start.State,
+		StrictReconfigCheck:      true,
+		AutoCompactionMode:       cfg.AutoCompactionMode,
+		AutoCompactionRetention:  cfg.AutoCompactionRetention,
+		ClientTransportSecurity:  tlsBlock,
+		PeerTransportSecurity:    tlsBlock,
+		CipherSuites:             suites,
+		LogLevel:                 "info",
+	}, nil
+}
+
+func orDefault(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
+
+// Render writes the YAML etcd reads.
+func (c EtcdConfig) Render() []byte {
+	var buf bytes.Buffer
+	buf.WriteString("# Written by the etcd charm; changes are overwritten.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		// Every field is a plain scalar, list or struct of them.
+		panic(fmt.Sprintf("cannot render etcd.conf.yml: %v", err))
+	}
+	return buf.Bytes()
+}
+
+// Hash identifies a rendered config, for the rolling-restart protocol.
+func Hash(rendered []byte) string {
+	sum := sha256.Sum256(rendered)
+	return hex.EncodeToString(sum[:8])
+}

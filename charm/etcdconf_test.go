@@ -1,0 +1,66 @@
+package charm
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestBuildEtcdConfigGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		start   Start
+		storage string
+	}{
+		{"defaults-new", func(*Config) {}, Start{"etcd0=https://10.0.1.10:2380,etcd1=https://10.0.1.11:2380", "new", "ABC123"}, ""},
+		{"tuned-existing", func(c *Config) {
+			c.Port, c.ManagementPort = 12379, 12380
+			c.BindToAllInterfaces, c.BindWithInsecureHTTP = false, true
+			c.SnapshotCount, c.HeartbeatInterval, c.ElectionTimeout = "5000", 200, 2000
+			c.TLSCipherSuites = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+			c.QuotaBackendBytes = 8 << 30
+			c.AutoCompactionMode, c.AutoCompactionRetention = "revision", "1000"
+		}, Start{"etcd0=https://10.0.1.10:12380,etcd2=https://10.0.1.12:12380", "existing", "ABC123"}, "/srv/etcd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.change(&cfg)
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			m := Member{Name: "etcd0", ClusterAddress: "10.0.1.10", DBAddress: "10.0.0.10", DBBind: "10.0.0.10", ClusterBind: "10.0.1.10"}
+			ec, err := BuildEtcdConfig(cfg, Paths{Root: "/"}, m, tt.start, tt.storage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ec.Render()
+			golden := filepath.Join("testdata", tt.name+".conf.yml")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("rendered:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestHashChangesWithContent(t *testing.T) {
+	if Hash([]byte("a")) == Hash([]byte("b")) || Hash([]byte("a")) != Hash([]byte("a")) || len(Hash(nil)) != 16 {
+		t.Error("Hash is not a stable content hash")
+	}
+}

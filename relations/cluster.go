@@ -1,0 +1,149 @@
+package relations
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Peer is what one etcd unit publishes in its unit bag on the `cluster`
+// peer relation. layer-etcd published only db-ingress-address; the other
+// keys carry the membership protocol (announce → admitted → started).
+type Peer struct {
+	Unit      string // the unit the bag belongs to (not a key)
+	Name      string // etcd member name, "etcd0"
+	PeerURL   string // https://<cluster address>:<management_port>
+	ClientURL string // https://<db address>:<port>
+	DBAddress string // db-ingress-address, kept for layer-etcd compatibility
+	// State is "" until the unit can run etcd (snap installed, TLS placed),
+	// "ready" then, and "started" once its etcd runs as a cluster member.
+	State string
+	// RestartRequest and RestartDone carry the rolling-restart protocol:
+	// the config hash the unit wants to restart into, and the last one it
+	// restarted into.
+	RestartRequest string
+	RestartDone    string
+}
+
+// Peer states.
+const (
+	PeerReady   = "ready"
+	PeerStarted = "started"
+)
+
+// Settings renders the peer as its unit bag (empty values delete keys).
+func (p Peer) Settings() map[string]string {
+	return map[string]string{
+		"db-ingress-address": p.DBAddress,
+		"member-name":        p.Name,
+		"peer-url":           p.PeerURL,
+		"client-url":         p.ClientURL,
+		"state":              p.State,
+		"restart-request":    p.RestartRequest,
+		"restart-done":       p.RestartDone,
+	}
+}
+
+// DecodePeer reads a peer's unit bag.
+func DecodePeer(unit string, bag map[string]string) Peer {
+	return Peer{
+		Unit:           unit,
+		Name:           bag["member-name"],
+		PeerURL:        bag["peer-url"],
+		ClientURL:      bag["client-url"],
+		DBAddress:      bag["db-ingress-address"],
+		State:          bag["state"],
+		RestartRequest: bag["restart-request"],
+		RestartDone:    bag["restart-done"],
+	}
+}
+
+// MemberName is the etcd member name of a unit, as layer-etcd names
+// members: "etcd/0" → "etcd0".
+func MemberName(unit string) string { return strings.ReplaceAll(unit, "/", "") }
+
+// URL builds https://host:port, bracketing IPv6 literals.
+func URL(host string, port int) string {
+	return "https://" + net.JoinHostPort(host, fmt.Sprint(port))
+}
+
+// URLHost returns the host of a URL ("" when it does not parse).
+func URLHost(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return parsed.Hostname()
+}
+
+// NamedURL is one entry of an initial-cluster string.
+type NamedURL struct {
+	Name, URL string
+}
+
+// FormatInitialCluster renders "etcd0=https://a:2380,etcd1=https://b:2380",
+// sorted by name so every unit renders the same string.
+func FormatInitialCluster(members []NamedURL) string {
+	sorted := append([]NamedURL(nil), members...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	parts := make([]string, len(sorted))
+	for i, m := range sorted {
+		parts[i] = m.Name + "=" + m.URL
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseInitialCluster parses an initial-cluster string.
+func ParseInitialCluster(s string) ([]NamedURL, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []NamedURL
+	for _, part := range strings.Split(s, ",") {
+		name, u, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || name == "" || u == "" {
+			return nil, fmt.Errorf("cannot parse initial cluster %q: entry %q is not name=url", s, part)
+		}
+		out = append(out, NamedURL{name, u})
+	}
+	return out, nil
+}
+
+// Leader is the application's leader settings (leader-get). token,
+// cluster and leader_address keep layer-etcd's meanings; join-<name>
+// admits a unit that joins an existing cluster, holding the initial
+// cluster it must start with; restart-lock names the one unit allowed to
+// restart now.
+type Leader struct {
+	Token         string
+	Cluster       string
+	LeaderAddress string
+	SnapdRefresh  string
+	RestartLock   string
+	Joins         map[string]string // member name → initial cluster
+}
+
+const joinPrefix = "join-"
+
+// DecodeLeader reads leader settings.
+func DecodeLeader(m map[string]string) Leader {
+	l := Leader{
+		Token:         m["token"],
+		Cluster:       m["cluster"],
+		LeaderAddress: m["leader_address"],
+		SnapdRefresh:  m["snapd_refresh"],
+		RestartLock:   m["restart-lock"],
+		Joins:         map[string]string{},
+	}
+	for k, v := range m {
+		if name, ok := strings.CutPrefix(k, joinPrefix); ok && v != "" {
+			l.Joins[name] = v
+		}
+	}
+	return l
+}
+
+// JoinKey is the leader-settings key admitting member name.
+func JoinKey(name string) string { return joinPrefix + name }
