@@ -20,6 +20,9 @@ var (
 	// not healthy enough (strict reconfig check, or within its
 	// post-change health window); try again later.
 	ErrUnhealthy = errors.New("cluster not healthy enough for a membership change")
+	// ErrTooManyLearners: etcd allows one learner at a time (by default);
+	// promote or remove the existing learner first.
+	ErrTooManyLearners = errors.New("too many learner members in the cluster")
 )
 
 // TLS names the PEM files a client authenticates with (the charm uses the

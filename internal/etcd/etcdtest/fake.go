@@ -1,0 +1,416 @@
+// Package etcdtest is a stateful in-memory etcd cluster implementing
+// etcd.Cluster and etcd.Maintenance, for tests of the charm. It keeps the
+// rules of real etcd that the charm's logic depends on:
+//
+//   - a member added as a learner has no name and no client URLs until
+//     its etcd starts (StartMember);
+//   - etcd allows one learner at a time;
+//   - a learner is promoted only once it has started and caught up (its
+//     revision is at least 90% of the leader's, etcd's own rule on raft
+//     indexes); before that Promote returns etcd.ErrLearnerNotReady;
+//   - a voter's removal is refused with etcd.ErrUnhealthy when the started
+//     voters left would not make a quorum (strict reconfig check);
+//   - removing the leader elects another started voter;
+//   - a learner answers Status but fails the linearizable read of a
+//     health check ("rpc not supported for learner");
+//   - a NOSPACE or CORRUPT alarm makes every endpoint unhealthy.
+//
+// Knobs inject the transient failures a hook must survive: Promote not
+// ready N more times, membership calls failing with etcd.ErrUnhealthy N
+// times, endpoints that do not answer, failing dials.
+package etcdtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+)
+
+// Fake is an etcd cluster. The zero value is not usable; use New.
+type Fake struct {
+	mu        sync.Mutex
+	members   []*member
+	nextID    uint64
+	leader    uint64
+	alarms    []etcd.Alarm
+	version   string
+	down      map[string]string // client URL -> error text
+	notReady  int               // Promote answers not-ready this many more times
+	unhealthy int               // membership changes fail this many more times
+	dialErr   error
+	compacted int64
+	calls     []string
+	closed    int
+	snapshots map[string]int64 // path -> revision saved
+}
+
+type member struct {
+	etcd.Member
+	revision  int64
+	raftIndex uint64
+	dbSize    int64
+}
+
+// New returns a one-member cluster whose founding member is started and
+// leader: name, peerURL and clientURL as its etcd would announce them.
+func New(name, peerURL, clientURL string) *Fake {
+	f := &Fake{
+		nextID:    0x8e9e05c52164694d,
+		version:   "3.5.17",
+		down:      map[string]string{},
+		snapshots: map[string]int64{},
+	}
+	m := f.add(peerURL, false)
+	m.Name, m.ClientURLs = name, []string{clientURL}
+	m.revision, m.raftIndex = 1, 4
+	f.leader = m.ID
+	return f
+}
+
+// add appends a member with a fresh id; f.mu is held (or f is new).
+func (f *Fake) add(peerURL string, learner bool) *member {
+	m := &member{Member: etcd.Member{ID: f.nextID, PeerURLs: []string{peerURL}, IsLearner: learner}, dbSize: 20480}
+	f.nextID += 0x1111111111
+	f.members = append(f.members, m)
+	return m
+}
+
+func (f *Fake) byID(id uint64) *member {
+	for _, m := range f.members {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (f *Fake) byPeerURL(url string) *member {
+	for _, m := range f.members {
+		for _, p := range m.PeerURLs {
+			if p == url {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func (f *Fake) byClientURL(url string) *member {
+	for _, m := range f.members {
+		for _, c := range m.ClientURLs {
+			if c == url {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func (f *Fake) list() []etcd.Member {
+	out := make([]etcd.Member, 0, len(f.members))
+	for _, m := range f.members {
+		c := m.Member
+		c.PeerURLs = append([]string(nil), m.PeerURLs...)
+		c.ClientURLs = append([]string(nil), m.ClientURLs...)
+		out = append(out, c)
+	}
+	return out
+}
+
+func (f *Fake) record(format string, args ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
+
+// reachable reports whether some member answers on one of endpoints.
+func (f *Fake) reachable(endpoints []string) bool {
+	for _, ep := range endpoints {
+		if m := f.byClientURL(ep); m != nil {
+			if _, isDown := f.down[ep]; !isDown {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// failUnhealthy consumes one injected ErrUnhealthy; f.mu is held.
+func (f *Fake) failUnhealthy(op string) error {
+	if f.unhealthy > 0 {
+		f.unhealthy--
+		return fmt.Errorf("cannot %s: %w", op, etcd.ErrUnhealthy)
+	}
+	return nil
+}
+
+// quorumAfter reports whether the started voters among members other than
+// skip make a quorum of all voters other than skip.
+func (f *Fake) quorumAfter(skip uint64) bool {
+	voters, started := 0, 0
+	for _, m := range f.members {
+		if m.ID == skip || m.IsLearner {
+			continue
+		}
+		voters++
+		if m.Started() {
+			started++
+		}
+	}
+	return voters > 0 && started >= voters/2+1
+}
+
+// Members implements etcd.Cluster.
+func (f *Fake) Members(ctx context.Context) ([]etcd.Member, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Members")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.list(), nil
+}
+
+// AddLearner implements etcd.Cluster.
+func (f *Fake) AddLearner(ctx context.Context, peerURL string) (etcd.Member, []etcd.Member, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("AddLearner %s", peerURL)
+	if err := ctx.Err(); err != nil {
+		return etcd.Member{}, nil, err
+	}
+	if peerURL == "" {
+		return etcd.Member{}, nil, fmt.Errorf("cannot add learner: empty peer URL")
+	}
+	if m := f.byPeerURL(peerURL); m != nil {
+		return m.Member, f.list(), nil
+	}
+	if err := f.failUnhealthy("add learner " + peerURL); err != nil {
+		return etcd.Member{}, nil, err
+	}
+	for _, m := range f.members {
+		if m.IsLearner {
+			return etcd.Member{}, nil, fmt.Errorf("cannot add learner %s: %w", peerURL, etcd.ErrTooManyLearners)
+		}
+	}
+	m := f.add(peerURL, true)
+	return m.Member, f.list(), nil
+}
+
+// Promote implements etcd.Cluster.
+func (f *Fake) Promote(ctx context.Context, id uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Promote %x", id)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := f.byID(id)
+	if m == nil {
+		return fmt.Errorf("cannot promote member %x: member not found", id)
+	}
+	if !m.IsLearner {
+		return nil
+	}
+	if err := f.failUnhealthy(fmt.Sprintf("promote member %x", id)); err != nil {
+		return err
+	}
+	leader := f.byID(f.leader)
+	if f.notReady > 0 || !m.Started() || (leader != nil && m.revision*10 < leader.revision*9) {
+		if f.notReady > 0 {
+			f.notReady--
+		}
+		return fmt.Errorf("cannot promote member %x: %w", id, etcd.ErrLearnerNotReady)
+	}
+	m.IsLearner = false
+	return nil
+}
+
+// Remove implements etcd.Cluster.
+func (f *Fake) Remove(ctx context.Context, id uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Remove %x", id)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := f.byID(id)
+	if m == nil {
+		return nil
+	}
+	if err := f.failUnhealthy(fmt.Sprintf("remove member %x", id)); err != nil {
+		return err
+	}
+	if !m.IsLearner && !f.quorumAfter(id) {
+		return fmt.Errorf("cannot remove member %x: %w", id, etcd.ErrUnhealthy)
+	}
+	for i, x := range f.members {
+		if x.ID == id {
+			f.members = append(f.members[:i], f.members[i+1:]...)
+			break
+		}
+	}
+	if f.leader == id {
+		f.leader = 0
+		for _, x := range f.members {
+			if !x.IsLearner && x.Started() {
+				f.leader = x.ID
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// UpdatePeerURLs implements etcd.Cluster.
+func (f *Fake) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("UpdatePeerURLs %x %v", id, peerURLs)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m := f.byID(id)
+	if m == nil {
+		return fmt.Errorf("cannot update member %x: member not found", id)
+	}
+	if len(peerURLs) == 0 {
+		return fmt.Errorf("cannot update member %x: no peer URLs", id)
+	}
+	for _, u := range peerURLs {
+		if other := f.byPeerURL(u); other != nil && other.ID != id {
+			return fmt.Errorf("cannot update member %x: peer URL %s already in use by member %x", id, u, other.ID)
+		}
+	}
+	m.PeerURLs = append([]string(nil), peerURLs...)
+	return nil
+}
+
+// MoveLeader implements etcd.Cluster.
+func (f *Fake) MoveLeader(ctx context.Context, id uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("MoveLeader %x", id)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f.leader == 0 {
+		return fmt.Errorf("cannot move leader to %x: no leader", id)
+	}
+	if id == f.leader {
+		return nil
+	}
+	m := f.byID(id)
+	if m == nil || m.IsLearner || !m.Started() {
+		return fmt.Errorf("cannot move leader to %x: bad leader transferee", id)
+	}
+	f.leader = id
+	return nil
+}
+
+// Status implements etcd.Cluster.
+func (f *Fake) Status(ctx context.Context, endpoint string) (etcd.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Status %s", endpoint)
+	if err := ctx.Err(); err != nil {
+		return etcd.Status{}, err
+	}
+	m := f.byClientURL(endpoint)
+	if m == nil {
+		return etcd.Status{}, fmt.Errorf("cannot get status of %s: no member serves it", endpoint)
+	}
+	if msg, isDown := f.down[endpoint]; isDown {
+		return etcd.Status{}, fmt.Errorf("cannot get status of %s: %s", endpoint, msg)
+	}
+	st := etcd.Status{
+		Endpoint: endpoint, MemberID: m.ID, Leader: f.leader, Version: f.version,
+		Revision: m.revision, RaftIndex: m.raftIndex, DBSize: m.dbSize, IsLearner: m.IsLearner,
+	}
+	for _, a := range f.alarms {
+		if a.MemberID == m.ID {
+			st.Errors = append(st.Errors, "memberID:"+fmt.Sprint(m.ID)+" alarm:"+a.Type)
+		}
+	}
+	return st, nil
+}
+
+// Health implements etcd.Cluster with etcdctl's rule.
+func (f *Fake) Health(ctx context.Context, endpoints []string) []etcd.Health {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Health %v", endpoints)
+	out := make([]etcd.Health, 0, len(endpoints))
+	for _, ep := range endpoints {
+		h := etcd.Health{Endpoint: ep, Took: 1000000}
+		m := f.byClientURL(ep)
+		msg, isDown := f.down[ep]
+		switch {
+		case ctx.Err() != nil:
+			h.Error = ctx.Err().Error()
+		case m == nil:
+			h.Error = "context deadline exceeded"
+		case isDown:
+			h.Error = msg
+		case m.IsLearner:
+			h.Error = "etcdserver: rpc not supported for learner"
+		case f.leader == 0:
+			h.Error = "etcdserver: no leader"
+		default:
+			h.Healthy = true
+			for _, a := range f.alarms {
+				if a.Type == "NOSPACE" || a.Type == "CORRUPT" {
+					h.Healthy, h.Error = false, "Active Alarm(s): "+a.Type
+					break
+				}
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// Alarms implements etcd.Cluster.
+func (f *Fake) Alarms(ctx context.Context) ([]etcd.Alarm, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Alarms")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return append([]etcd.Alarm(nil), f.alarms...), nil
+}
+
+// Close implements etcd.Cluster; the fake stays usable (each hook dials
+// and closes its own client, the cluster lives on).
+func (f *Fake) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed++
+	return nil
+}
+
+// Dial is an etcd.Dialer connecting to the fake: it fails when none of
+// the endpoints is a started member's client URL that answers, or when
+// FailDial set an error.
+func (f *Fake) Dial(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Dial %v", endpoints)
+	if f.dialErr != nil {
+		return nil, f.dialErr
+	}
+	if len(endpoints) == 0 {
+		return nil, fmt.Errorf("cannot connect to etcd: no endpoints")
+	}
+	if !f.reachable(endpoints) {
+		return nil, fmt.Errorf("cannot connect to etcd at %v: context deadline exceeded", endpoints)
+	}
+	return f, nil
+}
+
+var (
+	_ etcd.Cluster     = (*Fake)(nil)
+	_ etcd.Maintenance = (*Fake)(nil)
+	_ etcd.Dialer      = (*Fake)(nil).Dial
+)

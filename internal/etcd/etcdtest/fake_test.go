@@ -1,0 +1,282 @@
+package etcdtest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+)
+
+const (
+	peer0, client0 = "https://10.0.0.1:2380", "https://10.0.0.1:2379"
+	peer1, client1 = "https://10.0.0.2:2380", "https://10.0.0.2:2379"
+	peer2, client2 = "https://10.0.0.3:2380", "https://10.0.0.3:2379"
+)
+
+// join adds, starts and promotes a member the way the charm does.
+func join(t *testing.T, f *Fake, name, peerURL, clientURL string) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	m, _, err := f.AddLearner(ctx, peerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.StartMember(peerURL, name, clientURL); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Promote(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
+func TestAddLearnerIsIdempotentAndStartsUnnamed(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	m, list, err := f.AddLearner(ctx, peer1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.IsLearner || m.Started() || len(m.ClientURLs) != 0 {
+		t.Errorf("new learner = %+v, want an unstarted learner", m)
+	}
+	if len(list) != 2 || list[1].ID != m.ID {
+		t.Errorf("members after add = %+v", list)
+	}
+	again, list2, err := f.AddLearner(ctx, peer1)
+	if err != nil || again.ID != m.ID || len(list2) != 2 {
+		t.Errorf("second AddLearner = %+v, %d members, %v; want the same member", again, len(list2), err)
+	}
+	if _, _, err := f.AddLearner(ctx, peer2); !errors.Is(err, etcd.ErrTooManyLearners) {
+		t.Errorf("second learner: err = %v, want ErrTooManyLearners", err)
+	}
+	if _, _, err := f.AddLearner(ctx, peer0); err != nil {
+		t.Errorf("AddLearner of the founding member's URL: %v", err)
+	}
+}
+
+func TestPromote(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		setup    func(f *Fake, id uint64)
+		start    bool
+		wantErr  error
+		learner  bool
+		attempts int // Promote calls before the last one checked
+	}{
+		{name: "started and caught up", start: true},
+		{name: "not started", start: false, wantErr: etcd.ErrLearnerNotReady, learner: true},
+		{name: "lagging", start: true, setup: func(f *Fake, id uint64) {
+			f.Put(100)
+			f.SetRevision(id, 50)
+		}, wantErr: etcd.ErrLearnerNotReady, learner: true},
+		{name: "not ready twice then ready", start: true, setup: func(f *Fake, id uint64) { f.PromoteNotReady(2) }, attempts: 2},
+		{name: "unhealthy once", start: true, setup: func(f *Fake, id uint64) { f.FailUnhealthy(1) }, attempts: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := New("etcd0", peer0, client0)
+			m, _, err := f.AddLearner(ctx, peer1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.start {
+				f.StartMember(peer1, "etcd1", client1)
+			}
+			if tt.setup != nil {
+				tt.setup(f, m.ID)
+			}
+			for i := 0; i < tt.attempts; i++ {
+				if err := f.Promote(ctx, m.ID); err == nil {
+					t.Fatalf("attempt %d succeeded, want a transient error", i)
+				}
+			}
+			err = f.Promote(ctx, m.ID)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("Promote = %v, want %v", err, tt.wantErr)
+			}
+			if got := f.List()[1].IsLearner; got != tt.learner {
+				t.Errorf("IsLearner = %v, want %v", got, tt.learner)
+			}
+		})
+	}
+	f := New("etcd0", peer0, client0)
+	if err := f.Promote(ctx, f.Leader()); err != nil {
+		t.Errorf("Promote of a voter = %v, want nil", err)
+	}
+	if err := f.Promote(ctx, 42); err == nil {
+		t.Error("Promote of an unknown id succeeded")
+	}
+}
+
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	id0 := f.Leader()
+	id1 := join(t, f, "etcd1", peer1, client1)
+	id2 := join(t, f, "etcd2", peer2, client2)
+
+	// Two of three voters down: removing a started one would lose quorum.
+	f.StopMember(id2)
+	if err := f.Remove(ctx, id1); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("Remove without quorum = %v, want ErrUnhealthy", err)
+	}
+	// Removing the stopped one leaves two started voters of two: fine.
+	if err := f.Remove(ctx, id2); err != nil {
+		t.Fatalf("Remove of the stopped member: %v", err)
+	}
+	if err := f.Remove(ctx, id2); err != nil {
+		t.Errorf("second Remove = %v, want nil", err)
+	}
+	f.FailUnhealthy(1)
+	if err := f.Remove(ctx, id0); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("Remove with injected failure = %v", err)
+	}
+	if err := f.Remove(ctx, id0); err != nil {
+		t.Fatalf("Remove of the leader: %v", err)
+	}
+	if f.Leader() != id1 {
+		t.Errorf("leader after removing it = %x, want %x", f.Leader(), id1)
+	}
+	if got := len(f.List()); got != 1 {
+		t.Errorf("%d members left, want 1", got)
+	}
+}
+
+func TestMoveLeaderAndStatus(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	id1 := join(t, f, "etcd1", peer1, client1)
+	learner, _, _ := f.AddLearner(ctx, peer2)
+	if err := f.MoveLeader(ctx, learner.ID); err == nil {
+		t.Error("MoveLeader to a learner succeeded")
+	}
+	if err := f.MoveLeader(ctx, id1); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Status(ctx, client0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Leader != id1 || st.IsLearner || st.Endpoint != client0 || st.Revision == 0 {
+		t.Errorf("status = %+v", st)
+	}
+	f.SetDown(client1, "connection refused")
+	if _, err := f.Status(ctx, client1); err == nil {
+		t.Error("Status of a down endpoint succeeded")
+	}
+	if _, err := f.Status(ctx, "https://10.9.9.9:2379"); err == nil {
+		t.Error("Status of an unknown endpoint succeeded")
+	}
+}
+
+func TestHealth(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	join(t, f, "etcd1", peer1, client1)
+	f.AddLearner(ctx, peer2)
+	f.StartMember(peer2, "etcd2", client2)
+	f.SetDown(client1, "")
+	got := f.Health(ctx, []string{client0, client1, client2})
+	want := []bool{true, false, false}
+	for i, h := range got {
+		if h.Healthy != want[i] || (h.Healthy != (h.Error == "")) {
+			t.Errorf("%s: %+v, want healthy=%v", h.Endpoint, h, want[i])
+		}
+	}
+	f.RaiseAlarm(f.Leader(), "NOSPACE")
+	if h := f.Health(ctx, []string{client0})[0]; h.Healthy || h.Error != "Active Alarm(s): NOSPACE" {
+		t.Errorf("with NOSPACE: %+v", h)
+	}
+	alarms, _ := f.Alarms(ctx)
+	if len(alarms) != 1 || alarms[0].Type != "NOSPACE" {
+		t.Errorf("alarms = %+v", alarms)
+	}
+	if err := f.AlarmDisarm(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h := f.Health(ctx, []string{client0})[0]; !h.Healthy {
+		t.Errorf("after disarm: %+v", h)
+	}
+}
+
+func TestDial(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	if _, err := f.Dial(ctx, []string{client1}, etcd.TLS{}); err == nil {
+		t.Error("Dial of an endpoint no member serves succeeded")
+	}
+	c, err := f.Dial(ctx, []string{client1, client0}, etcd.TLS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	boom := errors.New("boom")
+	f.FailDial(boom)
+	if _, err := f.Dial(ctx, []string{client0}, etcd.TLS{}); !errors.Is(err, boom) {
+		t.Errorf("Dial = %v, want boom", err)
+	}
+	if f.Closed() != 1 {
+		t.Errorf("Closed = %d", f.Closed())
+	}
+	calls := f.Calls()
+	if !reflect.DeepEqual(calls[len(calls)-1], "Dial [https://10.0.0.1:2379]") {
+		t.Errorf("calls = %q", calls)
+	}
+}
+
+func TestMaintenance(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	f.Put(9)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	v, err := f.Snapshot(ctx, client0, path)
+	if err != nil || v != "" {
+		t.Fatalf("Snapshot = %q, %v; want no version from 3.5", v, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	if rev, ok := f.SnapshotRevision(path); !ok || rev != 10 {
+		t.Errorf("snapshot revision = %d, %v", rev, ok)
+	}
+	f.SetVersion("3.6.16")
+	if v, _ := f.Snapshot(ctx, client0, path); v != "3.6.16" {
+		t.Errorf("version = %q", v)
+	}
+	if err := f.Compact(ctx, 11, false); err == nil {
+		t.Error("Compact to a future revision succeeded")
+	}
+	if err := f.Compact(ctx, 0, true); err != nil || f.Compacted() != 10 {
+		t.Errorf("Compact(0) = %v, compacted %d", err, f.Compacted())
+	}
+	if err := f.Compact(ctx, 5, false); err == nil {
+		t.Error("Compact to a compacted revision succeeded")
+	}
+	if err := f.Defragment(ctx, client0); err != nil {
+		t.Error(err)
+	}
+	if err := f.Defragment(ctx, client1); err == nil {
+		t.Error("Defragment of an unknown endpoint succeeded")
+	}
+}
+
+func TestUpdatePeerURLs(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	id1 := join(t, f, "etcd1", peer1, client1)
+	if err := f.UpdatePeerURLs(ctx, id1, []string{peer0}); err == nil {
+		t.Error("taking another member's peer URL succeeded")
+	}
+	if err := f.UpdatePeerURLs(ctx, id1, []string{peer2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.List()[1].PeerURLs; !reflect.DeepEqual(got, []string{peer2}) {
+		t.Errorf("peer URLs = %v", got)
+	}
+}

@@ -1,0 +1,23 @@
+package etcd
+
+import "context"
+
+// Maintenance is the part of etcd the charm's actions use (snapshot,
+// compact, defrag, alarm-disarm). The real client implements it alongside
+// Cluster; so does the etcdtest fake.
+type Maintenance interface {
+	// Snapshot streams a snapshot from endpoint (exactly one member) to
+	// path, written to path.part first and renamed once its checksum is
+	// verified; it returns the server's version ("3.5.17"; "" from a
+	// server older than 3.6, which does not report it).
+	Snapshot(ctx context.Context, endpoint, path string) (version string, err error)
+	// Compact discards the key history before rev (rev <= 0: the current
+	// revision); physical waits until the compaction is applied to the
+	// backend on every member.
+	Compact(ctx context.Context, rev int64, physical bool) error
+	// Defragment defragments one member's backend (it blocks that member
+	// while it runs, so callers go one endpoint at a time).
+	Defragment(ctx context.Context, endpoint string) error
+	// AlarmDisarm clears every raised alarm on every member.
+	AlarmDisarm(ctx context.Context) error
+}
