@@ -1,0 +1,180 @@
+package charm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+func peer(n int, state string) relations.Peer {
+	unit := "etcd/" + string(rune('0'+n))
+	return relations.Peer{
+		Unit: unit, Name: relations.MemberName(unit), State: state,
+		PeerURL:   "https://10.0.1." + string(rune('0'+n)) + ":2380",
+		ClientURL: "https://10.0.0." + string(rune('0'+n)) + ":2379",
+	}
+}
+
+func member(n int, started, learner bool) etcd.Member {
+	m := etcd.Member{ID: uint64(100 + n), PeerURLs: []string{peer(n, "").PeerURL}, IsLearner: learner}
+	if started {
+		m.Name = peer(n, "").Name
+		m.ClientURLs = []string{peer(n, "").ClientURL}
+	}
+	return m
+}
+
+func TestPlanMembership(t *testing.T) {
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	boot := relations.Leader{Token: "ABC123", Cluster: "etcd0=https://10.0.1.0:2380", Joins: map[string]string{}}
+	tests := []struct {
+		name       string
+		view       ClusterView
+		want       StepKind
+		wantReason string
+		wantPeer   string // unit
+		wantMember uint64
+		wantInit   string
+	}{{
+		name: "leader not ready yet",
+		view: ClusterView{Peers: []relations.Peer{peer(0, ""), peer(1, relations.PeerReady)}},
+		want: StepNone, wantReason: "Waiting for this unit to be ready",
+	}, {
+		name: "single unit bootstraps alone",
+		view: ClusterView{Peers: []relations.Peer{peer(0, relations.PeerReady)}},
+		want: StepBootstrap, wantInit: "etcd0=https://10.0.1.0:2380",
+	}, {
+		name: "units deployed together bootstrap together",
+		view: ClusterView{Peers: []relations.Peer{peer(0, relations.PeerReady), peer(1, relations.PeerReady), peer(2, relations.PeerReady)}},
+		want: StepBootstrap, wantInit: "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380,etcd2=https://10.0.1.2:2380",
+	}, {
+		name: "waits a while for a peer still getting ready",
+		view: ClusterView{Peers: []relations.Peer{peer(0, relations.PeerReady), peer(1, "")}, ReadySince: now.Add(-time.Minute)},
+		want: StepNone, wantReason: "Waiting for 1 peer(s) to be ready to bootstrap",
+	}, {
+		name: "stops waiting after BootstrapWait",
+		view: ClusterView{Peers: []relations.Peer{peer(0, relations.PeerReady), peer(1, "")}, ReadySince: now.Add(-BootstrapWait)},
+		want: StepBootstrap, wantInit: "etcd0=https://10.0.1.0:2380",
+	}, {
+		name: "a departing peer is not waited for",
+		view: ClusterView{Peers: []relations.Peer{peer(0, relations.PeerReady), peer(1, "")}, Departing: map[string]bool{"etcd/1": true}, ReadySince: now},
+		want: StepBootstrap, wantInit: "etcd0=https://10.0.1.0:2380",
+	}, {
+		name: "bootstrapped, cluster unreachable",
+		view: ClusterView{Leader: boot, Peers: []relations.Peer{peer(0, relations.PeerStarted)}},
+		want: StepNone, wantReason: "Waiting for the cluster to answer",
+	}, {
+		name: "all members started and voting",
+		view: ClusterView{Leader: boot, Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false)}},
+		want: StepNone,
+	}, {
+		name: "admit a new ready unit",
+		view: ClusterView{Leader: boot, Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(2, relations.PeerReady), peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false)}},
+		want: StepAdmit, wantPeer: "etcd/1",
+	}, {
+		name: "one change at a time: a learner not started yet",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady), peer(2, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, false, true)}},
+		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster",
+	}, {
+		name: "admission lost by a crashed hook is published again",
+		view: ClusterView{Leader: boot,
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, false, true)}},
+		want: StepPublishJoin, wantPeer: "etcd/1",
+	}, {
+		name: "promote a started learner",
+		view: ClusterView{Leader: boot,
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
+		want: StepPromote, wantMember: 101,
+	}, {
+		name: "learner running but its unit has not said so",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
+		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster",
+	}, {
+		name: "remove the member of a departed unit",
+		view: ClusterView{Leader: boot,
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(2, relations.PeerStarted)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, false)}},
+		want: StepRemove, wantMember: 101,
+	}, {
+		name: "remove the member of a departing unit",
+		view: ClusterView{Leader: boot, Departing: map[string]bool{"etcd/2": true},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerStarted)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, false)}},
+		want: StepRemove, wantMember: 102,
+	}, {
+		name: "remove an orphan learner before admitting",
+		view: ClusterView{Leader: boot,
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(3, false, true)}},
+		want: StepRemove, wantMember: 103,
+	}, {
+		name: "never remove the leader's own member",
+		view: ClusterView{Self: "etcd0", Leader: boot, Departing: map[string]bool{"etcd/0": true},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false)}},
+		want: StepNone,
+	}, {
+		name: "never remove the last member",
+		view: ClusterView{Leader: boot,
+			Peers:   []relations.Peer{peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false)}},
+		want: StepAdmit, wantPeer: "etcd/1",
+	}, {
+		name: "a started member whose peer URL changed is not removed",
+		view: ClusterView{Leader: boot,
+			Peers: []relations.Peer{peer(0, relations.PeerStarted), func() relations.Peer {
+				p := peer(1, relations.PeerStarted)
+				p.PeerURL = "https://10.0.1.1:12380"
+				return p
+			}()},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false)}},
+		want: StepNone,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := tt.view
+			if v.Self == "" {
+				v.Self = "etcd0"
+			}
+			v.Now = now
+			if v.ReadySince.IsZero() {
+				v.ReadySince = now.Add(-time.Hour)
+			}
+			if v.Leader.Joins == nil {
+				v.Leader.Joins = map[string]string{}
+			}
+			got := PlanMembership(v)
+			if got.Kind != tt.want || got.Reason != tt.wantReason {
+				t.Fatalf("PlanMembership() = %s %q, want %s %q", got.Kind, got.Reason, tt.want, tt.wantReason)
+			}
+			if tt.wantPeer != "" && got.Peer.Unit != tt.wantPeer {
+				t.Errorf("peer = %q, want %q", got.Peer.Unit, tt.wantPeer)
+			}
+			if tt.wantMember != 0 && got.Member.ID != tt.wantMember {
+				t.Errorf("member = %d, want %d", got.Member.ID, tt.wantMember)
+			}
+			if got.InitialCluster != tt.wantInit {
+				t.Errorf("initial cluster = %q, want %q", got.InitialCluster, tt.wantInit)
+			}
+		})
+	}
+}
+
+func TestJoinCluster(t *testing.T) {
+	members := []etcd.Member{member(0, true, false), member(2, true, false), member(1, false, true)}
+	got := JoinCluster(members, "etcd1", peer(1, "").PeerURL)
+	want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380,etcd2=https://10.0.1.2:2380"
+	if got != want {
+		t.Errorf("JoinCluster() = %q, want %q", got, want)
+	}
+}
