@@ -13,6 +13,10 @@ import (
 // GET /v2/snaps/{name}).
 var ErrNotInstalled = errors.New("snap not installed")
 
+// ErrAlreadyInstalled: Install of a snap that is installed (snapd's
+// snap-already-installed); use Refresh to change its channel.
+var ErrAlreadyInstalled = errors.New("snap already installed")
+
 // Snap is an installed snap.
 type Snap struct {
 	Name     string
