@@ -70,9 +70,25 @@ type noStdin struct{}
 
 func (noStdin) Read([]byte) (int, error) { return 0, ErrNoStdin }
 
-// mainMu serialises cmd.Main: gnuflag assigns its package-level ErrHelp
-// whenever -h/--help is parsed, and Juju's agent runs one tool at a time.
-var mainMu sync.Mutex
+// mainMu guards gnuflag's package-level ErrHelp, which gnuflag reassigns
+// whenever it parses an undefined -h/--help and juju/cmd reads on every
+// call: invocations that may ask for help run alone, all others run
+// concurrently (tools of different units must not wait for each other).
+var mainMu sync.RWMutex
+
+// mayAskHelp over-approximates "gnuflag will parse -h or --help": any flag
+// argument (before "--") containing an h.
+func mayAskHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if strings.HasPrefix(a, "-") && strings.Contains(a, "h") {
+			return true
+		}
+	}
+	return false
+}
 
 // Run runs one tool invocation against ctx and returns what the tool binary
 // must reproduce. A tool that reads stdin it was not given fails with
@@ -94,9 +110,13 @@ func run(ctx Context, req Request) (Response, bool) {
 		cctx.Stdin = bytes.NewReader(req.Stdin)
 	}
 	w := &recorder{Command: factory(ctx)}
-	mainMu.Lock()
+	lock, unlock := mainMu.RLock, mainMu.RUnlock
+	if mayAskHelp(req.Args) {
+		lock, unlock = mainMu.Lock, mainMu.Unlock
+	}
+	lock()
 	code := cmd.Main(w, cctx, req.Args)
-	mainMu.Unlock()
+	unlock()
 	return Response{Code: code, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, errors.Is(w.err, ErrNoStdin)
 }
 

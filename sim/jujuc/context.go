@@ -27,6 +27,9 @@ var (
 	ErrNotAction = errors.New("not running an action")
 	// ErrResourceNotFound: resource-get of a resource with no blob uploaded.
 	ErrResourceNotFound = errors.New("resource not found")
+	// ErrBindingNotFound: network-get of a name that is neither an endpoint
+	// nor an extra binding of the charm.
+	ErrBindingNotFound = errors.New("binding not found")
 )
 
 // Status is a workload status as status-set/status-get see it.
@@ -74,6 +77,13 @@ type StorageInstance struct {
 
 // Context is one running hook, action or `juju exec` command of one unit,
 // as the tool commands see it. Relation ids are ints (the N in "db:N").
+//
+// A hook may run several tools at once (e.g. in background shell jobs), and
+// tools of different units run concurrently, so implementations must be safe
+// for concurrent use. Errors other than the sentinels above are printed as
+// `ERROR <err>` verbatim (exit 1), or, from RelationEndpoint and Storage
+// while a -r/-s flag is parsed, as `ERROR invalid value "x" for flag -r:
+// <err>` (exit 2).
 type Context interface {
 	// UnitName is the unit running the hook ("etcd/0").
 	UnitName() string
@@ -117,7 +127,8 @@ type Context interface {
 
 	IsLeader() (bool, error)
 	LeaderSettings() (map[string]string, error)
-	// WriteLeaderSettings acts at once; a non-leader gets ErrNotLeader.
+	// WriteLeaderSettings acts at once; an empty value deletes the key; a
+	// non-leader gets ErrNotLeader.
 	WriteLeaderSettings(map[string]string) error
 
 	// OpenPortRange/ClosePortRange are buffered until commit.
@@ -130,7 +141,8 @@ type Context interface {
 	PrivateAddress() (string, error)
 	PublicAddress() (string, error)
 	// NetworkInfo answers network-get for binding (an endpoint or extra
-	// binding name), optionally in the context of relation id (-1 for none).
+	// binding name), optionally in the context of relation id (-1 for none);
+	// an unknown binding gives ErrBindingNotFound.
 	NetworkInfo(binding string, relationID int) (NetworkInfo, error)
 
 	// ActionParams returns the action's params with schema defaults filled
@@ -148,14 +160,17 @@ type Context interface {
 	// resources directory and returns its path, or ErrResourceNotFound.
 	DownloadResource(name string) (string, error)
 
-	// StorageIDs lists attached storage ids, optionally of one storage name;
-	// Storage looks one up; HookStorageID is the storage of a storage hook.
+	// StorageIDs lists attached storage ids (sorted), optionally of one
+	// storage name; Storage looks one up; HookStorageID is the storage of a
+	// storage hook.
 	StorageIDs(name string) ([]string, error)
 	Storage(id string) (StorageInstance, error)
 	HookStorageID() (id string, ok bool)
 
 	// CharmState returns this unit's state including pending writes;
-	// SetCharmStateValue and DeleteCharmStateValue are buffered.
+	// SetCharmStateValue and DeleteCharmStateValue are buffered (an empty
+	// value is stored as "", not deleted; deleting a missing key is fine).
+	// state-set checks Juju's size quota before calling SetCharmStateValue.
 	CharmState() (map[string]string, error)
 	SetCharmStateValue(key, value string) error
 	DeleteCharmStateValue(key string) error

@@ -8,10 +8,6 @@ import (
 	"github.com/juju/gnuflag"
 )
 
-// ErrBindingNotFound is what a Context's NetworkInfo returns for a binding
-// that is neither an endpoint nor an extra binding of the charm.
-var ErrBindingNotFound = errors.New("binding not found")
-
 // unit-get private-address|public-address.
 type unitGet struct {
 	base

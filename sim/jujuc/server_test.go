@@ -113,3 +113,35 @@ func TestServerClose(t *testing.T) {
 		t.Error("call succeeded after Close")
 	}
 }
+
+// Tools of several units run at once, help requests included (gnuflag's
+// global ErrHelp); run with -race this checks the locking.
+func TestRunConcurrent(t *testing.T) {
+	calls := [][]string{
+		{"is-leader", "-h"},
+		{"relation-get", "--format=json", "-r", "1", "-", "etcd-client/0"},
+		{"config-get", "--help"},
+		{"state-set", "k=v"},
+		{"opened-ports"},
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		ctx := scenario(t, "hook")
+		go func() {
+			var err error
+			for i := 0; i < 25 && err == nil; i++ {
+				args := calls[i%len(calls)]
+				resp := jujuc.Run(ctx, jujuc.Request{Dir: "/", CommandName: args[0], Args: args[1:]})
+				if resp.Code != 0 || len(resp.Stderr) != 0 {
+					err = errors.New(args[0] + ": " + string(resp.Stderr))
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
