@@ -34,9 +34,12 @@ func (c *Context) Commit() {
 		b := r.AppBag(a.Name)
 		if applyBag(b, c.pendingApp[id]) && r.IsPeer() {
 			// The leader gets no app-level -changed for its own writes.
-			if ur := u.AgentState.Relations[id]; ur != nil {
-				ur.AppVersion = b.Version
+			ur := u.AgentState.Relations[id]
+			if ur == nil {
+				ur = &model.UnitRelation{Members: map[string]int64{}}
+				u.AgentState.Relations[id] = ur
 			}
+			ur.AppVersion = b.Version
 		}
 	}
 	for _, p := range c.portOps {

@@ -53,7 +53,12 @@ func Committed(m *model.Model, op Op, now time.Time) {
 		st.Failed = nil
 	}
 	if op.Kind != OpHook {
-		u.SetAgent(model.StatusInfo{Status: "idle", Since: now})
+		if st.Failed != nil {
+			// Actions run while a hook is in error; the error stays.
+			u.SetAgent(failStatus(st.Failed.Hook, now))
+		} else {
+			u.SetAgent(model.StatusInfo{Status: "idle", Since: now})
+		}
 		return
 	}
 	h := op.Hook
@@ -136,17 +141,22 @@ func Failed(m *model.Model, op Op, now time.Time) {
 	}
 	delay := Backoff(m.RetryBackoff, m.RetryBackoffMax, attempts+1)
 	st.Failed = &model.FailedHook{Hook: op.Hook, Attempts: attempts + 1, NextRetry: now.Add(delay)}
-	data := map[string]any{"hook": HookName(op.Hook)}
-	if op.Hook.RelationID >= 0 {
-		data["relation-id"] = op.Hook.RelationID
+	u.SetAgent(failStatus(op.Hook, now))
+}
+
+// failStatus is the agent status of a failed hook, with Juju's data.
+func failStatus(h model.Hook, now time.Time) model.StatusInfo {
+	data := map[string]any{"hook": HookName(h)}
+	if h.RelationID >= 0 {
+		data["relation-id"] = h.RelationID
 	}
-	if op.Hook.RemoteUnit != "" {
-		data["remote-unit"] = op.Hook.RemoteUnit
+	if h.RemoteUnit != "" {
+		data["remote-unit"] = h.RemoteUnit
 	}
-	u.SetAgent(model.StatusInfo{
+	return model.StatusInfo{
 		Status:  "error",
-		Message: fmt.Sprintf("hook failed: %q", HookName(op.Hook)),
+		Message: fmt.Sprintf("hook failed: %q", HookName(h)),
 		Data:    data,
 		Since:   now,
-	})
+	}
 }

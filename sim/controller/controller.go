@@ -262,8 +262,9 @@ func (c *Controller) saveLocked() error {
 	return c.model.Save(filepath.Join(c.cfg.Home, ModelFile))
 }
 
-// kick wakes the scheduler after a model change.
+// kick wakes the scheduler after a model change; the caller holds mu.
 func (c *Controller) kick() {
+	c.settled = false
 	select {
 	case c.wake <- struct{}{}:
 	default:

@@ -157,9 +157,11 @@ func (c *Controller) execute(op agent.Op) {
 	c.running = nil
 	delete(c.contexts, ctxID)
 	now = c.now()
-	if runCtx.Err() != nil {
+	select {
+	case <-c.closing:
 		// The controller is shutting down: leave the op to be rerun.
 		return
+	default:
 	}
 	if err != nil {
 		c.logLine(op.Unit, "ERROR", "juju.worker.uniter", err.Error())

@@ -3,8 +3,9 @@
 // record per hook or action to $SNAPPY_GLOBAL_ROOT/testcharm/events.jsonl,
 // so tests can check ordering, environments and commit semantics.
 //
-// A file $SNAPPY_GLOBAL_ROOT/testcharm/fail/<hook-name> makes that hook
-// write relation data, charm state and a port, then exit 1.
+// A hook named in the comma-separated config option fail-hooks writes
+// relation data, charm state and a port, then exits 1 (commit/discard
+// tests); retries succeed once the option no longer names it.
 package main
 
 import (
@@ -111,7 +112,8 @@ func run() error {
 	case strings.HasSuffix(hook, "-relation-changed"):
 		note(tool("state-set", "last-changed="+os.Getenv("JUJU_REMOTE_UNIT")))
 	}
-	if _, err := os.Stat(filepath.Join(dir, "fail", hook)); err == nil && hook != "" {
+	failing, _ := tool("config-get", "fail-hooks")
+	if hook != "" && contains(strings.Split(failing, ","), hook) {
 		if rid := os.Getenv("JUJU_RELATION_ID"); rid != "" {
 			note(tool("relation-set", "-r", rid, "poison=yes"))
 		} else if ids, _ := tool("relation-ids", "cluster"); ids != "" {
@@ -140,4 +142,13 @@ func record(dir string, ev Event) error {
 	defer f.Close()
 	_, err = f.Write(append(data, '\n'))
 	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
