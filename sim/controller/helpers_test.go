@@ -123,7 +123,13 @@ func startController(t testing.TB, seed int64, mutate ...func(*Config)) *Control
 		c.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close(); if t.Failed() { d, _ := os.ReadFile(filepath.Join(cfg.Home, DebugLog)); t.Logf("debug log:\n%s\nops:\n%s", tail(string(d), 60), opsLog(t, c)) } })
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			d, _ := os.ReadFile(filepath.Join(cfg.Home, DebugLog))
+			t.Logf("debug log:\n%s\nops:\n%s", tail(string(d), 60), opsLog(t, c))
+		}
+	})
 	return c
 }
 
