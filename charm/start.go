@@ -39,4 +39,3 @@ func PeersMessage(n int) string {
 	}
 	return strconv.Itoa(n) + " known peers"
 }
-
