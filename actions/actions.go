@@ -13,13 +13,17 @@ import (
 	"sort"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
 
 // Deps are what actions observe and act on.
 type Deps struct {
 	Tools juju.Tools
 	Paths charm.Paths
+	Snap  snap.Client
+	Dial  etcd.Dialer
 	Log   io.Writer
 }
 
