@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -182,7 +183,7 @@ func (c *Charm) ensureCA(ctx context.Context, data map[string]string) (pki.CA, e
 	if data[LeaderCA] != "" && data[LeaderCAKey] != "" {
 		want := pki.CA{Cert: data[LeaderCA], Key: data[LeaderCAKey], Serial: data[LeaderCASerial]}
 		if c.PKI.HasCA() {
-			if have, err := c.PKI.ReadCA(); err == nil && have.Cert == want.Cert && have.Key == want.Key {
+			if have, err := c.PKI.ReadCA(); err == nil && samePEM(have.Cert, want.Cert) && samePEM(have.Key, want.Key) {
 				return have, nil
 			}
 		}
@@ -214,6 +215,11 @@ func (c *Charm) ensureCA(ctx context.Context, data map[string]string) (pki.CA, e
 	err := c.Tools.LeaderSet(ctx, map[string]string{LeaderCA: ca.Cert, LeaderCAKey: ca.Key, LeaderCASerial: ca.Serial})
 	return ca, err
 }
+
+// samePEM compares PEM text the way it survives Juju: leader-set and
+// relation-set trim surrounding whitespace from values (juju/utils
+// keyvalues), so a trailing newline is lost on the way through.
+func samePEM(a, b string) bool { return strings.TrimSpace(a) == strings.TrimSpace(b) }
 
 // ensureClient returns the global client certificate (CN "client") that
 // every requirer gets, kept in leader data.

@@ -167,8 +167,9 @@ func Settings(own map[string]string, ca string, client Pair, issued []Issued, un
 	}
 	// Drop writes that change nothing, so an unchanged answer does not
 	// show up as a relation-set at all.
+	// Juju trims values (juju/utils keyvalues), so compare trimmed.
 	for k, v := range out {
-		if old, ok := own[k]; (ok && old == v) || (!ok && v == "") {
+		if old, ok := own[k]; (ok && strings.TrimSpace(old) == strings.TrimSpace(v)) || (!ok && v == "") {
 			delete(out, k)
 		}
 	}

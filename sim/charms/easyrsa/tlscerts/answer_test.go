@@ -161,6 +161,14 @@ func TestSettings(t *testing.T) {
 		},
 		want: map[string]string{},
 	}, {
+		name:  "values Juju trimmed are unchanged",
+		own:   map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_0.server.cert": "C", "etcd_0.server.key": "K"},
+		units: []string{"etcd/0"},
+		issued: []Issued{
+			{Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}, Pair{"C\n", "K\n"}},
+		},
+		want: map[string]string{},
+	}, {
 		name:  "certificate_name alias",
 		own:   map[string]string{},
 		units: []string{"app/0", "app/1"},
