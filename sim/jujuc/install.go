@@ -11,8 +11,8 @@ import (
 // InstallTools creates toolsDir (a unit's /var/lib/juju/tools/unit-<app>-<n>,
 // which the hook's PATH starts with) holding one symlink per name in
 // ToolNames to jujucBinary, the multi-call client that dispatches on the name
-// it was run as. Existing links to the same binary are kept; anything else in
-// the way is an error rather than silently replaced.
+// it was run as. Existing symlinks are pointed at jujucBinary; anything else
+// in the way is an error rather than silently replaced.
 func InstallTools(toolsDir, jujucBinary string) error {
 	if !filepath.IsAbs(jujucBinary) {
 		abs, err := filepath.Abs(jujucBinary)
@@ -38,8 +38,19 @@ func InstallTools(toolsDir, jujucBinary string) error {
 		if !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("cannot install hook tool %s: %w", name, err)
 		}
-		if target, rerr := os.Readlink(link); rerr != nil || target != jujucBinary {
-			return fmt.Errorf("cannot install hook tool %s: %s exists and is not a link to %s", name, link, jujucBinary)
+		target, rerr := os.Readlink(link)
+		if rerr != nil {
+			return fmt.Errorf("cannot install hook tool %s: %s exists and is not a symlink", name, link)
+		}
+		if target == jujucBinary {
+			continue
+		}
+		// A link to another (e.g. rebuilt) binary is replaced.
+		if err := os.Remove(link); err != nil {
+			return fmt.Errorf("cannot install hook tool %s: %w", name, err)
+		}
+		if err := os.Symlink(jujucBinary, link); err != nil {
+			return fmt.Errorf("cannot install hook tool %s: %w", name, err)
 		}
 	}
 	return nil

@@ -33,6 +33,17 @@ func TestInstallTools(t *testing.T) {
 			t.Errorf("%s → %q, %v", name, target, err)
 		}
 	}
+	// A rebuilt binary elsewhere: the links follow it.
+	bin2 := filepath.Join(dir, "jujuc2")
+	if err := os.WriteFile(bin2, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := jujuc.InstallTools(tools, bin2); err != nil {
+		t.Fatal(err)
+	}
+	if target, err := os.Readlink(filepath.Join(tools, "relation-get")); err != nil || target != bin2 {
+		t.Errorf("relation-get → %q, %v after reinstall", target, err)
+	}
 
 	tests := []struct {
 		name    string
@@ -59,7 +70,7 @@ func TestInstallTools(t *testing.T) {
 			os.WriteFile(filepath.Join(d, "is-leader"), nil, 0o755)
 			return d, bin
 		},
-		wantErr: "exists and is not a link to",
+		wantErr: "exists and is not a symlink",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
