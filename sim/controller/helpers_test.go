@@ -178,6 +178,8 @@ type event struct {
 	Members   string            `json:"members"`
 	EnvKeys   []string          `json:"env-keys"`
 	Cwd       string            `json:"cwd"`
+	Resource  string            `json:"resource"`
+	Storage   string            `json:"storage"`
 	ToolError string            `json:"tool-error"`
 }
 

@@ -28,6 +28,8 @@ type Event struct {
 	Config    string            `json:"config,omitempty"`
 	EnvKeys   []string          `json:"env-keys"`
 	Cwd       string            `json:"cwd"`
+	Resource  string            `json:"resource,omitempty"`
+	Storage   string            `json:"storage,omitempty"`
 	ToolError string            `json:"tool-error,omitempty"`
 }
 
@@ -94,6 +96,15 @@ func run() error {
 			record(dir, ev)
 			os.Exit(3)
 		}
+	case hook == "upgrade-charm":
+		if path, err := tool("resource-get", "payload"); err == nil {
+			data, _ := os.ReadFile(path)
+			ev.Resource = string(data)
+		} else {
+			ev.Resource = "error: " + err.Error()
+		}
+	case hook == "data-storage-attached":
+		ev.Storage = note(tool("storage-get", "location"))
 	case hook == "install":
 		note(tool("status-set", "maintenance", "installing"))
 		note(tool("juju-log", "installing", ev.Unit))

@@ -1,0 +1,134 @@
+package controller
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/sim/model"
+)
+
+// integrate: every unit runs -created, then -joined → -changed for each
+// remote unit, and an app-level -changed for the remote leader's app data;
+// remove-relation: -departed for each remote unit (JUJU_DEPARTING_UNIT the
+// remote unit), then -broken, and the relation is gone.
+func TestIntegrateAndRemoveRelation(t *testing.T) {
+	c := startController(t, 11)
+	ch := testCharm(t)
+	if err := c.Deploy(DeployArgs{Charm: ch, App: "a", NumUnits: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Deploy(DeployArgs{Charm: ch, App: "b", NumUnits: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	if err := c.Integrate("a", "b"); err == nil || !strings.HasPrefix(err.Error(), "ambiguous relation") {
+		t.Fatalf("integrate a b: %v", err)
+	}
+	if err := c.Integrate("a:db", "b:backend"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Integrate("b:backend", "a:db"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("duplicate integrate: %v", err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	for _, u := range []string{"a/0", "a/1"} {
+		evs := events(t, c, u)
+		cr, j, chg := index(evs, "db-relation-created", ""), index(evs, "db-relation-joined", "b/0"), index(evs, "db-relation-changed", "b/0")
+		if cr < 0 || j < 0 || chg < 0 || !(cr < j && j < chg) {
+			t.Errorf("%s: want created < joined(b/0) < changed(b/0): %s", u, hooks(evs))
+		}
+		appChanged := false
+		for _, e := range evs {
+			if e.Hook == "db-relation-changed" && e.Env["JUJU_REMOTE_UNIT"] == "" && e.Env["JUJU_REMOTE_APP"] == "b" {
+				appChanged = true
+			}
+		}
+		if !appChanged {
+			t.Errorf("%s: no app-level -changed for b's app data: %s", u, hooks(evs))
+		}
+	}
+	evs := events(t, c, "b/0")
+	for _, remote := range []string{"a/0", "a/1"} {
+		if j, chg := index(evs, "backend-relation-joined", remote), index(evs, "backend-relation-changed", remote); j < 0 || chg < j {
+			t.Errorf("b/0: joined/changed for %s: %s", remote, hooks(evs))
+		}
+	}
+	var relID int
+	c.Model(func(m *model.Model) {
+		for id, r := range m.Relations {
+			if !r.IsPeer() {
+				relID = id
+				if r.UnitSettings["a/0"].Data["private-address"] == "" || r.UnitSettings["a/0"].Data["node"] != "a/0" {
+					t.Errorf("a/0 bag: %v", r.UnitSettings["a/0"].Data)
+				}
+			}
+		}
+	})
+
+	if err := c.RemoveRelation("a:db", "b:backend"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, 30*time.Second, "relation removed", func(m *model.Model) bool { return m.Relations[relID] == nil })
+	waitIdle(t, c, 30*time.Second)
+	evs = events(t, c, "a/1")
+	d, b := index(evs, "db-relation-departed", "b/0"), index(evs, "db-relation-broken", "")
+	if d < 0 || b < d || evs[d].Env["JUJU_DEPARTING_UNIT"] != "b/0" {
+		t.Errorf("a/1: want departed(b/0) then broken: %s", hooks(evs))
+	}
+	evs = events(t, c, "b/0")
+	if d, b := index(evs, "backend-relation-departed", "a/1"), index(evs, "backend-relation-broken", ""); d < 0 || b < d {
+		t.Errorf("b/0: want departed then broken: %s", hooks(evs))
+	}
+}
+
+// refresh and attach-resource run upgrade-charm then config-changed; the
+// resource is readable with resource-get; storage is attached before
+// install under the unit's root.
+func TestUpgradeResourceStorage(t *testing.T) {
+	c := startController(t, 12)
+	ch := testCharm(t)
+	res := filepath.Join(t.TempDir(), "payload.txt")
+	if err := os.WriteFile(res, []byte("v1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Deploy(DeployArgs{Charm: ch, NumUnits: 1, Resources: map[string]string{"payload": res}}); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	evs := events(t, c, "testcharm/0")
+	if i := index(evs, "data-storage-attached", ""); i != 0 || evs[i].Storage != evs[i].Env["SNAPPY_GLOBAL_ROOT"]+"/srv/testdata" {
+		t.Errorf("storage: %s %+v", hooks(evs), evs[0])
+	}
+	if err := c.Refresh("testcharm", ch); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	if err := os.WriteFile(res, []byte("v2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AttachResource("testcharm", "payload", res); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	evs = events(t, c, "testcharm/0")
+	var seq []string
+	var contents []string
+	for _, e := range evs[index(evs, "start", "")+1:] {
+		seq = append(seq, e.Hook)
+		if e.Hook == "upgrade-charm" {
+			contents = append(contents, e.Resource)
+		}
+	}
+	if got := strings.Join(seq, " "); got != "upgrade-charm config-changed upgrade-charm config-changed" {
+		t.Errorf("after start: %s", got)
+	}
+	if strings.Join(contents, ",") != "v1,v2" {
+		t.Errorf("resource contents: %q", contents)
+	}
+	if err := c.AttachResource("testcharm", "nope", res); err == nil {
+		t.Errorf("attach unknown resource: no error")
+	}
+}
