@@ -1,0 +1,213 @@
+package charms_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+)
+
+// The integration tests drive the jujusim CLI the way an operator drives
+// juju: bootstrap a controller in a private JUJUSIM_HOME, deploy packed
+// charms, integrate, wait, run actions, destroy in cleanup. The binaries and
+// charms are built once per test run.
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// charmSources are the charms the integration tests deploy.
+var charmSources = []struct{ name, src, pkg string }{
+	{"easyrsa", "sim/charms/easyrsa", "./sim/charms/easyrsa/cmd"},
+	{"etcd-client", "sim/charms/etcdclient", "./sim/charms/etcdclient/cmd"},
+	{"tls-requirer", "sim/charms/internal/testcharms/tlsrequirer", "./sim/charms/internal/testcharms/tlsrequirer"},
+	{"etcd-provider", "sim/charms/internal/testcharms/etcdprovider", "./sim/charms/internal/testcharms/etcdprovider"},
+}
+
+func goBuild(out, pkg string, cgo bool) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = repoRoot()
+	cmd.Env = os.Environ()
+	if !cgo {
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return nil
+}
+
+// built returns the directory with jujusim, jujuc and <name>.charm for
+// every charm source.
+func built(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds jujusim and the charms and runs them")
+	}
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "partner-charms-test")
+		if buildErr != nil {
+			return
+		}
+		if buildErr = goBuild(filepath.Join(buildDir, "jujusim"), "./cmd/jujusim", true); buildErr != nil {
+			return
+		}
+		if buildErr = goBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", false); buildErr != nil {
+			return
+		}
+		for _, c := range charmSources {
+			bin := filepath.Join(buildDir, c.name+".dispatch")
+			if buildErr = goBuild(bin, c.pkg, false); buildErr != nil {
+				return
+			}
+			buildErr = charmpack.Pack(charmpack.Options{
+				Src: filepath.Join(repoRoot(), c.src), Binary: bin,
+				Out: filepath.Join(buildDir, c.name+".charm"),
+			})
+			if buildErr != nil {
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// model is one bootstrapped jujusim controller.
+type model struct {
+	t    *testing.T
+	bin  string
+	home string
+}
+
+// bootstrap starts a controller in a temporary JUJUSIM_HOME and destroys
+// it (its units' processes included) when the test ends.
+func bootstrap(t *testing.T) *model {
+	t.Helper()
+	dir := built(t)
+	m := &model{t: t, bin: dir, home: filepath.Join(t.TempDir(), "jujusim")}
+	m.must("bootstrap", "--seed", "1")
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := m.jujusim("status", "--relations")
+			t.Logf("jujusim status:\n%s", out)
+			out, _ = m.jujusim("debug-log", "--replay", "--no-tail")
+			t.Logf("debug-log (last 80 lines):\n%s", lastLines(out, 80))
+		}
+		if out, err := m.jujusim("destroy"); err != nil {
+			t.Errorf("jujusim destroy: %v\n%s", err, out)
+		}
+	})
+	return m
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *model) jujusim(args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(m.bin, "jujusim"), args...)
+	cmd.Env = append(os.Environ(), "JUJUSIM_HOME="+m.home)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String() + stderr.String(), fmt.Errorf("jujusim %s: %w", strings.Join(args, " "), err)
+	}
+	return stdout.String(), nil
+}
+
+func (m *model) must(args ...string) string {
+	m.t.Helper()
+	out, err := m.jujusim(args...)
+	if err != nil {
+		m.t.Fatalf("%v\n%s", err, out)
+	}
+	return out
+}
+
+func (m *model) charm(name string) string { return filepath.Join(m.bin, name+".charm") }
+
+// waitActive waits until every unit is idle and active.
+func (m *model) waitActive(timeout time.Duration) {
+	m.t.Helper()
+	m.must("wait-for", "--workload", "active", "--timeout", timeout.String())
+}
+
+// run runs an action and returns its results; a failed action fails the
+// test.
+func (m *model) run(unit, action string, params ...string) map[string]any {
+	m.t.Helper()
+	args := append([]string{"run", unit, action, "--format", "json", "--string-args", "--wait", "2m"}, params...)
+	out := m.must(args...)
+	var tasks map[string]struct {
+		Status  string         `json:"status"`
+		Message string         `json:"message"`
+		Results map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &tasks); err != nil {
+		m.t.Fatalf("cannot decode %s %s output %q: %v", unit, action, out, err)
+	}
+	task, ok := tasks[unit]
+	if !ok || task.Status != "completed" {
+		m.t.Fatalf("%s %s: %+v", unit, action, tasks)
+	}
+	return task.Results
+}
+
+// unitStatus is a unit's workload status and address from jujusim status.
+type unitStatus struct {
+	Workload struct {
+		Current string `json:"current"`
+		Message string `json:"message"`
+	} `json:"workload-status"`
+	Leader  bool   `json:"leader"`
+	Address string `json:"public-address"`
+}
+
+func (m *model) unit(app, unit string) unitStatus {
+	m.t.Helper()
+	var st struct {
+		Applications map[string]struct {
+			Units map[string]unitStatus `json:"units"`
+		} `json:"applications"`
+	}
+	out := m.must("status", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		m.t.Fatalf("cannot decode status %q: %v", out, err)
+	}
+	u, ok := st.Applications[app].Units[unit]
+	if !ok {
+		m.t.Fatalf("no unit %s in status %s", unit, out)
+	}
+	return u
+}
+
+func str(results map[string]any, key string) string {
+	s, _ := results[key].(string)
+	return s
+}
