@@ -28,8 +28,13 @@ func truncate(s string, n int) string {
 	return s[:n-3] + "..."
 }
 
-// WriteTabular writes `juju status` tabular output.
+// WriteTabular writes `juju status` tabular output. Local charms have no
+// channel.
 func WriteTabular(w io.Writer, s Status, relations bool) error {
+	return writeTabular(w, s, relations, "")
+}
+
+func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 	tw := newTab(w)
 	fmt.Fprintln(tw, "Model\tController\tCloud/Region\tVersion\tSLA\tTimestamp")
 	fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\t%s\n", s.Model.Name, s.Model.Controller, s.Model.Cloud, s.Model.Region, s.Model.Version, s.Model.SLA, s.Controller.Timestamp)
@@ -53,7 +58,7 @@ func WriteTabular(w io.Writer, s Status, relations bool) error {
 	fmt.Fprintln(tw, "App\tVersion\tStatus\tScale\tCharm\tChannel\tRev\tExposed\tMessage")
 	for _, n := range apps {
 		a := s.Applications[n]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", n, truncate(a.Version, 15), a.Status.Current, len(a.Units), a.CharmName, "", a.CharmRev, "no", a.Status.Message)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", n, truncate(a.Version, 15), a.Status.Current, len(a.Units), a.CharmName, channel, a.CharmRev, "no", a.Status.Message)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
