@@ -99,7 +99,9 @@ func Run(ctx Context, req Request) Response {
 }
 
 // run reports whether the command failed because it wanted stdin.
-func run(ctx Context, req Request) (Response, bool) {
+// A panic in a Context method fails only that tool call (exit 1), not the
+// whole simulator.
+func run(ctx Context, req Request) (resp Response, wantStdin bool) {
 	factory := factories[req.CommandName]
 	if factory == nil {
 		return errorResponse(fmt.Errorf("unknown command: %s", req.CommandName)), false
@@ -115,8 +117,13 @@ func run(ctx Context, req Request) (Response, bool) {
 		lock, unlock = mainMu.Lock, mainMu.Unlock
 	}
 	lock()
+	defer unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			resp, wantStdin = errorResponse(fmt.Errorf("hook tool %s panicked: %v", req.CommandName, p)), false
+		}
+	}()
 	code := cmd.Main(w, cctx, req.Args)
-	unlock()
 	return Response{Code: code, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, errors.Is(w.err, ErrNoStdin)
 }
 

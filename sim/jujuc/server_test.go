@@ -145,3 +145,22 @@ func TestRunConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// panicky is a Context whose IsLeader panics.
+type panicky struct{ jujuc.Context }
+
+func (panicky) IsLeader() (bool, error) { panic("model lock poisoned") }
+
+// A panicking Context fails that call only; later calls still run.
+func TestRunRecoversPanic(t *testing.T) {
+	ctx := panicky{scenario(t, "hook")}
+	resp := jujuc.Run(ctx, jujuc.Request{Dir: "/", CommandName: "is-leader"})
+	if resp.Code != 1 || string(resp.Stderr) != "ERROR hook tool is-leader panicked: model lock poisoned\n" {
+		t.Errorf("code %d stderr %q", resp.Code, resp.Stderr)
+	}
+	for _, args := range [][]string{{"is-leader", "-h"}, {"unit-get", "private-address"}} {
+		if resp := jujuc.Run(ctx, jujuc.Request{Dir: "/", CommandName: args[0], Args: args[1:]}); resp.Code != 0 {
+			t.Errorf("%v after panic: code %d stderr %q", args, resp.Code, resp.Stderr)
+		}
+	}
+}
