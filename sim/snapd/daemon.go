@@ -159,6 +159,10 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, fmt.Errorf("cannot start snapd: %w", err)
 	}
 	sock := SocketPath(root)
+	if c, err := net.DialTimeout("unix", sock, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("cannot start snapd: another snapd is listening on %s", sock)
+	}
 	_ = os.Remove(sock) // a stale socket from a daemon that died
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
