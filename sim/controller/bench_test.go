@@ -1,0 +1,47 @@
+package controller
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/sim/model"
+)
+
+// BenchmarkDeployThreeUnits measures a 3-unit deploy of a no-op charm
+// until every unit settled (install, peer created/joined/changed, leader
+// hooks, config-changed, start): the target is under 3 s.
+func BenchmarkDeployThreeUnits(b *testing.B) {
+	ch := noopCharm(b)
+	for i := 0; i < b.N; i++ {
+		c := startController(b, int64(i))
+		start := time.Now()
+		if err := c.Deploy(DeployArgs{Charm: ch, NumUnits: 3}); err != nil {
+			b.Fatal(err)
+		}
+		waitIdle(b, c, 60*time.Second)
+		b.ReportMetric(time.Since(start).Seconds(), "s/deploy")
+		c.Close()
+	}
+}
+
+// BenchmarkToolCall measures one hook-tool call (is-leader) from a hook
+// context: process start of the tool binary, the rpc round trip and the
+// command (the target is under 5 ms p50).
+func BenchmarkToolCall(b *testing.B) {
+	c := startController(b, 1)
+	if err := c.Deploy(DeployArgs{Charm: noopCharm(b), NumUnits: 1}); err != nil {
+		b.Fatal(err)
+	}
+	waitIdle(b, c, 60*time.Second)
+	b.ResetTimer()
+	rr, err := c.Exec("noop/0", fmt.Sprintf("for i in $(seq %d); do is-leader >/dev/null || exit 1; done", b.N))
+	if err != nil {
+		b.Fatal(err)
+	}
+	waitFor(b, c, 10*time.Minute, "exec", func(m *model.Model) bool { return m.Actions[rr.Task].Status == "completed" })
+	b.StopTimer()
+	if a, _ := c.Task(rr.Task); a.Results["return-code"] != 0 {
+		b.Fatalf("exec failed: %v", a.Results)
+	}
+}
