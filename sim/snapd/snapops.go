@@ -180,8 +180,12 @@ func (d *Daemon) linkTasks(name string, old *installedSnap, newRev func() snapRe
 			// goes last.
 			var seq []snapRevision
 			for i, r := range s.Sequence {
-				if i <= s.Current && r.Revision != nr.Revision {
+				switch {
+				case r.Revision == nr.Revision:
+				case i <= s.Current:
 					seq = append(seq, r)
+				default:
+					d.removeRevisionFiles(name, r.Revision)
 				}
 			}
 			s.Sequence = append(seq, nr)
