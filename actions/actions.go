@@ -33,15 +33,15 @@ type action func(ctx context.Context, d Deps, ev juju.Event) error
 // registry holds every action declared in actions.yaml, implemented or not.
 // contract_test.go checks it against actions.yaml.
 var registry = map[string]action{
-	"health":                     notYet,
+	"health":                     health,
 	"snapshot":                   notYet,
 	"restore":                    notYet,
 	"snap-upgrade":               notYet,
 	"package-client-credentials": packageClientCredentials,
-	"compact":                    notYet,
-	"defrag":                     notYet,
-	"alarm-list":                 notYet,
-	"alarm-disarm":               notYet,
+	"compact":                    compact,
+	"defrag":                     defrag,
+	"alarm-list":                 alarmList,
+	"alarm-disarm":               alarmDisarm,
 }
 
 // Names lists the actions this charm handles.

@@ -1,0 +1,205 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+// etcdService is the snapd app name of the etcd daemon.
+const etcdService = "etcd.etcd"
+
+// localMember is this unit's etcd member as the charm last configured it:
+// the etcd.conf.yml the hooks rendered is the single source of truth for
+// its name, data directory and URLs (actions never recompute them, so an
+// action and the next hook agree).
+type localMember struct {
+	conf      charm.EtcdConfig
+	raw       []byte // the file as read, for rolling a rewrite back
+	ClientURL string // first advertise-client-url
+	PeerURL   string // first initial-advertise-peer-url
+}
+
+// readLocal parses etcd.conf.yml. Before the hooks have written it, etcd
+// has never run on this unit and no action can work on it: that is an
+// operator-facing failure, not an error.
+func readLocal(d Deps) (localMember, error) {
+	path := d.Paths.ConfigFile()
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return localMember{}, juju.Failf("etcd is not configured on this unit yet (%s is missing): wait until the unit is active", d.Paths.Unroot(path))
+	}
+	if err != nil {
+		return localMember{}, fmt.Errorf("cannot read etcd.conf.yml: %w", err)
+	}
+	var conf charm.EtcdConfig
+	if err := yaml.Unmarshal(raw, &conf); err != nil {
+		return localMember{}, fmt.Errorf("cannot parse %s: %w", path, err)
+	}
+	m := localMember{conf: conf, raw: raw, ClientURL: firstURL(conf.AdvertiseClientURLs), PeerURL: firstURL(conf.InitialAdvertisePeerURLs)}
+	if conf.Name == "" || conf.DataDir == "" || m.ClientURL == "" {
+		return localMember{}, fmt.Errorf("cannot use %s: it names no member, data directory or client URL", path)
+	}
+	return m, nil
+}
+
+func firstURL(list string) string {
+	first, _, _ := strings.Cut(list, ",")
+	return strings.TrimSpace(first)
+}
+
+// errNoClient is a charm binary whose composition root wired no etcd
+// client into Deps.
+var errNoClient = errors.New("cannot connect to etcd: the charm was built without an etcd client")
+
+// tlsOf is the charm's own client identity: the server pair and the CA,
+// as layer-etcd's etcdctl calls used it.
+func tlsOf(d Deps) etcd.TLS {
+	return etcd.TLS{CertFile: d.Paths.ServerCert(), KeyFile: d.Paths.ServerKey(), CAFile: d.Paths.CACert()}
+}
+
+// dial connects to endpoints with the charm's identity. An unreachable
+// cluster is something the operator can act on (start etcd, wait for the
+// unit), so it is an action failure.
+func dial(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster, error) {
+	if d.Dial == nil {
+		return nil, errNoClient
+	}
+	cl, err := d.Dial(ctx, endpoints, tlsOf(d))
+	if err != nil {
+		return nil, juju.Failf("Cannot connect to etcd at %s: %v", strings.Join(endpoints, ","), err)
+	}
+	return cl, nil
+}
+
+// maintenance is the Maintenance side of a dialled client (the real client
+// and the fake implement both interfaces).
+func maintenance(cl etcd.Cluster) (etcd.Maintenance, error) {
+	m, ok := cl.(etcd.Maintenance)
+	if !ok {
+		return nil, fmt.Errorf("cannot run maintenance: the etcd client %T does not support it", cl)
+	}
+	return m, nil
+}
+
+// peerClientURLs are the client URLs other units published on the cluster
+// peer relation, so health can still reach the cluster when the local
+// member is down.
+func peerClientURLs(ctx context.Context, d Deps) ([]string, error) {
+	ids, err := d.Tools.RelationIDs(ctx, "cluster")
+	if err != nil {
+		return nil, fmt.Errorf("cannot list the cluster relation: %w", err)
+	}
+	var urls []string
+	for _, id := range ids {
+		units, err := d.Tools.RelationList(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("cannot list peers: %w", err)
+		}
+		for _, u := range units {
+			bag, err := d.Tools.RelationGet(ctx, id, u, false)
+			if err != nil {
+				return nil, fmt.Errorf("cannot read the peer data of %s: %w", u, err)
+			}
+			if c := bag["client-url"]; c != "" {
+				urls = append(urls, c)
+			}
+		}
+	}
+	return urls, nil
+}
+
+// peerUnits counts the other units of the application (the cluster peer
+// relation lists every other unit that has joined it).
+func peerUnits(ctx context.Context, d Deps) ([]string, error) {
+	ids, err := d.Tools.RelationIDs(ctx, "cluster")
+	if err != nil {
+		return nil, fmt.Errorf("cannot list the cluster relation: %w", err)
+	}
+	var all []string
+	for _, id := range ids {
+		units, err := d.Tools.RelationList(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("cannot list peers: %w", err)
+		}
+		all = append(all, units...)
+	}
+	return all, nil
+}
+
+// params reads the action's params with typed accessors; a value of the
+// wrong type (which Juju's schema check prevents) is an action failure.
+type params struct {
+	m   map[string]any
+	err error
+}
+
+func getParams(ctx context.Context, d Deps) (*params, error) {
+	m, err := d.Tools.ActionGet(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read action params: %w", err)
+	}
+	return &params{m: m}, nil
+}
+
+func (p *params) string(key, def string) string {
+	switch v := p.m[key].(type) {
+	case nil:
+		return def
+	case string:
+		return v
+	default:
+		if p.err == nil {
+			p.err = juju.Failf("Param %s must be a string, got %v", key, v)
+		}
+		return def
+	}
+}
+
+func (p *params) bool(key string, def bool) bool {
+	switch v := p.m[key].(type) {
+	case nil:
+		return def
+	case bool:
+		return v
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	if p.err == nil {
+		p.err = juju.Failf("Param %s must be true or false, got %v", key, p.m[key])
+	}
+	return def
+}
+
+// humanSize is du -h's rendering of a size ("4.0K", "12M", "1.5G").
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10)
+	}
+	v, suffix := float64(n), ""
+	for _, s := range []string{"K", "M", "G", "T", "P"} {
+		v /= unit
+		suffix = s
+		if v < unit {
+			break
+		}
+	}
+	if v < 10 {
+		return fmt.Sprintf("%.1f%s", v, suffix)
+	}
+	return fmt.Sprintf("%.0f%s", v, suffix)
+}
