@@ -340,3 +340,19 @@ func TestCertNameIsSafeAndDistinct(t *testing.T) {
 		t.Error("name parses as an IP")
 	}
 }
+
+func TestRelationGoneMidHook(t *testing.T) {
+	s := newScenario(t, "easyrsa/0", true)
+	s.tools.AddRelation("client:1", "etcd").Units["etcd/0"] = etcdRequest("etcd/0", "10.0.0.1")
+	// relation-ids still lists client:1, but the relation is gone when
+	// relation-list asks.
+	s.tools.Fail["relation-list"] = &juju.ToolError{Tool: "relation-list", Code: 2, Stderr: "ERROR invalid value \"client:1\" for option -r: relation not found\n"}
+	s.mustRun("update-status")
+	if s.tools.Status.Message != StatusConnected {
+		t.Errorf("status %v", s.tools.Status)
+	}
+	s.tools.Fail["relation-list"] = &juju.ToolError{Tool: "relation-list", Code: 1, Stderr: "ERROR connection refused\n"}
+	if code := s.run("update-status"); code != 1 {
+		t.Errorf("a relation-list failure exited %d, want 1", code)
+	}
+}

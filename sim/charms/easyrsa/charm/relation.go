@@ -15,6 +15,10 @@ import (
 // CA and the global client pair, in this unit's databag.
 func (c *Charm) answer(ctx context.Context, ev juju.Event, id, ca string, caCert *x509.Certificate, client tlscerts.Pair) error {
 	units, err := c.Tools.RelationList(ctx, id)
+	if juju.IsRelationNotFound(err) {
+		// Removed since relation-ids listed it; its -broken hook follows.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
