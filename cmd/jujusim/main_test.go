@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,7 +191,6 @@ func TestCLIEndToEnd(t *testing.T) {
 	if _, errOut, code := run("status"); code != 1 || !strings.Contains(errOut, "no controller running") {
 		t.Errorf("status after destroy: %d %q", code, errOut)
 	}
-	fmt.Sprint()
 }
 
 // A restarted controller resumes the model without rerunning hooks.

@@ -157,9 +157,9 @@ func configCmd() *cobra.Command {
 			sort.Strings(keys)
 			settings := yaml.MapSlice{}
 			for _, k := range keys {
-				settings = append(settings, yaml.MapItem{Key: k, Value: map[string]any{"value": res.Values[k]}})
+				settings = append(settings, yaml.MapItem{Key: k, Value: res.Options[k]})
 			}
-			out, err := yaml.Marshal(map[string]any{"application": args[0], "settings": settings})
+			out, err := yaml.Marshal(yaml.MapSlice{{Key: "application", Value: args[0]}, {Key: "settings", Value: settings}})
 			if err != nil {
 				return err
 			}

@@ -157,6 +157,18 @@ func (c *Controller) Start() error {
 		}
 	}
 	c.mu.Lock()
+	// An operation cut short by a controller stop runs again: Juju's agent
+	// reruns the hook it had not committed.
+	for _, a := range c.model.Actions {
+		if a.Status == "running" {
+			a.Status = "pending"
+		}
+	}
+	for _, u := range c.model.Units {
+		if u.Agent.Status == "executing" {
+			u.SetAgent(model.StatusInfo{Status: "idle", Since: c.now().UTC()})
+		}
+	}
 	for _, id := range sortedMachineIDs(c.model) {
 		if err := c.startMachineLocked(c.model.Machines[id]); err != nil {
 			c.mu.Unlock()
@@ -241,6 +253,18 @@ func (c *Controller) Destroy() error {
 	c.Close()
 	var errs []error
 	c.mu.Lock()
+	// An operation cut short by a controller stop runs again: Juju's agent
+	// reruns the hook it had not committed.
+	for _, a := range c.model.Actions {
+		if a.Status == "running" {
+			a.Status = "pending"
+		}
+	}
+	for _, u := range c.model.Units {
+		if u.Agent.Status == "executing" {
+			u.SetAgent(model.StatusInfo{Status: "idle", Since: c.now().UTC()})
+		}
+	}
 	for _, id := range sortedMachineIDs(c.model) {
 		if err := c.teardownNetNSLocked(c.model.Machines[id]); err != nil {
 			errs = append(errs, err)

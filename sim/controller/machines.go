@@ -37,8 +37,14 @@ func hostAddress(subnet string, n int) (string, string, error) {
 // address (127.0.1.N without isolation; an address on the bridge with
 // netns), the unit's charm dir (a copy of the stored charm), hook tools
 // and attached storage, then starts it.
-func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) error {
+func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) (err error) {
 	m := c.model
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(machineDir(c.cfg.Home, strconv.Itoa(m.NextMachine)))
+			u.Storage = nil
+		}
+	}()
 	id := strconv.Itoa(m.NextMachine)
 	offset := m.NextMachine + 1
 	if m.Isolation == "netns" {

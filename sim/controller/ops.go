@@ -97,11 +97,29 @@ func (c *Controller) Deploy(args DeployArgs) error {
 		c.addRelationLocked([]model.Endpoint{{App: name, Name: pname, Interface: p.Interface, Role: "peer"}})
 	}
 	if err := c.addUnitsLocked(a, args.NumUnits); err != nil {
+		c.undeployLocked(name)
 		return err
 	}
 	c.opsLine("deploy %s n=%d", name, args.NumUnits)
 	c.kick()
 	return c.saveLocked()
+}
+
+// undeployLocked takes back a deploy that failed half-way: its units,
+// machines, relations, stored charm and resources.
+func (c *Controller) undeployLocked(app string) {
+	m := c.model
+	for _, n := range m.AppUnits(app) {
+		c.removeUnitLocked(n)
+	}
+	for _, id := range m.RelationsOf(app) {
+		delete(m.Relations, id)
+	}
+	if a := m.Applications[app]; a != nil {
+		_ = os.RemoveAll(a.CharmPath)
+		_ = os.RemoveAll(filepath.Join(c.cfg.Home, "resources", app))
+	}
+	delete(m.Applications, app)
 }
 
 func (c *Controller) storeResourceLocked(a *model.Application, name, path string) error {
@@ -168,11 +186,12 @@ func (c *Controller) addUnitsLocked(a *model.Application, n int) error {
 		}
 		u.SetWorkload(model.StatusInfo{Status: "waiting", Message: "agent initialising", Since: now})
 		u.SetAgent(model.StatusInfo{Status: "allocating", Since: now})
-		if err := c.addMachineLocked(u, a); err != nil {
-			return err
-		}
 		a.NextUnit++
 		m.Units[name] = u
+		if err := c.addMachineLocked(u, a); err != nil {
+			delete(m.Units, name)
+			return err
+		}
 		m.ElectLeader(a.Name)
 	}
 	return nil

@@ -12,7 +12,17 @@ import (
 
 // ConfigResult is `jujusim config APP`'s answer: every option's value.
 type ConfigResult struct {
-	Values map[string]any `json:"values"`
+	Values  map[string]any          `json:"values"`
+	Options map[string]ConfigOption `json:"options"`
+}
+
+// ConfigOption describes one option as `juju config APP` prints it.
+type ConfigOption struct {
+	Default     any    `json:"default,omitempty" yaml:"default,omitempty"`
+	Description string `json:"description" yaml:"description"`
+	Source      string `json:"source" yaml:"source"` // default, user or unset
+	Type        string `json:"type" yaml:"type"`
+	Value       any    `json:"value,omitempty" yaml:"value,omitempty"`
 }
 
 // Config sets options (empty value resets) and returns the effective
@@ -41,7 +51,19 @@ func (c *Controller) Config(app string, set map[string]string) (ConfigResult, er
 			return ConfigResult{}, err
 		}
 	}
-	return ConfigResult{Values: model.EffectiveConfig(ch, a.Config)}, nil
+	res := ConfigResult{Values: model.EffectiveConfig(ch, a.Config), Options: map[string]ConfigOption{}}
+	if cfg := ch.Config(); cfg != nil {
+		for name, opt := range cfg.Options {
+			o := ConfigOption{Default: opt.Default, Description: opt.Description, Type: opt.Type, Value: res.Values[name], Source: "default"}
+			if _, set := a.Config[name]; set {
+				o.Source = "user"
+			} else if opt.Default == nil {
+				o.Source = "unset"
+			}
+			res.Options[name] = o
+		}
+	}
+	return res, nil
 }
 
 // AttachResource uploads a new resource revision; units run upgrade-charm.
