@@ -162,3 +162,30 @@ func TestEtcdClientConnects(t *testing.T) {
 		t.Errorf("check results %v", check)
 	}
 }
+
+// TestEasyRSALeadershipMoves: when the easyrsa leader goes, the new leader
+// rebuilds its PKI from leader data and keeps answering with the same CA.
+func TestEasyRSALeadershipMoves(t *testing.T) {
+	m := bootstrap(t)
+	m.must("deploy", m.charm("easyrsa"), "-n", "2")
+	m.must("deploy", m.charm("tls-requirer"))
+	m.must("integrate", "easyrsa:client", "tls-requirer:certificates")
+	m.waitActive(3 * time.Minute)
+	before := m.run("tls-requirer/0", "get-cert")
+	leader, follower := "easyrsa/0", "easyrsa/1"
+	if !m.unit("easyrsa", leader).Leader {
+		leader, follower = follower, leader
+	}
+	m.must("remove-unit", leader)
+	m.waitActive(3 * time.Minute)
+	if !m.unit("easyrsa", follower).Leader {
+		t.Fatalf("%s did not become leader", follower)
+	}
+	after := requirerCert(t, m, "tls-requirer/0")
+	if str(m.run("tls-requirer/0", "get-cert"), "ca") != str(before, "ca") {
+		t.Error("the CA changed with leadership")
+	}
+	if db := issued(t, m, follower); db[after.SerialNumber.Text(16)] != "V" {
+		t.Errorf("the new leader's database %v lacks serial %x", db, after.SerialNumber)
+	}
+}
