@@ -111,7 +111,8 @@ func removeRelationCmd() *cobra.Command {
 }
 
 func configCmd() *cobra.Command {
-	return &cobra.Command{
+	var reset []string
+	cmd := &cobra.Command{
 		Use: "config APP [KEY | KEY=VALUE...]", Short: "Get or set application config", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var get string
@@ -134,10 +135,10 @@ func configCmd() *cobra.Command {
 				return err
 			}
 			var res controller.ConfigResult
-			if err := client().Call("config", map[string]any{"App": args[0], "Set": set}, &res); err != nil {
+			if err := client().Call("config", map[string]any{"App": args[0], "Set": set, "Reset": reset}, &res); err != nil {
 				return err
 			}
-			if len(set) > 0 {
+			if len(set) > 0 || len(reset) > 0 {
 				return nil
 			}
 			if get != "" {
@@ -167,6 +168,8 @@ func configCmd() *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().StringSliceVar(&reset, "reset", nil, "options to reset to their defaults (comma-separated)")
+	return cmd
 }
 
 func attachResourceCmd() *cobra.Command {

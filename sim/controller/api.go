@@ -29,8 +29,9 @@ type (
 	}
 	relArgs    struct{ A, B string }
 	configArgs struct {
-		App string
-		Set map[string]string
+		App   string
+		Set   map[string]string
+		Reset []string
 	}
 	resourceArgs struct{ App, Name, Path string }
 	refreshArgs  struct{ App, Path string }
@@ -84,7 +85,7 @@ func (c *Controller) apiHandler() http.Handler {
 	mux.Handle("/remove-application", handle(func(a appArgs) (none, error) { return ok(c.RemoveApplication(a.App)) }))
 	mux.Handle("/integrate", handle(func(a relArgs) (none, error) { return ok(c.Integrate(a.A, a.B)) }))
 	mux.Handle("/remove-relation", handle(func(a relArgs) (none, error) { return ok(c.RemoveRelation(a.A, a.B)) }))
-	mux.Handle("/config", handle(func(a configArgs) (ConfigResult, error) { return c.Config(a.App, a.Set) }))
+	mux.Handle("/config", handle(func(a configArgs) (ConfigResult, error) { return c.Config(a.App, a.Set, a.Reset...) }))
 	mux.Handle("/attach-resource", handle(func(a resourceArgs) (none, error) { return ok(c.AttachResource(a.App, a.Name, a.Path)) }))
 	mux.Handle("/refresh", handle(func(a refreshArgs) (none, error) { return ok(c.Refresh(a.App, a.Path)) }))
 	mux.Handle("/run", handle(func(a RunArgs) (RunResult, error) { return c.Run(a) }))

@@ -27,7 +27,7 @@ type ConfigOption struct {
 
 // Config sets options (empty value resets) and returns the effective
 // config. Units get config-changed only when values actually change.
-func (c *Controller) Config(app string, set map[string]string) (ConfigResult, error) {
+func (c *Controller) Config(app string, set map[string]string, reset ...string) (ConfigResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	a, err := c.model.Application(app)
@@ -38,10 +38,16 @@ func (c *Controller) Config(app string, set map[string]string) (ConfigResult, er
 	if err != nil {
 		return ConfigResult{}, err
 	}
-	if len(set) > 0 {
+	if len(set) > 0 || len(reset) > 0 {
 		parsed, err := model.ParseConfig(ch, set)
 		if err != nil {
 			return ConfigResult{}, err
+		}
+		for _, k := range reset {
+			if _, ok := ch.Config().Options[k]; !ok {
+				return ConfigResult{}, fmt.Errorf("unknown option %q", k)
+			}
+			parsed[k] = nil
 		}
 		if _, err := model.ApplyConfig(ch, a, parsed); err != nil {
 			return ConfigResult{}, err

@@ -32,8 +32,8 @@ func EffectiveConfig(ch charm.Charm, set map[string]any) map[string]any {
 }
 
 // ParseConfig parses `key=value` strings against the charm's config.yaml
-// (ParseInt/ParseFloat/ParseBool per option type). An empty value resets
-// the option to its default, as `juju config app key=` does.
+// (ParseInt/ParseFloat/ParseBool per option type), as `juju config app
+// key=value` does.
 func ParseConfig(ch charm.Charm, values map[string]string) (map[string]any, error) {
 	cfg := ch.Config()
 	if cfg == nil {
@@ -46,8 +46,9 @@ func ParseConfig(ch charm.Charm, values map[string]string) (map[string]any, erro
 	return s, nil
 }
 
-// ApplyConfig merges parsed settings into the app's set values (nil
-// resets), validates them, and reports whether the effective config changed.
+// ApplyConfig merges parsed settings into the app's set values (a nil
+// value resets the option to its default, `juju config --reset`),
+// validates them, and reports whether the effective config changed.
 func ApplyConfig(ch charm.Charm, a *Application, parsed map[string]any) (bool, error) {
 	cfg := ch.Config()
 	if cfg == nil {
