@@ -1,0 +1,71 @@
+package controller
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/sim/model"
+)
+
+func etcdBins(t *testing.T) string {
+	bins := os.Getenv("ETCD_BINS")
+	if bins == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			bins = filepath.Join(h, ".cache/etcd-charm/etcd-bins")
+		}
+	}
+	if fi, err := os.Stat(bins); err != nil || !fi.IsDir() {
+		t.Skip("no etcd binaries (make etcd-bins)")
+	}
+	return bins
+}
+
+// Every machine runs its own fake snapd at <root>/run/snapd.socket as a
+// child of the controller; removing the unit stops it.
+func TestMachineSnapd(t *testing.T) {
+	bins := etcdBins(t)
+	jujusim := filepath.Join(t.TempDir(), "jujusim")
+	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
+	cmd.Dir = repoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	deploy(t, c, noopCharm(t), 1, nil)
+	waitIdle(t, c, 60*time.Second)
+	var root string
+	var pid int
+	c.Model(func(m *model.Model) {
+		root = m.Machines["0"].Root
+		pid = c.snapds["0"].cmd.Process.Pid
+	})
+	sock := filepath.Join(root, "run/snapd.socket")
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := hc.Get("http://localhost/v2/system-info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("system-info: %s", resp.Status)
+	}
+	if err := c.RemoveUnits([]string{"noop/0"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, 30*time.Second, "unit removed", func(m *model.Model) bool { return len(m.Units) == 0 })
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("snapd %d still running after its unit was removed", pid)
+	}
+}
