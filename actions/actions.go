@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -25,6 +26,24 @@ type Deps struct {
 	Snap  snap.Client
 	Dial  etcd.Dialer
 	Log   io.Writer
+	// Etcd runs the snap's offline utilities; nil: the snap's binaries
+	// under Paths.
+	Etcd EtcdTool
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+func (d Deps) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+func (d Deps) logf(format string, args ...any) {
+	if d.Log != nil {
+		fmt.Fprintf(d.Log, format+"\n", args...)
+	}
 }
 
 // action runs one action for ev.
@@ -34,7 +53,7 @@ type action func(ctx context.Context, d Deps, ev juju.Event) error
 // contract_test.go checks it against actions.yaml.
 var registry = map[string]action{
 	"health":                     health,
-	"snapshot":                   notYet,
+	"snapshot":                   snapshot,
 	"restore":                    notYet,
 	"snap-upgrade":               notYet,
 	"package-client-credentials": packageClientCredentials,
@@ -62,6 +81,9 @@ func Handler(d Deps) juju.Handler {
 			// Juju only runs actions declared in actions.yaml, so this
 			// is a charm built from mismatched sources.
 			return juju.Failf("action %q is not defined by this charm", ev.Name)
+		}
+		if d.Etcd == nil {
+			d.Etcd = NewSnapTool(d.Paths)
 		}
 		return run(ctx, d, ev)
 	}

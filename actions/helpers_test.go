@@ -21,6 +21,7 @@ type world struct {
 	tools *jujutest.Tools
 	etcd  *etcdtest.Fake
 	snapd *snaptest.Fake
+	tool  *fakeTool
 	conf  charm.EtcdConfig
 }
 
@@ -87,9 +88,10 @@ func newWorld(t *testing.T, n int) *world {
 	if err := snapd.Start(context.Background(), etcdService); err != nil {
 		t.Fatal(err)
 	}
+	tool := &fakeTool{}
 	return &world{
-		d:     Deps{Tools: tools, Paths: paths, Snap: snapd, Dial: f.Dial, Log: io.Discard},
-		tools: tools, etcd: f, snapd: snapd, conf: conf,
+		d:     Deps{Tools: tools, Paths: paths, Snap: snapd, Dial: f.Dial, Log: io.Discard, Etcd: tool},
+		tools: tools, etcd: f, snapd: snapd, tool: tool, conf: conf,
 	}
 }
 

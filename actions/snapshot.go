@@ -1,0 +1,166 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+// snapshot saves the cluster's data as
+// <target>/etcd-snapshot-YYYY-mm-dd-HH.MM.SS.tar.gz holding `db`, the
+// name and layout layer-etcd used, so either charm's restore reads it.
+//
+// layer-etcd copied the live member/snap/db file, which is not a
+// consistent snapshot (QUIRK fixed): this streams one through etcd's
+// snapshot API from the local member, which appends an integrity hash
+// that the client verifies before the file is kept, and restore checks
+// again. keys-version=v2 makes layer-etcd's v2 backup (member/wal and
+// member/snap, taken offline by etcdutl/etcdctl backup), which only
+// etcd 3.4 and 3.5 can make.
+//
+// Nothing partial is left behind: the snapshot is taken into a hidden
+// work directory inside target and the archive is written as .part and
+// renamed once complete and synced.
+func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
+	p, err := getParams(ctx, d)
+	if err != nil {
+		return err
+	}
+	target := p.string("target", "/home/ubuntu/etcd-snapshots")
+	keys := p.string("keys-version", "v3")
+	if p.err != nil {
+		return p.err
+	}
+	if keys != "v2" && keys != "v3" {
+		return juju.Failf("keys-version must be either v2 or v3")
+	}
+	if !filepath.IsAbs(target) {
+		return juju.Failf("target must be an absolute path, got %q", target)
+	}
+	local, err := readLocal(d)
+	if err != nil {
+		return err
+	}
+	cl, err := dial(ctx, d, []string{local.ClientURL})
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	m, err := maintenance(cl)
+	if err != nil {
+		return err
+	}
+	st, err := cl.Status(ctx, local.ClientURL)
+	if err != nil {
+		return juju.Failf("Cannot read the status of the local etcd at %s: %v", local.ClientURL, err)
+	}
+	if keys == "v2" && !hasV2(st.Version) {
+		return juju.Failf("keys-version v2 needs etcd 3.4 or 3.5, but this unit runs etcd %s, which has no v2 store (removed in etcd 3.6): take a v3 snapshot (keys-version=v3)", st.Version)
+	}
+
+	dir := d.Paths.Join(target)
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return juju.Failf("Cannot create the target directory %s: %v", target, err)
+	}
+	work, err := os.MkdirTemp(dir, ".etcd-snapshot-")
+	if err != nil {
+		return juju.Failf("Cannot write to the target directory %s: %v", target, err)
+	}
+	defer os.RemoveAll(work)
+
+	version := st.Version
+	name, err := archivePath(d, dir, "etcd-snapshot-")
+	if err != nil {
+		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+	}
+	archive, err := createArchive(name, 0o600)
+	if err != nil {
+		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+	}
+	defer archive.abort() // a no-op once committed
+	switch keys {
+	case "v3":
+		db := filepath.Join(work, snapshotEntry)
+		v, err := m.Snapshot(ctx, local.ClientURL, db)
+		if err != nil {
+			return juju.Failf("Cannot take a snapshot from %s: %v", local.ClientURL, err)
+		}
+		if v != "" {
+			version = v
+		}
+		err = archive.addFile(snapshotEntry, db)
+		if err != nil {
+			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+		}
+	case "v2":
+		backup := filepath.Join(work, "backup")
+		if err := d.Etcd.Backup(ctx, local.conf.DataDir, backup); err != nil {
+			return juju.Failf("Cannot make a v2 backup of %s: %v", d.Paths.Unroot(local.conf.DataDir), err)
+		}
+		if err := archive.addTree(backup); err != nil {
+			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+		}
+	}
+	size, sum, err := archive.commit()
+	if err != nil {
+		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+	}
+	if created {
+		ownLikeParent(dir, dir)
+	}
+	ownLikeParent(dir, archive.path)
+	path := d.Paths.Unroot(archive.path)
+	return d.Tools.ActionSet(ctx, map[string]string{
+		"snapshot.path":    path,
+		"snapshot.size":    humanSize(size),
+		"snapshot.sha256":  sum,
+		"snapshot.version": version,
+		"snapshot.keys":    keys,
+		"copy.cmd":         copyCmd(ev.Unit, path),
+	})
+}
+
+// ownLikeParent gives file to the owner of dir's parent, so an archive
+// written into /home/ubuntu/<dir> belongs to ubuntu and `juju scp` (which
+// logs in as ubuntu) can fetch it although only its owner may read it.
+// Best effort: the archive is complete either way.
+func ownLikeParent(dir, file string) {
+	st, err := os.Stat(filepath.Dir(dir))
+	if err != nil {
+		return
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return
+	}
+	_ = os.Lchown(file, int(sys.Uid), int(sys.Gid))
+}
+
+// hasV2 reports whether etcd version v still has the v2 store.
+func hasV2(v string) bool {
+	return strings.HasPrefix(v, "3.4.") || strings.HasPrefix(v, "3.5.")
+}
+
+// archivePath names the archive after the current second; a second
+// snapshot within the same second waits for the next one rather than
+// replace the first.
+func archivePath(d Deps, dir, prefix string) (string, error) {
+	for i := 0; i < 20; i++ {
+		p := filepath.Join(dir, prefix+stamp(d.now())+".tar.gz")
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", fmt.Errorf("cannot name the archive: %s%s.tar.gz already exists", prefix, stamp(d.now()))
+}
