@@ -13,7 +13,7 @@ export ETCD_BINS
 LDFLAGS     := -s -w
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build charm charms sim etcd-bins etcd-snap test unit lint size clean
+.PHONY: help build charm charms sim sim-bench etcd-bins etcd-snap test unit lint size clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -36,6 +36,10 @@ sim: ## build jujusim and its hook-tool binary into bin/
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/jujusim ./cmd/jujusim
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/jujuc ./cmd/jujuc
+
+sim-bench: ## jujusim overhead: 3-unit no-op deploy until settled, one hook-tool call
+	$(GO) test ./sim/controller -run '^$$' -bench . -benchtime 5x
+	$(GO) test ./sim/controller -run '^$$' -bench ToolCall -benchtime 500x -count 3
 
 etcd-bins: ## build real etcd 3.5/3.6 (and copy Debian's 3.4) into $(ETCD_BINS)
 	./scripts/etcd-bins.sh "$(ETCD_BINS)"

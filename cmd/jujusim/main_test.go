@@ -27,6 +27,9 @@ func repoRoot() string {
 // controller is destroyed (or killed) in cleanup.
 func cli(t *testing.T) (run func(args ...string) (string, string, int), charmDir, home string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts processes (skipped with -short)")
+	}
 	bin := t.TempDir()
 	for _, b := range []struct{ out, pkg string }{
 		{"jujusim", "./cmd/jujusim"}, {"jujuc", "./cmd/jujuc"}, {"dispatch", "./sim/testcharm"},

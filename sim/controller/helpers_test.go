@@ -31,6 +31,9 @@ func repoRoot() string {
 
 func binaries(t testing.TB) (jujucBin, dispatch string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts processes (skipped with -short)")
+	}
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "jujusim-test-bin")
 		if buildErr != nil {

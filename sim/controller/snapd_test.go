@@ -30,6 +30,7 @@ func etcdBins(t *testing.T) string {
 // Every machine runs its own fake snapd at <root>/run/snapd.socket as a
 // child of the controller; removing the unit stops it.
 func TestMachineSnapd(t *testing.T) {
+	binaries(t) // skips with -short
 	bins := etcdBins(t)
 	jujusim := filepath.Join(t.TempDir(), "jujusim")
 	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
