@@ -54,7 +54,7 @@ type action func(ctx context.Context, d Deps, ev juju.Event) error
 var registry = map[string]action{
 	"health":                     health,
 	"snapshot":                   snapshot,
-	"restore":                    notYet,
+	"restore":                    restore,
 	"snap-upgrade":               notYet,
 	"package-client-credentials": packageClientCredentials,
 	"compact":                    compact,

@@ -1,0 +1,375 @@
+package actions
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// Unit state keys the hooks keep (hooks/observe.go): how this member's
+// etcd first started. After a restore they must describe the restored
+// one-member cluster, or the next hook would render the old cluster's
+// initial settings and restart etcd for nothing.
+const (
+	stateStartCluster = "start-initial-cluster"
+	stateStartState   = "start-initial-cluster-state"
+	stateStartToken   = "start-initial-cluster-token"
+)
+
+// restoreServe bounds the wait for the restored member to serve, and
+// restorePoll is how often it is asked.
+var (
+	restoreServe = 2 * time.Minute
+	restorePoll  = 500 * time.Millisecond
+)
+
+// restore replaces the cluster's data with the snapshot attached as the
+// `snapshot` resource. As the documented procedure requires, it runs only
+// on the leader of a one-unit application; units added afterwards join
+// the restored cluster the usual way.
+//
+// It never loses data. Everything that can fail on a bad snapshot comes
+// first, while etcd keeps serving: the archive is unpacked and checked
+// (etcd's integrity hash, or `etcdutl snapshot status` for layer-etcd's
+// raw db copies), then restored with etcd's own restore into a new
+// directory beside the data directory (a new cluster ID, this member
+// only). Only then is etcd stopped, the current data backed up (unless
+// skip-backup), the directories swapped, etcd.conf.yml rewritten for a
+// fresh one-member cluster and etcd started. The old data is deleted only
+// once the restored member serves; if it does not, the old data and
+// configuration go back and etcd starts on them again.
+func restore(ctx context.Context, d Deps, ev juju.Event) error {
+	p, err := getParams(ctx, d)
+	if err != nil {
+		return err
+	}
+	target := p.string("target", "/home/ubuntu")
+	skipBackup := p.bool("skip-backup", true)
+	if p.err != nil {
+		return p.err
+	}
+	if !skipBackup && !filepath.IsAbs(target) {
+		return juju.Failf("target must be an absolute path, got %q", target)
+	}
+	leader, err := d.Tools.IsLeader(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot check leadership: %w", err)
+	}
+	if !leader {
+		return juju.Failf("This action can only be run on the leader unit")
+	}
+	peers, err := peerUnits(ctx, d)
+	if err != nil {
+		return err
+	}
+	if len(peers) > 0 {
+		return juju.Failf("Restore needs an application with exactly one unit, but %s also has %s: remove the other units first (juju remove-unit), or deploy a new application with one unit and restore there, then add units.", ev.App(), strings.Join(peers, ", "))
+	}
+	archive, err := d.Tools.ResourceGet(ctx, "snapshot")
+	if err != nil {
+		return juju.Failf("Missing snapshot: attach one with `juju attach-resource %s snapshot=<etcd-snapshot-….tar.gz>`, then run restore again.", ev.App())
+	}
+	local, err := readLocal(d)
+	if err != nil {
+		return err
+	}
+	if d.Snap == nil {
+		return errors.New("cannot restore: the charm was built without a snapd client")
+	}
+
+	// Prepare beside the data directory, so the swap is two renames.
+	dataDir := local.conf.DataDir
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+		return fmt.Errorf("cannot restore: %w", err)
+	}
+	staging, err := os.MkdirTemp(filepath.Dir(dataDir), ".restore-")
+	if err != nil {
+		return juju.Failf("Cannot restore: no room to prepare the restore beside %s: %v", d.Paths.Unroot(dataDir), err)
+	}
+	defer os.RemoveAll(staging)
+	untouched := "The running cluster was not changed."
+	db := filepath.Join(staging, snapshotEntry)
+	hashed, err := checkSnapshot(ctx, d, archive, db)
+	if err != nil {
+		var ns *errNotSnapshot
+		if errors.As(err, &ns) {
+			return juju.Failf("Cannot restore: %v. %s", err, untouched)
+		}
+		return fmt.Errorf("cannot restore: %w", err)
+	}
+	token := newToken()
+	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
+	restored := filepath.Join(staging, "data")
+	err = d.Etcd.SnapshotRestore(ctx, RestoreConfig{
+		Snapshot: db, DataDir: restored, Name: local.conf.Name, PeerURL: local.PeerURL,
+		InitialCluster: initial, Token: token, SkipHashCheck: !hashed,
+	})
+	if err != nil {
+		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
+	}
+	os.Remove(db) // free its space before the backup
+
+	// From here etcd is down until the end.
+	if err := d.Snap.Stop(ctx, etcdService); err != nil {
+		return juju.Failf("Cannot stop etcd to swap in the restored data: %v. %s", err, untouched)
+	}
+	results := map[string]string{}
+	if !skipBackup {
+		if err := backupData(d, target, dataDir, results); err != nil {
+			return restartAfter(ctx, d, juju.Failf("Cannot back up the current data: %v. %s", err, untouched))
+		}
+	}
+	old := dataDir + ".pre-restore-" + stamp(d.now())
+	hadData := exists(dataDir)
+	if hadData {
+		if err := os.Rename(dataDir, old); err != nil {
+			return restartAfter(ctx, d, juju.Failf("Cannot move the current data aside: %v. %s", err, untouched))
+		}
+	}
+	// undo puts the previous data and configuration back and starts etcd
+	// on them.
+	undo := func(what string, cause error) error {
+		_ = d.Snap.Stop(ctx, etcdService)
+		errs := []error{os.RemoveAll(dataDir), writeConfig(d, local.raw)}
+		if hadData {
+			errs = append(errs, os.Rename(old, dataDir))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("cannot restore: %s: %v; and cannot put the previous data back from %s: %w", what, cause, old, err)
+		}
+		return restartAfter(ctx, d, juju.Failf("%s: %v. The previous data and configuration are back in place.", what, cause))
+	}
+	if err := os.Rename(restored, dataDir); err != nil {
+		return undo("Cannot move the restored data into place", err)
+	}
+	conf := local.conf
+	conf.InitialCluster, conf.InitialClusterState, conf.InitialClusterToken = initial, "new", token
+	if err := writeConfig(d, conf.Render()); err != nil {
+		return undo("Cannot write etcd.conf.yml for the restored member", err)
+	}
+	if err := d.Snap.Start(ctx, etcdService); err != nil {
+		return undo("Cannot start etcd on the restored data", err)
+	}
+	st, err := waitRestored(ctx, d, local.ClientURL)
+	if err != nil {
+		return undo("The restored member does not serve", err)
+	}
+
+	// The restored member serves: make Juju's records match it, then
+	// drop the old data.
+	if err := recordRestored(ctx, d, local, initial, token); err != nil {
+		return err
+	}
+	if hadData {
+		if err := os.RemoveAll(old); err != nil {
+			d.logf("cannot remove the pre-restore data %s: %v", old, err)
+		}
+	}
+	results["restore.member-id"] = fmt.Sprintf("%x", st.MemberID)
+	results["restore.revision"] = fmt.Sprint(st.Revision)
+	results["restore.initial-cluster"] = initial
+	results["restore.version"] = st.Version
+	return d.Tools.ActionSet(ctx, results)
+}
+
+// checkSnapshot unpacks the archive's db to db and verifies it: etcd's
+// integrity hash when the snapshot has one (hashed), else etcd's own
+// reading of it (layer-etcd's snapshots were raw copies of the db).
+func checkSnapshot(ctx context.Context, d Deps, archive, db string) (hashed bool, err error) {
+	if err := extractSnapshot(archive, db); err != nil {
+		return false, err
+	}
+	hashed, err = snapshotHash(db)
+	if err != nil || hashed {
+		return hashed, err
+	}
+	status, err := d.Etcd.SnapshotStatus(ctx, db)
+	if err != nil {
+		return false, notSnapshot("the snapshot has no integrity hash and etcd cannot read its db (%v)", err)
+	}
+	d.logf("snapshot status: %s", status)
+	return false, nil
+}
+
+// backupData archives the stopped member's data directory as
+// <target>/etcd-data-<YYYYmmdd-HHMMSS>.tar.gz (layer-etcd's name).
+func backupData(d Deps, target, dataDir string, results map[string]string) error {
+	if !exists(dataDir) {
+		results["backup.error"] = "no data found to back up"
+		return nil
+	}
+	dir := d.Paths.Join(target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(dir, "etcd-data-"+d.now().UTC().Format("20060102-150405")+".tar.gz")
+	if exists(name) {
+		return fmt.Errorf("%s already exists", d.Paths.Unroot(name))
+	}
+	a, err := createArchive(name, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := a.addTree(dataDir); err != nil {
+		a.abort()
+		return err
+	}
+	_, sum, err := a.commit()
+	if err != nil {
+		return err
+	}
+	ownLikeParent(dir, name)
+	results["backup.path"] = d.Paths.Unroot(name)
+	results["backup.sha256sum"] = sum
+	return nil
+}
+
+// restartAfter starts etcd again after a failure that left its data as
+// it was, and returns the failure.
+func restartAfter(ctx context.Context, d Deps, failure error) error {
+	if err := d.Snap.Start(ctx, etcdService); err != nil {
+		return fmt.Errorf("%v; and cannot start etcd again: %w", failure, err)
+	}
+	return failure
+}
+
+// waitRestored waits for the restored member to answer as the only member.
+func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
+	deadline := time.Now().Add(restoreServe)
+	var last error
+	for {
+		st, err := restoredStatus(ctx, d, endpoint)
+		if err == nil {
+			return st, nil
+		}
+		last = err
+		if time.Now().After(deadline) {
+			return etcd.Status{}, last
+		}
+		select {
+		case <-ctx.Done():
+			return etcd.Status{}, ctx.Err()
+		case <-time.After(restorePoll):
+		}
+	}
+}
+
+func restoredStatus(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
+	if d.Dial == nil {
+		return etcd.Status{}, errNoClient
+	}
+	cl, err := d.Dial(ctx, []string{endpoint}, tlsOf(d))
+	if err != nil {
+		return etcd.Status{}, err
+	}
+	defer cl.Close()
+	st, err := cl.Status(ctx, endpoint)
+	if err != nil {
+		return etcd.Status{}, err
+	}
+	members, err := cl.Members(ctx)
+	if err != nil {
+		return etcd.Status{}, err
+	}
+	if len(members) != 1 {
+		return etcd.Status{}, fmt.Errorf("it reports %d members, want only itself", len(members))
+	}
+	return st, nil
+}
+
+// recordRestored makes the hooks' records describe the restored cluster:
+// this unit's start settings (unit state, committed when the action
+// exits 0) and the leader's cluster and token, with every admission of
+// the old cluster withdrawn, so that `juju add-unit` grows the restored
+// cluster the usual way. leader-set acts at once.
+func recordRestored(ctx context.Context, d Deps, local localMember, initial, token string) error {
+	if err := d.Tools.StateSet(ctx, map[string]string{
+		stateStartCluster: initial, stateStartState: "new", stateStartToken: token,
+	}); err != nil {
+		return fmt.Errorf("cannot record the restored cluster in unit state: %w", err)
+	}
+	current, err := d.Tools.LeaderGet(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read leader settings: %w", err)
+	}
+	updates := map[string]string{"cluster": initial, "token": token, "restart-lock": ""}
+	if addr := leaderAddress(local); addr != "" {
+		updates["leader_address"] = addr
+	}
+	for k := range current {
+		if strings.HasPrefix(k, relations.JoinKey("")) {
+			updates[k] = ""
+		}
+	}
+	if err := d.Tools.LeaderSet(ctx, updates); err != nil {
+		return fmt.Errorf("cannot record the restored cluster in leader settings: %w", err)
+	}
+	return nil
+}
+
+// leaderAddress is layer-etcd's leader_address: the client port on the
+// leader's cluster address.
+func leaderAddress(local localMember) string {
+	peer, err1 := url.Parse(local.PeerURL)
+	client, err2 := url.Parse(local.ClientURL)
+	if err1 != nil || err2 != nil || peer.Hostname() == "" {
+		return ""
+	}
+	port, err := strconv.Atoi(client.Port())
+	if err != nil {
+		return ""
+	}
+	return relations.URL(peer.Hostname(), port)
+}
+
+// writeConfig replaces etcd.conf.yml atomically, mode 0644 as the hooks
+// write it.
+func writeConfig(d Deps, data []byte) error {
+	path := d.Paths.ConfigFile()
+	tmp := path + ".restore"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// newToken is a cluster token as layer-etcd made them: 6 of [A-Z0-9].
+func newToken() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
