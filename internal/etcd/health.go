@@ -1,0 +1,68 @@
+package etcd
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+)
+
+// Health implements Cluster with etcdctl's rule (endpoint health): one
+// client per endpoint, all at once; an endpoint is healthy when a
+// linearizable Get("health") succeeds (permission denied also proves the
+// member serves requests through raft) and no NOSPACE or CORRUPT alarm
+// is raised. A learner fails the linearizable read, so it is reported
+// unhealthy with etcd's "rpc not supported for learner". Took is the
+// Get's round trip.
+func (c *Client) Health(ctx context.Context, endpoints []string) []Health {
+	out := make([]Health, len(endpoints))
+	var wg sync.WaitGroup
+	for i, ep := range endpoints {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = c.health(ctx, ep)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (c *Client) health(ctx context.Context, endpoint string) Health {
+	h := Health{Endpoint: endpoint}
+	cli, err := c.one(endpoint)
+	if err != nil {
+		h.Error = err.Error()
+		return h
+	}
+	defer cli.Close()
+	ctx, cancel := bound(ctx, probeTimeout)
+	defer cancel()
+	start := time.Now()
+	_, err = cli.Get(ctx, "health")
+	h.Took = time.Since(start)
+	if err != nil && !isRPC(err, rpctypes.ErrPermissionDenied) {
+		h.Error = err.Error()
+		return h
+	}
+	resp, err := cli.AlarmList(ctx)
+	if err != nil {
+		h.Error = "cannot list alarms: " + err.Error()
+		return h
+	}
+	var active []string
+	for _, a := range resp.Alarms {
+		if a.Alarm == etcdserverpb.AlarmType_NOSPACE || a.Alarm == etcdserverpb.AlarmType_CORRUPT {
+			active = append(active, a.Alarm.String())
+		}
+	}
+	if len(active) > 0 {
+		h.Error = "Active Alarm(s): " + strings.Join(active, " ")
+		return h
+	}
+	h.Healthy = true
+	return h
+}
