@@ -72,6 +72,7 @@ func bootstrapCmd() *cobra.Command {
 	var isolation, subnet, jujucBin string
 	var updateStatus, retry time.Duration
 	var snapd bool
+	var concurrency int
 	cmd := &cobra.Command{
 		Use:   "bootstrap",
 		Short: "Start the controller in the background",
@@ -103,7 +104,8 @@ func bootstrapCmd() *cobra.Command {
 			}
 			args := []string{"controller", "--home", h, "--seed", strconv.FormatInt(seed, 10),
 				"--isolation", isolation, "--jujuc", jujucBin,
-				"--update-status-interval", updateStatus.String(), "--retry-backoff", retry.String()}
+				"--update-status-interval", updateStatus.String(), "--retry-backoff", retry.String(),
+				"--concurrency", strconv.Itoa(concurrency)}
 			if subnet != "" {
 				args = append(args, "--subnet", subnet)
 			}
@@ -147,6 +149,7 @@ func bootstrapCmd() *cobra.Command {
 	f.DurationVar(&updateStatus, "update-status-interval", 5*time.Minute, "update-status hook interval")
 	f.DurationVar(&retry, "retry-backoff", 5*time.Second, "first failed-hook retry delay (doubles up to 5m)")
 	f.BoolVar(&snapd, "snapd", false, "run a fake snapd on every machine (needs $ETCD_BINS)")
+	f.IntVar(&concurrency, "concurrency", 1, "units running hooks at once (1 replays a seed exactly)")
 	return cmd
 }
 
@@ -202,6 +205,7 @@ func controllerCmd() *cobra.Command {
 	f.StringVar(&cfg.JujucBinary, "jujuc", "", "")
 	f.DurationVar(&cfg.UpdateStatusInterval, "update-status-interval", 0, "")
 	f.DurationVar(&cfg.RetryBackoff, "retry-backoff", 0, "")
+	f.IntVar(&cfg.Concurrency, "concurrency", 1, "")
 	f.BoolVar(&snapd, "snapd", false, "")
 	return cmd
 }

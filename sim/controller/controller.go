@@ -32,7 +32,12 @@ type Config struct {
 	Subnet               string        // unit addresses (default 127.0.1.0/24, or 10.251.0.0/24 for netns)
 	UpdateStatusInterval time.Duration // 0 = 5m
 	RetryBackoff         time.Duration // 0 = 5s
-	JujucBinary          string        // the hook-tool binary linked into every tools dir
+	// Concurrency is how many units may run an operation at once (new
+	// models only; 0 = 1). With 1 the seeded scheduler's interleaving is
+	// exactly reproducible; above 1 the seed still orders the starts but
+	// hook durations decide the rest, as in Juju.
+	Concurrency int
+	JujucBinary string // the hook-tool binary linked into every tools dir
 	// Snapd, when non-nil, is the argv prefix that runs one machine's fake
 	// snapd in the foreground; the controller appends --root <root>.
 	Snapd []string
@@ -50,7 +55,8 @@ type Controller struct {
 	now    func() time.Time
 
 	contexts map[string]*agent.Context
-	running  context.CancelFunc
+	running  map[string]context.CancelFunc // unit → cancel of its running op
+	busy     sync.WaitGroup                // running op goroutines
 	settled  bool
 	wake     chan struct{}
 	closing  chan struct{}
@@ -118,6 +124,9 @@ func New(cfg Config) (*Controller, error) {
 		if cfg.RetryBackoff > 0 {
 			m.RetryBackoff = cfg.RetryBackoff
 		}
+		if cfg.Concurrency > 0 {
+			m.Concurrency = cfg.Concurrency
+		}
 	}
 	c := &Controller{
 		cfg:      cfg,
@@ -126,6 +135,7 @@ func New(cfg Config) (*Controller, error) {
 		rng:      mrand.New(mrand.NewSource(m.Seed)),
 		now:      cfg.Now,
 		contexts: map[string]*agent.Context{},
+		running:  map[string]context.CancelFunc{},
 		wake:     make(chan struct{}, 1),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -218,11 +228,12 @@ func (c *Controller) Close() error {
 	c.closeMu.Do(func() {
 		close(c.closing)
 		c.mu.Lock()
-		if c.running != nil {
-			c.running()
+		for _, cancel := range c.running {
+			cancel()
 		}
 		c.mu.Unlock()
 		<-c.loopDone
+		c.busy.Wait()
 		if c.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			_ = c.httpSrv.Shutdown(ctx)

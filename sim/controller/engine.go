@@ -13,12 +13,13 @@ import (
 )
 
 // loop is the seeded scheduler. Each unit agent runs one operation at a
-// time; across units the next operation is drawn with the model's seeded
-// RNG among the units that have one, and runs to completion before the
-// next draw. The interleaving is therefore a function of the seed and the
-// CLI calls alone, so a scenario replays exactly and another seed explores
-// another interleaving. (Timers — retries, update-status — depend on the
-// wall clock.)
+// time. Among the units that have an operation and are not busy, the next
+// to start is drawn with the model's seeded RNG. With concurrency 1 (the
+// default) each operation runs to completion before the next draw, so the
+// interleaving is a function of the seed and the CLI calls alone: a
+// scenario replays exactly and another seed explores another order. With
+// more, up to that many units run at once, like Juju's agents. (Timers —
+// retries, update-status — depend on the wall clock.)
 func (c *Controller) loop() {
 	defer close(c.loopDone)
 	for {
@@ -28,10 +29,17 @@ func (c *Controller) loop() {
 		default:
 		}
 		c.mu.Lock()
+		limit := c.model.Concurrency
+		if limit < 1 {
+			limit = 1
+		}
 		now := c.now()
 		var cands []agent.Op
 		var wake time.Time
 		for _, name := range c.model.UnitNames() {
+			if _, busy := c.running[name]; busy {
+				continue
+			}
 			op, ok, w := agent.NextOp(c.model, name, now)
 			if ok {
 				cands = append(cands, op)
@@ -39,8 +47,10 @@ func (c *Controller) loop() {
 				wake = w
 			}
 		}
-		if len(cands) == 0 {
-			c.settled = true
+		if len(cands) == 0 || len(c.running) >= limit {
+			if len(cands) == 0 && len(c.running) == 0 {
+				c.settled = true
+			}
 			c.mu.Unlock()
 			var timer <-chan time.Time
 			var t *time.Timer
@@ -61,8 +71,24 @@ func (c *Controller) loop() {
 		}
 		c.settled = false
 		op := cands[c.rng.Intn(len(cands))]
+		ctx, cancel := context.WithCancel(context.Background())
+		c.running[op.Unit] = cancel
+		c.busy.Add(1)
 		c.mu.Unlock()
-		c.execute(op)
+		run := func() {
+			defer c.busy.Done()
+			c.execute(ctx, op)
+			cancel()
+			c.mu.Lock()
+			delete(c.running, op.Unit)
+			c.kick()
+			c.mu.Unlock()
+		}
+		if limit == 1 {
+			run()
+		} else {
+			go run()
+		}
 	}
 }
 
@@ -83,7 +109,7 @@ func (c *Controller) opsLine(format string, args ...any) {
 
 // execute runs one operation. The lock is released while the process runs
 // so its hook-tool calls can reach the model.
-func (c *Controller) execute(op agent.Op) {
+func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	c.mu.Lock()
 	m := c.model
 	u := m.Units[op.Unit]
@@ -140,8 +166,6 @@ func (c *Controller) execute(op agent.Op) {
 		argv = append([]string{c.ipPath, "netns", "exec", mc.NetNS}, argv...)
 	}
 	c.contexts[ctxID] = hctx
-	runCtx, cancel := context.WithCancel(context.Background())
-	c.running = cancel
 	c.mu.Unlock()
 
 	logger := "unit." + u.Name + "." + name
@@ -150,11 +174,9 @@ func (c *Controller) execute(op agent.Op) {
 		Line:    func(level, logger, line string) { c.logLine(op.Unit, level, logger, line) },
 		Capture: op.Kind != agent.OpHook,
 	})
-	cancel()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.running = nil
 	delete(c.contexts, ctxID)
 	now = c.now()
 	select {

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,7 +23,13 @@ func deploy(t testing.TB, c *Controller, charmDir string, n int, config map[stri
 // Every unit: install < relation-created < leader hook < config-changed <
 // start; peers see -joined before -changed for every other unit.
 func TestDeployOrdering(t *testing.T) {
-	c := startController(t, 1)
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("concurrency-%d", n), func(t *testing.T) { testDeployOrdering(t, n) })
+	}
+}
+
+func testDeployOrdering(t *testing.T, concurrency int) {
+	c := startController(t, 1, func(cfg *Config) { cfg.Concurrency = concurrency })
 	deploy(t, c, testCharm(t), 3, nil)
 	waitIdle(t, c, 60*time.Second)
 

@@ -35,6 +35,7 @@ type Model struct {
 	UpdateStatusInterval time.Duration `json:"update-status-interval"`
 	RetryBackoff         time.Duration `json:"retry-backoff"`     // first retry delay (Juju: 5s)
 	RetryBackoffMax      time.Duration `json:"retry-backoff-max"` // cap (Juju: 5m)
+	Concurrency          int           `json:"concurrency"`       // units running at once (0 = 1)
 
 	NextMachine  int `json:"next-machine"`
 	NextRelation int `json:"next-relation"`
