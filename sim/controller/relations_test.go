@@ -132,3 +132,66 @@ func TestUpgradeResourceStorage(t *testing.T) {
 		t.Errorf("attach unknown resource: no error")
 	}
 }
+
+// remove-application: its units tear down, the related units see
+// -departed then -broken, and the application and relation disappear.
+func TestRemoveApplication(t *testing.T) {
+	c := startController(t, 13)
+	ch := testCharm(t)
+	for _, app := range []string{"a", "b"} {
+		if err := c.Deploy(DeployArgs{Charm: ch, App: app, NumUnits: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Integrate("a:db", "b:backend"); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	if err := c.RemoveApplication("b"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, 30*time.Second, "b removed", func(m *model.Model) bool {
+		return m.Applications["b"] == nil && len(m.Relations) == 1
+	})
+	waitIdle(t, c, 30*time.Second)
+	evs := events(t, c, "a/0")
+	if d, b := index(evs, "db-relation-departed", "b/0"), index(evs, "db-relation-broken", ""); d < 0 || b < d {
+		t.Errorf("a/0: want departed(b/0) then broken: %s", hooks(evs))
+	}
+	if _, ok := c.Status().Status.Applications["b"]; ok {
+		t.Errorf("b still in status")
+	}
+	if err := c.RemoveApplication("b"); err == nil || err.Error() != `application "b" not found` {
+		t.Errorf("second remove: %v", err)
+	}
+}
+
+// A deploy that fails validation leaves nothing behind.
+func TestDeployErrorsApplyNothing(t *testing.T) {
+	c := startController(t, 14)
+	ch := testCharm(t)
+	for _, tc := range []struct {
+		args DeployArgs
+		err  string
+	}{
+		{DeployArgs{Charm: ch, NumUnits: 2, Config: map[string]string{"port": "abc"}}, `option "port" expected int, got "abc"`},
+		{DeployArgs{Charm: ch, NumUnits: 1, Resources: map[string]string{"nope": "/dev/null"}}, `cannot deploy "testcharm": unrecognized resource "nope"`},
+		{DeployArgs{Charm: ch, NumUnits: 1, Resources: map[string]string{"payload": "/nonexistent"}}, `cannot upload resource "payload": open /nonexistent: no such file or directory`},
+	} {
+		if err := c.Deploy(tc.args); err == nil || err.Error() != tc.err {
+			t.Errorf("deploy: %v, want %q", err, tc.err)
+		}
+	}
+	c.Model(func(m *model.Model) {
+		if len(m.Applications)+len(m.Units)+len(m.Machines)+len(m.Relations) != 0 {
+			t.Errorf("failed deploys left state: %d apps %d units %d machines %d relations", len(m.Applications), len(m.Units), len(m.Machines), len(m.Relations))
+		}
+	})
+	if entries, _ := os.ReadDir(filepath.Join(c.cfg.Home, "charms")); len(entries) != 0 {
+		t.Errorf("failed deploys left charms: %v", entries)
+	}
+	deploy(t, c, ch, 1, nil)
+	if err := c.Deploy(DeployArgs{Charm: ch, NumUnits: 1}); err == nil || err.Error() != `cannot add application "testcharm": application already exists` {
+		t.Errorf("duplicate deploy: %v", err)
+	}
+}
