@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -56,6 +57,19 @@ func actionParams(args []string, stringArgs bool) (map[string]any, error) {
 	return params, nil
 }
 
+// mergeParams copies src into dst, merging nested maps.
+func mergeParams(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				mergeParams(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
 // jsonable converts yaml.v2's map[interface{}]interface{} into JSON types.
 func jsonable(v any) any {
 	switch t := v.(type) {
@@ -77,6 +91,7 @@ func runCmd() *cobra.Command {
 	var wait time.Duration
 	var format string
 	var background, stringArgs bool
+	var paramsFile string
 	cmd := &cobra.Command{
 		Use:   "run UNIT ACTION [key=value...]",
 		Short: "Run an action on a unit, like juju run",
@@ -85,6 +100,26 @@ func runCmd() *cobra.Command {
 			params, err := actionParams(args[2:], stringArgs)
 			if err != nil {
 				return err
+			}
+			if paramsFile != "" {
+				// --params gives a YAML map; CLI args override it.
+				data, err := os.ReadFile(paramsFile)
+				if err != nil {
+					return fmt.Errorf("cannot read params: %w", err)
+				}
+				var fromFile any
+				if err := yaml.Unmarshal(data, &fromFile); err != nil {
+					return fmt.Errorf("cannot parse params: %w", err)
+				}
+				base, ok := jsonable(fromFile).(map[string]any)
+				if !ok && fromFile != nil {
+					return fmt.Errorf("params file %s is not a YAML map", paramsFile)
+				}
+				if base == nil {
+					base = map[string]any{}
+				}
+				mergeParams(base, params)
+				params = base
 			}
 			if format != "plain" && format != "yaml" && format != "json" {
 				return fmt.Errorf("invalid value %q for option --format: unknown format", format)
@@ -121,6 +156,7 @@ func runCmd() *cobra.Command {
 	f.StringVar(&format, "format", "plain", "plain, yaml or json")
 	f.BoolVar(&background, "background", false, "return without waiting")
 	f.BoolVar(&stringArgs, "string-args", false, "do not YAML-parse values")
+	f.StringVar(&paramsFile, "params", "", "YAML file of params (arguments override it)")
 	return cmd
 }
 
