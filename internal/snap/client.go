@@ -1,0 +1,150 @@
+package snap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/snapcore/snapd/client"
+)
+
+// Snapd is the real Client: snapd's own Go client on snapd's unix socket.
+// Asynchronous operations (install, refresh, service control, conf) poll
+// the change every 100 ms, as the snap command does, until it is ready.
+//
+// The snapd client of this era takes no context: every call runs in a
+// goroutine and Snapd returns ctx's error as soon as ctx is done (the
+// abandoned request finishes or times out on its own, harmless in a
+// short-lived hook). The client retries GETs on a missing socket for
+// 120 s, so the socket is checked first.
+type Snapd struct {
+	c      *client.Client
+	socket string
+	// Poll is the change polling interval.
+	Poll time.Duration
+	// ConflictRetries is how many times an operation refused with
+	// snap-change-conflict (another change of the snap is in progress,
+	// e.g. an auto-refresh) is retried, after ConflictBackoff, then twice
+	// that, and so on.
+	ConflictRetries int
+	ConflictBackoff time.Duration
+}
+
+var _ Client = (*Snapd)(nil)
+
+// New returns a Snapd for the socket at socketPath (the charm passes
+// <root>/run/snapd.socket). Authorization is off: hooks run as root,
+// which snapd trusts without a macaroon, and the client would otherwise
+// read ~/.snap/auth.json.
+func New(socketPath string) *Snapd {
+	return &Snapd{
+		c:               client.New(&client.Config{Socket: socketPath, DisableAuth: true}),
+		socket:          socketPath,
+		Poll:            100 * time.Millisecond,
+		ConflictRetries: 5,
+		ConflictBackoff: time.Second,
+	}
+}
+
+// call runs f, giving up when ctx is done.
+func (s *Snapd) call(ctx context.Context, f func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.socket); err != nil {
+		return fmt.Errorf("cannot communicate with snapd: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// kind returns snapd's error kind of err, or "".
+func kind(err error) client.ErrorKind {
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		return ce.Kind
+	}
+	return ""
+}
+
+// async starts a change with start, retrying snapd's change conflicts
+// with backoff, and waits for the change to be ready.
+func (s *Snapd) async(ctx context.Context, start func() (string, error)) error {
+	backoff := s.ConflictBackoff
+	for attempt := 0; ; attempt++ {
+		var id string
+		err := s.call(ctx, func() (err error) {
+			id, err = start()
+			return err
+		})
+		if err == nil {
+			return s.wait(ctx, id)
+		}
+		if !client.IsRetryable(err) || attempt >= s.ConflictRetries {
+			return err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return fmt.Errorf("%w (while waiting to retry after: %v)", ctx.Err(), err)
+		}
+		backoff *= 2
+	}
+}
+
+// wait polls change id until it is ready: Done is success; any other
+// ready status fails with snapd's err text ("cannot perform the following
+// tasks: …"). Connection failures are retried for up to 5 s, as the snap
+// command does while snapd restarts.
+func (s *Snapd) wait(ctx context.Context, id string) error {
+	var lostSince time.Time
+	for {
+		var chg *client.Change
+		err := s.call(ctx, func() (err error) {
+			chg, err = s.c.Change(id)
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return err
+		case err != nil && isConnection(err):
+			if lostSince.IsZero() {
+				lostSince = time.Now()
+			} else if time.Since(lostSince) > 5*time.Second {
+				return fmt.Errorf("cannot wait for snapd change %s: %w", id, err)
+			}
+		case err != nil:
+			return fmt.Errorf("cannot wait for snapd change %s: %w", id, err)
+		case chg.Ready && chg.Status == "Done":
+			return nil
+		case chg.Ready && chg.Err != "":
+			return fmt.Errorf("snapd change %s (%s) failed: %s", id, chg.Summary, chg.Err)
+		case chg.Ready:
+			return fmt.Errorf("snapd change %s (%s) finished in status %q with no error message", id, chg.Summary, chg.Status)
+		default:
+			lostSince = time.Time{}
+		}
+		select {
+		case <-time.After(s.Poll):
+		case <-ctx.Done():
+			return fmt.Errorf("cannot wait for snapd change %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+func isConnection(err error) bool {
+	var ce client.ConnectionError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pce *client.ConnectionError
+	return errors.As(err, &pce)
+}
