@@ -29,6 +29,9 @@ type Deps struct {
 	// Etcd runs the snap's offline utilities; nil: the snap's binaries
 	// under Paths.
 	Etcd EtcdTool
+	// System runs machine commands (systemctl, apt-get) for the Debian
+	// migration; nil: the host's (refused under a non-"/" root).
+	System System
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -55,7 +58,7 @@ var registry = map[string]action{
 	"health":                     health,
 	"snapshot":                   snapshot,
 	"restore":                    restore,
-	"snap-upgrade":               notYet,
+	"snap-upgrade":               snapUpgrade,
 	"package-client-credentials": packageClientCredentials,
 	"compact":                    compact,
 	"defrag":                     defrag,
@@ -85,15 +88,11 @@ func Handler(d Deps) juju.Handler {
 		if d.Etcd == nil {
 			d.Etcd = NewSnapTool(d.Paths)
 		}
+		if d.Dial == nil {
+			d.Dial = etcd.Dial
+		}
 		return run(ctx, d, ev)
 	}
-}
-
-// notYet reports an action declared in actions.yaml whose implementation
-// has not landed in this charm revision, so an operator gets a clear answer
-// instead of a silent success.
-func notYet(_ context.Context, _ Deps, ev juju.Event) error {
-	return juju.Failf("the %s action is not available in this revision of the charm yet", ev.Name)
 }
 
 // copyCmd is the command an operator runs to fetch a file an action wrote,

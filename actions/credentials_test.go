@@ -13,6 +13,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
+	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
 )
 
 func setup(t *testing.T, certs ...string) (Deps, *jujutest.Tools) {
@@ -30,7 +31,7 @@ func setup(t *testing.T, certs ...string) (Deps, *jujutest.Tools) {
 	tools.ActionParams = map[string]any{}
 	tools.Config["port"] = int64(2379)
 	tools.Network["db"] = juju.Network{IngressAddresses: []string{"10.5.0.7"}}
-	return Deps{Tools: tools, Paths: paths, Log: io.Discard}, tools
+	return Deps{Tools: tools, Paths: paths, Snap: snaptest.New(), Log: io.Discard}, tools
 }
 
 func runAction(d Deps, name string) (int, error) {

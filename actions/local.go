@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -202,4 +203,51 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.1f%s", v, suffix)
 	}
 	return fmt.Sprintf("%.0f%s", v, suffix)
+}
+
+// waitServing waits (up to restoreServe) for the member at endpoint to
+// answer.
+func waitServing(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
+	return waitFor(ctx, d, endpoint, nil)
+}
+
+// waitFor polls endpoint until its status answers and check (if any)
+// passes, for at most restoreServe.
+func waitFor(ctx context.Context, d Deps, endpoint string, check func(etcd.Cluster) error) (etcd.Status, error) {
+	if d.Dial == nil {
+		return etcd.Status{}, errNoClient
+	}
+	deadline := time.Now().Add(restoreServe)
+	for {
+		st, err := statusOnce(ctx, d, endpoint, check)
+		if err == nil {
+			return st, nil
+		}
+		if time.Now().After(deadline) {
+			return etcd.Status{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return etcd.Status{}, ctx.Err()
+		case <-time.After(restorePoll):
+		}
+	}
+}
+
+func statusOnce(ctx context.Context, d Deps, endpoint string, check func(etcd.Cluster) error) (etcd.Status, error) {
+	cl, err := d.Dial(ctx, []string{endpoint}, tlsOf(d))
+	if err != nil {
+		return etcd.Status{}, err
+	}
+	defer cl.Close()
+	st, err := cl.Status(ctx, endpoint)
+	if err != nil {
+		return etcd.Status{}, err
+	}
+	if check != nil {
+		if err := check(cl); err != nil {
+			return etcd.Status{}, err
+		}
+	}
+	return st, nil
 }

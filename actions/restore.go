@@ -31,8 +31,13 @@ const (
 // restoreServe bounds the wait for the restored member to serve, and
 // restorePoll is how often it is asked.
 var (
-	restoreServe = 2 * time.Minute
-	restorePoll  = 500 * time.Millisecond
+	restoreServe = defaultServe
+	restorePoll  = defaultPoll
+)
+
+const (
+	defaultServe = 2 * time.Minute
+	defaultPoll  = 500 * time.Millisecond
 )
 
 // restore replaces the cluster's data with the snapshot attached as the
@@ -247,46 +252,16 @@ func restartAfter(ctx context.Context, d Deps, failure error) error {
 
 // waitRestored waits for the restored member to answer as the only member.
 func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
-	deadline := time.Now().Add(restoreServe)
-	var last error
-	for {
-		st, err := restoredStatus(ctx, d, endpoint)
-		if err == nil {
-			return st, nil
+	return waitFor(ctx, d, endpoint, func(cl etcd.Cluster) error {
+		members, err := cl.Members(ctx)
+		if err != nil {
+			return err
 		}
-		last = err
-		if time.Now().After(deadline) {
-			return etcd.Status{}, last
+		if len(members) != 1 {
+			return fmt.Errorf("it reports %d members, want only itself", len(members))
 		}
-		select {
-		case <-ctx.Done():
-			return etcd.Status{}, ctx.Err()
-		case <-time.After(restorePoll):
-		}
-	}
-}
-
-func restoredStatus(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
-	if d.Dial == nil {
-		return etcd.Status{}, errNoClient
-	}
-	cl, err := d.Dial(ctx, []string{endpoint}, tlsOf(d))
-	if err != nil {
-		return etcd.Status{}, err
-	}
-	defer cl.Close()
-	st, err := cl.Status(ctx, endpoint)
-	if err != nil {
-		return etcd.Status{}, err
-	}
-	members, err := cl.Members(ctx)
-	if err != nil {
-		return etcd.Status{}, err
-	}
-	if len(members) != 1 {
-		return etcd.Status{}, fmt.Errorf("it reports %d members, want only itself", len(members))
-	}
-	return st, nil
+		return nil
+	})
 }
 
 // recordRestored makes the hooks' records describe the restored cluster:

@@ -315,7 +315,7 @@ func TestRestoreRefusals(t *testing.T) {
 // A restored member that does not serve puts the old data and config back.
 func TestRestoreRollsBack(t *testing.T) {
 	restoreServe, restorePoll = 50*time.Millisecond, 10*time.Millisecond
-	t.Cleanup(func() { restoreServe, restorePoll = 2*time.Minute, 500*time.Millisecond })
+	t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
 	good := tarGz(t, [2]string{"db", string(withHash(dbBytes(2, 'g')))})
 	tests := []struct {
 		name    string

@@ -1,0 +1,169 @@
+package actions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+)
+
+const (
+	etcdSnap = "etcd"
+	// stateResource is the hooks' unit-state key (hooks/observe.go) for
+	// the sha256 of the etcd resource installed last: recording it here
+	// keeps the next hook from installing the same file again.
+	stateResource = "snap-resource"
+	// fallbackChannel is what layer-etcd installed for channel "auto".
+	fallbackChannel = "3.4/stable"
+)
+
+// snapUpgrade brings this unit to the etcd snap the charm wants, one unit
+// per run so the operator can roll through the cluster:
+//
+//   - a Debian-package etcd (the pre-snap charms) is migrated to the snap
+//     (see migrateDeb);
+//   - a newly attached `etcd` resource (one whose sha256 differs from the
+//     one this unit installed) is sideloaded;
+//   - else the snap is refreshed to the configured channel when it tracks
+//     another one.
+//
+// snapd restarts etcd into the new revision; the action then waits for
+// the member to serve again and reports the versions. When none of these
+// applies it fails, saying what it checked. layer-etcd's action only did
+// the Debian migration (and read params it never declared: a QUIRK).
+func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
+	if d.Snap == nil {
+		return errors.New("cannot upgrade etcd: the charm was built without a snapd client")
+	}
+	cfg, err := configOf(ctx, d)
+	if err != nil {
+		return juju.Failf("Cannot read the charm config: %v", err)
+	}
+	installed, err := d.Snap.Snap(ctx, etcdSnap)
+	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
+		return fmt.Errorf("cannot ask snapd about etcd: %w", err)
+	}
+	if deb, ok, err := findDebEtcd(d); err != nil {
+		return err
+	} else if ok {
+		return migrateDeb(ctx, d, ev, cfg, installed, deb)
+	}
+	if installed == nil {
+		return juju.Failf("etcd is not installed on this unit yet: wait for the install hook to finish")
+	}
+	before := describeSnap(installed)
+	results := map[string]string{"snap.before": before}
+	state, err := d.Tools.StateGet(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read unit state: %w", err)
+	}
+	resource, sum, err := etcdResource(ctx, d)
+	if err != nil {
+		return err
+	}
+	switch {
+	case resource != "" && sum != state[stateResource]:
+		if err := d.Snap.InstallPath(ctx, resource); err != nil {
+			return juju.Failf("Cannot install the attached etcd resource: %v", err)
+		}
+		if err := d.Tools.StateSet(ctx, map[string]string{stateResource: sum}); err != nil {
+			return fmt.Errorf("cannot record the installed resource: %w", err)
+		}
+		results["result"] = "installed the attached etcd resource (sha256 " + sum + ")"
+	case cfg.Channel != "auto" && fullChannel(cfg.Channel) != fullChannel(installed.Channel):
+		if err := d.Snap.Refresh(ctx, etcdSnap, cfg.Channel); err != nil {
+			return juju.Failf("Cannot refresh etcd to channel %s: %v", cfg.Channel, err)
+		}
+		results["result"] = "refreshed etcd to channel " + fullChannel(cfg.Channel)
+	default:
+		why := "the channel config is auto"
+		if cfg.Channel != "auto" {
+			why = "it already tracks the configured channel " + fullChannel(cfg.Channel)
+		}
+		if resource != "" {
+			why += ", and the attached etcd resource is the one installed"
+		} else {
+			why += ", and no etcd resource is attached"
+		}
+		return juju.Failf("Nothing to upgrade: this unit runs etcd %s, %s. Attach a new etcd resource (juju attach-resource %s etcd=<file.snap>) or set the channel config, then run snap-upgrade again.", before, why, ev.App())
+	}
+	after, err := d.Snap.Snap(ctx, etcdSnap)
+	if err != nil {
+		return fmt.Errorf("cannot read the upgraded etcd snap: %w", err)
+	}
+	results["snap.after"] = describeSnap(after)
+	if err := d.Tools.ActionLog(ctx, results["result"]+"; waiting for etcd to serve"); err != nil {
+		return err
+	}
+	if local, err := readLocal(d); err == nil {
+		st, err := waitServing(ctx, d, local.ClientURL)
+		if err != nil {
+			if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
+				return aerr
+			}
+			return juju.Failf("etcd was upgraded (%s) but does not serve: %v", results["snap.after"], err)
+		}
+		results["etcd.version"] = st.Version
+	}
+	return d.Tools.ActionSet(ctx, results)
+}
+
+// describeSnap is "3.5.17 (revision 233, channel 3.5/stable)".
+func describeSnap(s *snap.Snap) string {
+	ch := s.Channel
+	if ch == "" {
+		ch = "none"
+	}
+	if s.Local {
+		return fmt.Sprintf("%s (local revision %s, channel %s)", s.Version, s.Revision, ch)
+	}
+	return fmt.Sprintf("%s (revision %s, channel %s)", s.Version, s.Revision, ch)
+}
+
+// etcdResource returns the attached etcd resource's path and sha256; ""
+// when none is attached or it is empty (Charmhub's placeholder).
+func etcdResource(ctx context.Context, d Deps) (path, sum string, err error) {
+	path, err = d.Tools.ResourceGet(ctx, "etcd")
+	var te *juju.ToolError
+	if errors.As(err, &te) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("cannot fetch the etcd resource: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
+	}
+	if n == 0 {
+		return "", "", nil
+	}
+	return path, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fullChannel normalises "3.5" to "3.5/stable" and "edge" to
+// "latest/edge", as snapd reports tracking channels.
+func fullChannel(ch string) string {
+	switch {
+	case ch == "":
+		return ""
+	case ch == "stable" || ch == "candidate" || ch == "beta" || ch == "edge":
+		return "latest/" + ch
+	case !strings.Contains(ch, "/"):
+		return ch + "/stable"
+	}
+	return ch
+}
