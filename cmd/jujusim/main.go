@@ -28,7 +28,26 @@ func main() {
 			os.Exit(ee.code)
 		}
 		fmt.Fprintln(os.Stderr, "ERROR", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2) // juju/cmd: bad flags or arguments exit 2
+		}
 		os.Exit(1)
+	}
+}
+
+// usageError is a bad flag or argument count (exit 2, like juju/cmd).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// usage marks an argument validator's errors as usage errors.
+func usage(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
 	}
 }
 
@@ -44,6 +63,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(bootstrapCmd(), controllerCmd(), destroyCmd(),
 		deployCmd(), addUnitCmd(), removeUnitCmd(), removeAppCmd(), integrateCmd(), removeRelationCmd(),
 		configCmd(), attachResourceCmd(), refreshCmd(), runCmd(), execCmd(), statusCmd(), waitForCmd(),
@@ -76,7 +96,7 @@ func bootstrapCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bootstrap",
 		Short: "Start the controller in the background",
-		Args:  cobra.NoArgs,
+		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := home()
 			var st controller.StatusResult
@@ -167,7 +187,7 @@ func controllerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:    "controller",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		Args:   usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if snapd {
 				self, err := os.Executable()
@@ -214,7 +234,7 @@ func destroyCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "destroy",
 		Short: "Stop the controller and everything it started, and remove its state",
-		Args:  cobra.NoArgs,
+		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := home()
 			pidData, _ := os.ReadFile(filepath.Join(h, controller.PIDFile))

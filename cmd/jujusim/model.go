@@ -34,7 +34,7 @@ func deployCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deploy CHARM [APP]",
 		Short: "Deploy a charm directory or .charm archive",
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  usage(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := keyValues(config)
 			if err != nil {
@@ -64,7 +64,7 @@ func deployCmd() *cobra.Command {
 func addUnitCmd() *cobra.Command {
 	var n int
 	cmd := &cobra.Command{
-		Use: "add-unit APP", Short: "Add units to an application", Args: cobra.ExactArgs(1),
+		Use: "add-unit APP", Short: "Add units to an application", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("add-unit", map[string]any{"App": args[0], "N": n}, nil)
 		},
@@ -75,7 +75,7 @@ func addUnitCmd() *cobra.Command {
 
 func removeUnitCmd() *cobra.Command {
 	return &cobra.Command{
-		Use: "remove-unit UNIT...", Short: "Remove units", Args: cobra.MinimumNArgs(1),
+		Use: "remove-unit UNIT...", Short: "Remove units", Args: usage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("remove-unit", map[string]any{"Units": args}, nil)
 		},
@@ -84,7 +84,7 @@ func removeUnitCmd() *cobra.Command {
 
 func removeAppCmd() *cobra.Command {
 	return &cobra.Command{
-		Use: "remove-application APP", Short: "Remove an application", Args: cobra.ExactArgs(1),
+		Use: "remove-application APP", Short: "Remove an application", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("remove-application", map[string]any{"App": args[0]}, nil)
 		},
@@ -94,7 +94,7 @@ func removeAppCmd() *cobra.Command {
 func integrateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "integrate APP[:ENDPOINT] APP[:ENDPOINT]", Aliases: []string{"relate"},
-		Short: "Integrate two applications", Args: cobra.ExactArgs(2),
+		Short: "Integrate two applications", Args: usage(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("integrate", map[string]any{"A": args[0], "B": args[1]}, nil)
 		},
@@ -103,7 +103,7 @@ func integrateCmd() *cobra.Command {
 
 func removeRelationCmd() *cobra.Command {
 	return &cobra.Command{
-		Use: "remove-relation APP[:ENDPOINT] APP[:ENDPOINT]", Short: "Remove a relation", Args: cobra.ExactArgs(2),
+		Use: "remove-relation APP[:ENDPOINT] APP[:ENDPOINT]", Short: "Remove a relation", Args: usage(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("remove-relation", map[string]any{"A": args[0], "B": args[1]}, nil)
 		},
@@ -113,7 +113,7 @@ func removeRelationCmd() *cobra.Command {
 func configCmd() *cobra.Command {
 	var reset []string
 	cmd := &cobra.Command{
-		Use: "config APP [KEY | KEY=VALUE...]", Short: "Get or set application config", Args: cobra.MinimumNArgs(1),
+		Use: "config APP [KEY | KEY=VALUE...]", Short: "Get or set application config", Args: usage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var get string
 			var sets []string
@@ -174,7 +174,7 @@ func configCmd() *cobra.Command {
 
 func attachResourceCmd() *cobra.Command {
 	return &cobra.Command{
-		Use: "attach-resource APP NAME=PATH", Short: "Upload a resource revision", Args: cobra.ExactArgs(2),
+		Use: "attach-resource APP NAME=PATH", Short: "Upload a resource revision", Args: usage(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kv, err := keyValues(args[1:])
 			if err != nil {
@@ -193,7 +193,7 @@ func attachResourceCmd() *cobra.Command {
 func refreshCmd() *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
-		Use: "refresh APP --path CHARM", Short: "Upgrade an application's charm", Args: cobra.ExactArgs(1),
+		Use: "refresh APP --path CHARM", Short: "Upgrade an application's charm", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
 				return fmt.Errorf("--path is required (jujusim has no charm store)")

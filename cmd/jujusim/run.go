@@ -95,7 +95,7 @@ func runCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run UNIT ACTION [key=value...]",
 		Short: "Run an action on a unit, like juju run",
-		Args:  cobra.MinimumNArgs(2),
+		Args:  usage(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			params, err := actionParams(args[2:], stringArgs)
 			if err != nil {
@@ -272,7 +272,7 @@ func execCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec UNIT -- COMMAND...",
 		Short: "Run a command on a unit's machine in a hook context, like juju exec",
-		Args:  cobra.MinimumNArgs(2),
+		Args:  usage(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rr controller.RunResult
 			if err := client().Call("exec", map[string]any{"Unit": args[0], "Command": strings.Join(args[1:], " ")}, &rr); err != nil {

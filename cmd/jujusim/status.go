@@ -24,7 +24,7 @@ func statusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the model like juju status",
-		Args:  cobra.NoArgs,
+		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var st controller.StatusResult
 			if err := client().Call("status", nil, &st); err != nil {
@@ -64,7 +64,7 @@ func waitForCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wait-for",
 		Short: "Wait until every unit is idle (with the wanted workload status)",
-		Args:  cobra.NoArgs,
+		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			deadline := time.Now().Add(timeout)
 			var last string
@@ -119,7 +119,7 @@ func debugLogCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debug-log",
 		Short: "Show the hooks' logs (juju-log, hook output)",
-		Args:  cobra.NoArgs,
+		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := os.Open(filepath.Join(home(), controller.DebugLog))
 			if err != nil {
@@ -192,7 +192,7 @@ func scpCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "scp UNIT:PATH DEST",
 		Short: "Copy a file out of a unit's filesystem",
-		Args:  cobra.ExactArgs(2),
+		Args:  usage(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			unit, path, ok := strings.Cut(args[0], ":")
 			if !ok || path == "" {
@@ -226,12 +226,12 @@ func scpCmd() *cobra.Command {
 func faultCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "fault", Short: "Inject faults (netns isolation only)"}
 	cmd.AddCommand(&cobra.Command{
-		Use: "partition UNIT", Short: "Cut a unit's machine off the network", Args: cobra.ExactArgs(1),
+		Use: "partition UNIT", Short: "Cut a unit's machine off the network", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("fault", map[string]any{"Unit": args[0], "Cut": true}, nil)
 		},
 	}, &cobra.Command{
-		Use: "heal UNIT", Short: "Reconnect a partitioned unit", Args: cobra.ExactArgs(1),
+		Use: "heal UNIT", Short: "Reconnect a partitioned unit", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return client().Call("fault", map[string]any{"Unit": args[0], "Cut": false}, nil)
 		},

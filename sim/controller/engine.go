@@ -123,6 +123,12 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	agent.Prepare(m, op, now)
 	mc := m.Machines[u.Machine]
 	paths := agent.UnitPaths(mc.Root, u.Name)
+	if op.Kind == agent.OpHook && op.Hook.Kind == "upgrade-charm" {
+		// The agent deploys the new charm before running upgrade-charm.
+		if err := c.deployCharmLocked(m.Applications[u.App], paths); err != nil {
+			c.logLine(u.Name, "ERROR", "juju.worker.uniter.charm", err.Error())
+		}
+	}
 	name := describe(m, op)
 	ctxID := fmt.Sprintf("%s-%s-%d", u.Name, name, c.rng.Int63())
 	hctx := agent.NewContext(c.shared, ctxID, op, paths)

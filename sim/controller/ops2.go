@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/etcd-charm/etcd-charm/sim/agent"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -95,8 +94,8 @@ func (c *Controller) AttachResource(app, name, path string) error {
 	return c.saveLocked()
 }
 
-// Refresh replaces the application's charm; every unit's charm dir is
-// replaced and its agent runs upgrade-charm then config-changed.
+// Refresh replaces the application's charm; every unit's agent deploys it
+// into its charm dir and runs upgrade-charm then config-changed.
 func (c *Controller) Refresh(app, path string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -124,17 +123,9 @@ func (c *Controller) Refresh(app, path string) error {
 	if err != nil {
 		return err
 	}
-	old := a.CharmPath
+	// Each unit's agent swaps its charm dir when it runs upgrade-charm.
 	a.CharmPath = stored
 	a.Config = model.EffectiveConfigSet(newCh, a.Config)
-	for _, n := range c.model.AppUnits(app) {
-		u := c.model.Units[n]
-		mc := c.model.Machines[u.Machine]
-		if err := c.deployCharmLocked(a, agent.UnitPaths(mc.Root, n)); err != nil {
-			a.CharmPath = old
-			return err
-		}
-	}
 	a.CharmRev = newCh.Revision()
 	a.CharmSeq++
 	c.kick()

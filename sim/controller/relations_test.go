@@ -102,10 +102,20 @@ func TestUpgradeResourceStorage(t *testing.T) {
 	if i := index(evs, "data-storage-attached", ""); i != 0 || evs[i].Storage != evs[i].Env["SNAPPY_GLOBAL_ROOT"]+"/srv/testdata" {
 		t.Errorf("storage: %s %+v", hooks(evs), evs[0])
 	}
-	if err := c.Refresh("testcharm", ch); err != nil {
+	ch2 := filepath.Join(t.TempDir(), "v2")
+	if err := model.CopyTree(ch, ch2); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ch2, "marker"), []byte("v2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Refresh("testcharm", ch2); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, c, 60*time.Second)
+	if data, err := os.ReadFile(filepath.Join(evs[0].Env["JUJU_CHARM_DIR"], "marker")); err != nil || string(data) != "v2" {
+		t.Errorf("unit's charm dir not upgraded: %q %v", data, err)
+	}
 	if err := os.WriteFile(res, []byte("v2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
