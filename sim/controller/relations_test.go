@@ -205,3 +205,47 @@ func TestDeployErrorsApplyNothing(t *testing.T) {
 		t.Errorf("duplicate deploy: %v", err)
 	}
 }
+
+// The test charm's probe action calls the remaining tools against the
+// simulator's model: their answers reflect the unit's machine, ports,
+// leader settings, storage and relations; writes in an action commit.
+func TestToolsAgainstModel(t *testing.T) {
+	c := startController(t, 15)
+	deploy(t, c, testCharm(t), 2, nil)
+	waitIdle(t, c, 60*time.Second)
+	rr, err := c.Run(RunArgs{Unit: "testcharm/0", Action: "probe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, 30*time.Second, "probe", func(m *model.Model) bool { return m.Actions[rr.Task].Status != "pending" && m.Actions[rr.Task].Status != "running" })
+	a, _ := c.Task(rr.Task)
+	var addr string
+	c.Model(func(m *model.Model) { addr = m.Machines[m.Units["testcharm/0"].Machine].Address })
+	for key, want := range map[string]string{
+		"unit-get":                 addr,
+		"opened-ports":             `["8080/tcp"]`,
+		"leader-get":               `{"leader":"testcharm/0"}`,
+		"storage-list":             `["data/0"]`,
+		"config-get":               "False",
+		"relation-ids":             `["cluster:0"]`,
+		"relation-list":            `["testcharm/1"]`,
+		"relation-get-bad":         `ERROR invalid value "99" for flag -r: relation not found`,
+		"relation-get-bad-code":    "2",
+		"state-get":                `"1"`,
+		"opened-ports-after-close": `["8080/tcp"]`, // close is buffered until the action ends
+		"status-get":               `{"message":"ready","status":"active","status-data":{}}`,
+	} {
+		if got := a.Results[key]; got != want {
+			t.Errorf("%s: got %q, want %q", key, got, want)
+		}
+	}
+	if ng, _ := a.Results["network-get"].(string); !strings.Contains(ng, `"ingress-addresses":["`+addr+`"]`) {
+		t.Errorf("network-get: %s", ng)
+	}
+	c.Model(func(m *model.Model) {
+		u := m.Units["testcharm/0"]
+		if len(u.Ports) != 0 || u.State["probe"] != "" {
+			t.Errorf("action's close-port/state-delete not committed: %v %v", u.Ports, u.State)
+		}
+	})
+}

@@ -88,6 +88,8 @@ func run() error {
 		note(tool("action-set", "out="+msg, "nested.key=v"))
 		note(tool("action-log", "echoing", msg))
 		fmt.Println("hello from echo")
+	case action == "probe":
+		probe()
 	case action == "fail":
 		code := note(tool("action-get", "code"))
 		note(tool("action-fail", "boom"))
@@ -122,6 +124,7 @@ func run() error {
 		}
 	case strings.HasSuffix(hook, "-relation-changed"):
 		note(tool("state-set", "last-changed="+os.Getenv("JUJU_REMOTE_UNIT")))
+		note(tool("relation-get", "--format=json", "-"))
 	}
 	failing, _ := tool("config-get", "fail-hooks")
 	if hook != "" && contains(strings.Split(failing, ","), hook) {
@@ -162,4 +165,39 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// probe runs the read-only tools (and a few writes) and returns each
+// one's output and exit code as action results "<key>" and "<key>-code".
+func probe() {
+	rid, _ := tool("relation-ids", "cluster")
+	calls := []struct {
+		key  string
+		args []string
+	}{
+		{"unit-get", []string{"unit-get", "private-address"}},
+		{"network-get", []string{"network-get", "--format=json", "cluster"}},
+		{"opened-ports", []string{"opened-ports", "--format=json"}},
+		{"leader-get", []string{"leader-get", "--format=json"}},
+		{"status-get", []string{"status-get", "--format=json", "--include-data"}},
+		{"storage-list", []string{"storage-list", "--format=json"}},
+		{"config-get", []string{"config-get", "debug"}},
+		{"relation-ids", []string{"relation-ids", "--format=json", "cluster"}},
+		{"relation-list", []string{"relation-list", "--format=json", "-r", rid}},
+		{"relation-get-bad", []string{"relation-get", "-r", "99", "-"}},
+		{"state-set", []string{"state-set", "probe=1"}},
+		{"state-get", []string{"state-get", "--format=json", "probe"}},
+		{"state-delete", []string{"state-delete", "probe"}},
+		{"close-port", []string{"close-port", "8080/tcp"}},
+		{"opened-ports-after-close", []string{"opened-ports", "--format=json"}},
+	}
+	for _, c := range calls {
+		cmd := exec.Command(c.args[0], c.args[1:]...)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		_, _ = tool("action-set", c.key+"="+strings.TrimSpace(string(out)), fmt.Sprintf("%s-code=%d", c.key, code))
+	}
 }
