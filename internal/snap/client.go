@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/snapcore/snapd/client"
@@ -88,7 +89,7 @@ func (s *Snapd) async(ctx context.Context, start func() (string, error)) error {
 		if err == nil {
 			return s.wait(ctx, id)
 		}
-		if !client.IsRetryable(err) || attempt >= s.ConflictRetries {
+		if !isConflict(err) || attempt >= s.ConflictRetries {
 			return err
 		}
 		select {
@@ -138,6 +139,19 @@ func (s *Snapd) wait(ctx context.Context, id string) error {
 			return fmt.Errorf("cannot wait for snapd change %s: %w", id, ctx.Err())
 		}
 	}
+}
+
+// isConflict reports snapd's snap-change-conflict. POST /v2/apps (service
+// start/stop/restart) loses the kind to a type-assertion bug in snapd's
+// postApps and answers 400 with only the message ("snap "etcd" has
+// "install-snap" change in progress"), so that shape counts too.
+func isConflict(err error) bool {
+	if client.IsRetryable(err) {
+		return true
+	}
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Kind == "" && ce.StatusCode == 400 &&
+		strings.HasSuffix(ce.Message, " change in progress")
 }
 
 func isConnection(err error) bool {

@@ -174,6 +174,21 @@ func TestSnapdCalls(t *testing.T) {
 		reqs: []string{`POST /v2/apps {"action":"start","names":["etcd.etcd"]}`, "GET /v2/changes/12",
 			`POST /v2/apps {"action":"stop","names":["etcd.etcd"]}`, "GET /v2/changes/13"},
 	}, {
+		name: "restart retries snapd's kindless apps conflict",
+		replies: map[string][]reply{
+			"POST /v2/apps":      {errReply(400, "", `snap "etcd" has "refresh-snap" change in progress`, nil), asyncReply("17")},
+			"GET /v2/changes/17": {done},
+		},
+		call: func(ctx context.Context, s *Snapd) (any, error) { return nil, s.Restart(ctx, "etcd.etcd") },
+		reqs: []string{`POST /v2/apps {"action":"restart","names":["etcd.etcd"]}`,
+			`POST /v2/apps {"action":"restart","names":["etcd.etcd"]}`, "GET /v2/changes/17"},
+	}, {
+		name:    "a kindless 400 is not retried",
+		replies: map[string][]reply{"POST /v2/apps": {errReply(400, "", `unknown action "restart"`, nil)}},
+		call:    func(ctx context.Context, s *Snapd) (any, error) { return nil, s.Restart(ctx, "etcd.etcd") },
+		errText: "unknown action",
+		reqs:    []string{`POST /v2/apps {"action":"restart","names":["etcd.etcd"]}`},
+	}, {
 		name:    "restart of a non-service",
 		replies: map[string][]reply{"POST /v2/apps": {errReply(404, "app-not-found", `snap "etcd" has no service "etcdctl"`, nil)}},
 		call:    func(ctx context.Context, s *Snapd) (any, error) { return nil, s.Restart(ctx, "etcd.etcdctl") },

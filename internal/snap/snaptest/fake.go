@@ -13,7 +13,9 @@
 //     channel;
 //   - a snap's services ("etcd.etcd") exist once it is installed and are
 //     inactive until started; unknown services are errors;
-//   - Conf of an unset key is "", and "system" is "core".
+//   - Conf of an unset key is "", and "system" is "core"; SetConf fails on
+//     a snap without a configure hook (every snap but core, unless
+//     SetConfigureHook), as the etcd snap's does.
 //
 // Every call is logged (Calls) and any method can be made to fail next
 // (FailNext), e.g. with a snapd change error.
@@ -42,6 +44,7 @@ type Fake struct {
 	services  map[string]map[string]bool // snap -> service -> active
 	apps      map[string][]string        // snap -> its service names
 	conf      map[string]map[string]string
+	hooks     map[string]bool // snaps with a configure hook
 	failures  map[string][]error
 	calls     []string
 }
@@ -58,6 +61,7 @@ func New() *Fake {
 		services:  map[string]map[string]bool{},
 		apps:      map[string][]string{},
 		conf:      map[string]map[string]string{},
+		hooks:     map[string]bool{},
 		failures:  map[string][]error{},
 	}
 }
@@ -93,6 +97,14 @@ func (f *Fake) SetServices(name string, services ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.apps[name] = append([]string(nil), services...)
+}
+
+// SetConfigureHook gives a snap a configure hook, so SetConf on it
+// works; without one (the etcd snap has none) snapd's change fails.
+func (f *Fake) SetConfigureHook(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hooks[name] = true
 }
 
 // FailNext makes the next call of method ("Install", "Restart", …) fail
@@ -378,6 +390,10 @@ func (f *Fake) SetConf(ctx context.Context, name, key, value string) error {
 	name = confSnap(name)
 	if f.installed[name] == nil {
 		return fmt.Errorf("cannot set %s of snap %q: %w", key, name, snap.ErrNotInstalled)
+	}
+	if name != "core" && !f.hooks[name] {
+		return fmt.Errorf("cannot set %s of snap %q: snapd change failed: cannot perform the following tasks:\n"+
+			"- Run configure hook of %q snap (snap %q has no \"configure\" hook)", key, name, name, name)
 	}
 	if f.conf[name] == nil {
 		f.conf[name] = map[string]string{}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/etcd-charm/etcd-charm/internal/snap"
@@ -108,7 +109,7 @@ func TestServices(t *testing.T) {
 	}
 }
 
-func TestConfAndFaults(t *testing.T) {
+func TestConf(t *testing.T) {
 	ctx := context.Background()
 	f := NewEtcd()
 	if v, err := f.Conf(ctx, "core", "refresh.timer"); v != "" || err != nil {
@@ -123,10 +124,29 @@ func TestConfAndFaults(t *testing.T) {
 	if err := f.SetConf(ctx, "etcd", "x", "y"); !errors.Is(err, snap.ErrNotInstalled) {
 		t.Errorf("SetConf on an absent snap = %v", err)
 	}
+	f.Install(ctx, "etcd", "3.4/stable")
+	if err := f.SetConf(ctx, "etcd", "x", "y"); err == nil || !strings.Contains(err.Error(), `no "configure" hook`) {
+		t.Errorf("SetConf on etcd = %v, want the missing configure hook", err)
+	}
+	f.SetConfigureHook("etcd")
+	if err := f.SetConf(ctx, "etcd", "x", "y"); err != nil {
+		t.Errorf("SetConf with a configure hook = %v", err)
+	}
+	if v, _ := f.Conf(ctx, "etcd", "x"); v != "y" {
+		t.Errorf("etcd x = %q", v)
+	}
+}
+
+func TestFaultsAndCalls(t *testing.T) {
+	ctx := context.Background()
+	f := NewEtcd()
 	boom := errors.New("change conflict")
 	f.FailNext("Install", boom)
 	if err := f.Install(ctx, "etcd", "3.4/stable"); !errors.Is(err, boom) {
 		t.Fatalf("Install = %v, want the injected error", err)
+	}
+	if f.Installed("etcd") != nil {
+		t.Error("a failed Install installed the snap")
 	}
 	if err := f.Install(ctx, "etcd", "3.4/stable"); err != nil {
 		t.Fatalf("Install after the fault: %v", err)
@@ -135,9 +155,12 @@ func TestConfAndFaults(t *testing.T) {
 	if err != nil || ch["3.5/stable"] != "3.5.17" {
 		t.Errorf("Channels = %v, %v", ch, err)
 	}
-	want := []string{"Conf core refresh.timer", "SetConf system refresh.timer thu2", "Conf core refresh.timer",
-		"SetConf etcd x y", "Install etcd 3.4/stable", "Install etcd 3.4/stable", "Channels etcd"}
+	f.Conf(ctx, "core", "refresh.timer")
+	want := []string{"Install etcd 3.4/stable", "Install etcd 3.4/stable", "Channels etcd", "Conf core refresh.timer"}
 	if got := f.Calls(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q\nwant %q", got, want)
+	}
+	if got := f.Calls(); len(got) != 0 {
+		t.Errorf("Calls did not forget: %q", got)
 	}
 }
