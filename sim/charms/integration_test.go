@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"math/big"
 	"net"
 	"slices"
@@ -102,6 +103,36 @@ func TestEasyRSAIssuesCertificates(t *testing.T) {
 	db = issued(t, m, "easyrsa/0")
 	if second.SerialNumber.Cmp(first.SerialNumber) == 0 || db[second.SerialNumber.Text(16)] != "V" || db[first.SerialNumber.Text(16)] != "R" {
 		t.Errorf("after a SAN change: serials %x → %x, database %v", first.SerialNumber, second.SerialNumber, db)
+	}
+
+	// The newer cert_requests form is answered in processed_requests.
+	m.must("config", "tls-requirer", "extra-cns=api.example")
+	m.waitActive(3 * time.Minute)
+	res := m.run("tls-requirer/0", "get-cert")
+	var processed map[string]tlscerts.Pair
+	if err := json.Unmarshal([]byte(str(res, "processed")), &processed); err != nil {
+		t.Fatalf("processed_requests %q: %v", str(res, "processed"), err)
+	}
+	api, err := tlscerts.ParseCert(processed["api.example"].Cert)
+	if err != nil {
+		t.Fatalf("processed_requests %v: %v", processed, err)
+	}
+	if _, err := tls.X509KeyPair([]byte(processed["api.example"].Cert), []byte(processed["api.example"].Key)); err != nil {
+		t.Errorf("api.example key does not match: %v", err)
+	}
+	if api.Subject.CommonName != "api.example" || !slices.Equal(api.DNSNames, []string{"api.example"}) ||
+		!slices.Contains(api.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || !slices.Contains(api.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+		t.Errorf("api.example cert: CN %q DNS %v EKU %v", api.Subject.CommonName, api.DNSNames, api.ExtKeyUsage)
+	}
+	caCert, err := tlscerts.ParseCert(str(res, "ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.CheckSignatureFrom(caCert); err != nil {
+		t.Errorf("api.example cert not signed by the CA: %v", err)
+	}
+	if db := issued(t, m, "easyrsa/0"); db[api.SerialNumber.Text(16)] != "V" {
+		t.Errorf("api.example serial %x not in easyrsa's database %v", api.SerialNumber, db)
 	}
 
 	m.must("add-unit", "tls-requirer")

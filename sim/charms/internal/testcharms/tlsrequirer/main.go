@@ -1,8 +1,9 @@
 // Command tlsrequirer is a minimal tls-certificates requirer, a test charm
 // for the easyrsa integration test: every hook requests one server
 // certificate for the unit's ingress address, 127.0.0.1 and the extra-sans
-// config option, as the etcd charm does, and is active once the provider's
-// answer is there; the get-cert action reports it.
+// config option, as the etcd charm does, plus one cert_requests entry per
+// extra-cns name (the newer form), and is active once the provider has
+// answered all; the get-cert action reports the answers.
 package main
 
 import (
@@ -19,23 +20,23 @@ const endpoint = "certificates"
 
 type requirer struct{ tools juju.Tools }
 
-// answer finds the CA and this unit's certificate in the provider's bags.
-func (r *requirer) answer(ctx context.Context, id, unit string) (ca, cert, key string, err error) {
+// answer finds the provider bag with the CA and this unit's certificate.
+func (r *requirer) answer(ctx context.Context, id, unit string) (map[string]string, error) {
 	units, err := r.tools.RelationList(ctx, id)
 	if err != nil {
-		return "", "", "", err
+		return nil, err
 	}
 	munged := strings.ReplaceAll(unit, "/", "_")
 	for _, u := range units {
 		bag, err := r.tools.RelationGet(ctx, id, u, false)
 		if err != nil {
-			return "", "", "", err
+			return nil, err
 		}
 		if bag["ca"] != "" && bag[munged+".server.cert"] != "" {
-			return bag["ca"], bag[munged+".server.cert"], bag[munged+".server.key"], nil
+			return bag, nil
 		}
 	}
-	return "", "", "", nil
+	return nil, nil
 }
 
 func (r *requirer) handle(ctx context.Context, ev juju.Event) error {
@@ -51,14 +52,19 @@ func (r *requirer) handle(ctx context.Context, ev juju.Event) error {
 	}
 	id := ids[0]
 	if ev.Kind == juju.ActionKind {
-		ca, cert, key, err := r.answer(ctx, id, ev.Unit)
+		bag, err := r.answer(ctx, id, ev.Unit)
 		if err != nil {
 			return err
 		}
-		if cert == "" {
+		if bag == nil {
 			return juju.Failf("no certificate yet")
 		}
-		return r.tools.ActionSet(ctx, map[string]string{"ca": ca, "cert": cert, "key": key})
+		munged := strings.ReplaceAll(ev.Unit, "/", "_")
+		res := map[string]string{"ca": bag["ca"], "cert": bag[munged+".server.cert"], "key": bag[munged+".server.key"]}
+		if p := bag[munged+".processed_requests"]; p != "" {
+			res["processed"] = p
+		}
+		return r.tools.ActionSet(ctx, res)
 	}
 	net, err := r.tools.NetworkGet(ctx, endpoint, id)
 	if err != nil || len(net.IngressAddresses) == 0 {
@@ -76,17 +82,31 @@ func (r *requirer) handle(ctx context.Context, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
+	requests := map[string]map[string][]string{}
+	if cns, _ := cfg["extra-cns"].(string); cns != "" {
+		for _, cn := range strings.Split(cns, ",") {
+			requests[cn] = map[string][]string{"sans": {cn}}
+		}
+	}
+	requestsJSON, err := json.Marshal(requests)
+	if err != nil {
+		return err
+	}
+	if len(requests) == 0 {
+		requestsJSON = nil // "" deletes the key
+	}
 	munged := strings.ReplaceAll(ev.Unit, "/", "_")
 	want := map[string]string{
 		"unit_name": munged, "certificate_name": munged,
 		"common_name": net.IngressAddresses[0], "sans": string(sansJSON),
+		"cert_requests": string(requestsJSON),
 	}
 	own, err := r.tools.RelationGet(ctx, id, ev.Unit, false)
 	if err != nil {
 		return err
 	}
 	for k, v := range want {
-		if own[k] == v {
+		if old, ok := own[k]; old == v && (ok || v == "") {
 			delete(want, k)
 		}
 	}
@@ -95,12 +115,21 @@ func (r *requirer) handle(ctx context.Context, ev juju.Event) error {
 			return err
 		}
 	}
-	_, cert, _, err := r.answer(ctx, id, ev.Unit)
+	bag, err := r.answer(ctx, id, ev.Unit)
 	if err != nil {
 		return err
 	}
-	if cert == "" {
+	if bag == nil {
 		return juju.Waiting("Waiting for a certificate")
+	}
+	if len(requests) > 0 {
+		var processed map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(bag[munged+".processed_requests"]), &processed)
+		for cn := range requests {
+			if _, ok := processed[cn]; !ok {
+				return juju.Waiting("Waiting for the certificate of %s", cn)
+			}
+		}
 	}
 	return r.tools.StatusSet(ctx, juju.Status{Name: juju.StatusActive, Message: "Certificate received"}, false)
 }
