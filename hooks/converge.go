@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -15,39 +15,142 @@ import (
 const (
 	msgMissingCA       = "Missing relation to certificate authority."
 	msgWaitingForCerts = "Waiting for certificates"
-	msgNoClustering    = "Certificates received; cluster formation is not in this charm revision yet"
 )
 
-// converge brings the unit one step closer to a healthy cluster member. In
-// this revision it checks what every later step needs (valid config, a
-// certificate authority), asks the authority for this unit's server
-// certificate, and reports the first unmet need as the unit's status.
+// converge brings the unit one step closer to a healthy cluster member:
+// valid config → etcd installed → certificates placed → announced to the
+// peers → (leader) membership step → local etcd started or restarted →
+// clients told → status. Each stage returns an outcome when it cannot go on
+// (blocked or waiting), and every stage is idempotent.
 func converge(ctx context.Context, d Deps, ev juju.Event) error {
-	if _, err := readConfig(ctx, d); err != nil {
-		return err
+	if ev.Departing() {
+		// The dying unit's cluster-relation-departed: its stop hook
+		// removes its member.
+		return nil
 	}
-	ids, err := d.Tools.RelationIDs(ctx, "certificates")
-	if err != nil {
-		return fmt.Errorf("cannot list certificates relations: %w", err)
-	}
-	// During certificates-relation-broken the relation is going away.
-	if isRelationHook(ev.Name, "certificates") && ev.RelationHook() == "broken" {
-		ids = without(ids, ev.RelationID)
-	}
-	if len(ids) == 0 {
-		return juju.Blocked(msgMissingCA)
-	}
-	if err := requestCertificates(ctx, d, ev, ids); err != nil {
-		return err
-	}
-	certs, err := readCertificates(ctx, d, ev, ids)
+	cfg, err := readConfig(ctx, d)
 	if err != nil {
 		return err
 	}
-	if !certs.Complete() {
-		return juju.Waiting(msgWaitingForCerts)
+	w, err := observe(ctx, d, ev, cfg)
+	if err != nil {
+		return err
 	}
-	return juju.Waiting(msgNoClustering)
+	installed, err := ensureSnap(ctx, d, w)
+	if err != nil {
+		return err
+	}
+	if err := d.Tools.ApplicationVersionSet(ctx, installed.Version); err != nil {
+		return err
+	}
+	if err := ensureRefreshTimer(ctx, d, w); err != nil {
+		return err
+	}
+	tlsChanged, err := ensureCertificates(ctx, d, w)
+	if err != nil {
+		return err
+	}
+	// Ready: announce this unit to its peers.
+	if w.state[stateReadySince] == "" {
+		if err := w.setState(ctx, d, map[string]string{stateReadySince: d.Now().UTC().Format(time.RFC3339)}); err != nil {
+			return err
+		}
+	}
+	want := w.self
+	want.Name, want.PeerURL, want.ClientURL, want.DBAddress = w.member.Name, w.member.PeerURL(cfg), w.member.ClientURL(cfg), w.member.DBAddress
+	if want.State == "" {
+		want.State = relations.PeerReady
+	}
+	w.announce(want)
+
+	var waitReason string
+	if w.leader {
+		cl, err := dialPeers(ctx, d, w, true)
+		if err != nil {
+			return err
+		}
+		waitReason, err = leaderDuties(ctx, d, w, cl)
+		if cl != nil {
+			cl.Close()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	res, err := ensureMember(ctx, d, w, installed, tlsChanged)
+	var outcome *juju.Outcome
+	if err != nil && !errors.As(err, &outcome) {
+		return err
+	}
+	if res.serving {
+		want.State = relations.PeerStarted
+	}
+	want.RestartRequest = res.request
+	if res.done != "" && res.request == "" {
+		want.RestartDone, want.RestartRequest = res.done, ""
+	}
+	if perr := w.publishPeer(ctx, d, want); perr != nil {
+		return perr
+	}
+	if err != nil {
+		return err
+	}
+	if !res.serving {
+		return juju.Waiting("Waiting for etcd to start")
+	}
+	return reportServing(ctx, d, w, installed.Version, waitReason, res.request != "")
+}
+
+// reportServing opens the port, tells the clients and sets the status of
+// a unit whose etcd answers.
+func reportServing(ctx context.Context, d Deps, w *world, version, waitReason string, restartPending bool) error {
+	cl, err := d.Dial(ctx, []string{w.member.ClientURL(w.cfg)}, tlsFiles(d))
+	if err != nil {
+		return juju.Waiting("Waiting for etcd to answer")
+	}
+	defer cl.Close()
+	members, err := cl.Members(ctx)
+	if err != nil {
+		return juju.Waiting("Waiting for etcd to answer: %v", err)
+	}
+	if err := ensurePort(ctx, d, w.cfg.Port); err != nil {
+		return err
+	}
+	if err := publishClients(ctx, d, members, version); err != nil {
+		return err
+	}
+	st := clusterStatus(ctx, cl, w.member.Name, members)
+	switch {
+	case st.Name != juju.StatusActive:
+	case restartPending:
+		st = juju.Status{Name: juju.StatusWaiting, Message: "Waiting for a turn to restart with new config"}
+	case waitReason != "":
+		st = juju.Status{Name: juju.StatusWaiting, Message: waitReason}
+	}
+	return d.Tools.StatusSet(ctx, st, false)
+}
+
+// announce records the peer data this unit is about to publish in the
+// world, so the leader's plan in this same hook sees it.
+func (w *world) announce(p relations.Peer) {
+	w.self = p
+	for i := range w.peers {
+		if w.peers[i].Unit == p.Unit {
+			w.peers[i] = p
+		}
+	}
+}
+
+// publishPeer writes this unit's peer data when it changed.
+func (w *world) publishPeer(ctx context.Context, d Deps, p relations.Peer) error {
+	w.announce(p)
+	if w.peerRelation == "" || p == w.published {
+		return nil
+	}
+	if err := d.Tools.RelationSet(ctx, w.peerRelation, false, p.Settings()); err != nil && !juju.IsRelationNotFound(err) {
+		return fmt.Errorf("cannot publish peer data: %w", err)
+	}
+	return nil
 }
 
 // readConfig returns the validated config, or a blocked outcome naming the
@@ -66,97 +169,4 @@ func readConfig(ctx context.Context, d Deps) (charm.Config, error) {
 		return cfg, juju.Blocked("Invalid config: %s: %s", ce.Option, ce.Reason)
 	}
 	return cfg, err
-}
-
-// requestCertificates publishes this unit's server certificate request on
-// every certificates relation: CN = the unit's client address, SANs = the
-// ingress addresses of db and cluster, the hostname, 127.0.0.1 and every
-// peer's db-ingress-address (layer-etcd-reference.md §5). The request is
-// rewritten each hook, so an address change re-requests.
-func requestCertificates(ctx context.Context, d Deps, ev juju.Event, ids []string) error {
-	var sans []string
-	for _, binding := range []string{"db", "cluster"} {
-		nw, err := d.Tools.NetworkGet(ctx, binding, "")
-		if err != nil {
-			return fmt.Errorf("cannot read %s addresses: %w", binding, err)
-		}
-		sans = append(sans, nw.IngressAddresses...)
-	}
-	if len(sans) == 0 {
-		return juju.Waiting("Waiting for a network address")
-	}
-	cn := sans[0]
-	if host, err := os.Hostname(); err == nil {
-		sans = append(sans, host)
-	}
-	sans = append(sans, "127.0.0.1")
-	peers, err := peerAddresses(ctx, d)
-	if err != nil {
-		return err
-	}
-	req := relations.CertRequest{CommonName: cn, SANs: append(sans, peers...), CertName: relations.CertName(ev.Unit)}
-	for _, id := range ids {
-		err := d.Tools.RelationSet(ctx, id, false, req.Settings())
-		if err != nil && !juju.IsRelationNotFound(err) {
-			return fmt.Errorf("cannot request a certificate: %w", err)
-		}
-	}
-	return nil
-}
-
-// peerAddresses returns the db-ingress-address every peer published.
-func peerAddresses(ctx context.Context, d Deps) ([]string, error) {
-	ids, err := d.Tools.RelationIDs(ctx, "cluster")
-	if err != nil {
-		return nil, fmt.Errorf("cannot list peers: %w", err)
-	}
-	var addrs []string
-	err = eachRemoteBag(ctx, d, ids, func(bag map[string]string) {
-		if a := bag["db-ingress-address"]; a != "" {
-			addrs = append(addrs, a)
-		}
-	})
-	return addrs, err
-}
-
-// readCertificates collects the providers' answers for this unit.
-func readCertificates(ctx context.Context, d Deps, ev juju.Event, ids []string) (relations.Certificates, error) {
-	var bags []map[string]string
-	err := eachRemoteBag(ctx, d, ids, func(bag map[string]string) { bags = append(bags, bag) })
-	return relations.FindCertificates(bags, relations.CertName(ev.Unit)), err
-}
-
-// eachRemoteBag calls f with the bag of every remote unit of the relations.
-// A relation that vanished meanwhile is skipped.
-func eachRemoteBag(ctx context.Context, d Deps, ids []string, f func(map[string]string)) error {
-	for _, id := range ids {
-		units, err := d.Tools.RelationList(ctx, id)
-		if juju.IsRelationNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("cannot list units of %s: %w", id, err)
-		}
-		for _, u := range units {
-			bag, err := d.Tools.RelationGet(ctx, id, u, false)
-			if juju.IsRelationNotFound(err) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("cannot read %s data of %s: %w", id, u, err)
-			}
-			f(bag)
-		}
-	}
-	return nil
-}
-
-func without(ids []string, id string) []string {
-	var out []string
-	for _, x := range ids {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -1,27 +1,72 @@
 // Package hooks routes Juju's hook events to the etcd charm's handlers.
 //
 // Juju runs <charm>/dispatch for every hook with JUJU_DISPATCH_PATH set to
-// hooks/<name>. A handler observes the unit's world, decides one step and
-// applies it; it must be safe to run again after a crash at any point,
-// because a hook that exits non-zero is retried with its relation, port and
-// state writes discarded (status and leader writes are not discarded).
+// hooks/<name>. Almost every hook runs the same converge: observe the
+// unit's world (config, peers, leader data, certificates, snapd, etcd),
+// take the next steps that are safe, and report status. A handler must be
+// safe to run again after a crash at any point, because a hook that exits
+// non-zero is retried with its relation, port and state writes discarded
+// (status and leader writes are not discarded).
 package hooks
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
 
 // Deps are what hook handlers observe and act on.
 type Deps struct {
 	Tools juju.Tools
 	Paths charm.Paths
+	Snap  snap.Client
+	Dial  etcd.Dialer
 	Log   io.Writer
+	// Now and Hostname are the clock and os.Hostname; tests replace them.
+	Now      func() time.Time
+	Hostname func() (string, error)
+	// Waits bounds how long one hook waits for etcd.
+	Waits Waits
+}
+
+// Waits are the bounded waits inside one hook.
+type Waits struct {
+	// Serve: for the local etcd to answer after a (re)start.
+	Serve time.Duration
+	// Promote: for a learner to catch up so it can be promoted.
+	Promote time.Duration
+	// Poll is the interval of every wait.
+	Poll time.Duration
+}
+
+// DefaultWaits are used under Juju.
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Poll: 250 * time.Millisecond}
+
+func (d *Deps) defaults() {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Hostname == nil {
+		d.Hostname = os.Hostname
+	}
+	if d.Waits == (Waits{}) {
+		d.Waits = DefaultWaits
+	}
+	if d.Log == nil {
+		d.Log = io.Discard
+	}
+}
+
+func (d Deps) logf(format string, args ...any) {
+	fmt.Fprintf(d.Log, format+"\n", args...)
 }
 
 type handler func(ctx context.Context, d Deps, ev juju.Event) error
@@ -35,7 +80,7 @@ var unitHooks = map[string]handler{
 	"update-status":           converge,
 	"leader-elected":          converge,
 	"leader-settings-changed": converge,
-	"stop":                    nothing,
+	"stop":                    stop,
 	"remove":                  nothing,
 	"pre-series-upgrade":      nothing,
 	"post-series-upgrade":     converge,
@@ -95,20 +140,21 @@ func lookup(name string) (handler, bool) {
 // may add some) succeeds with a log line, as Juju itself treats a missing
 // hook handler.
 func Handler(d Deps) juju.Handler {
+	d.defaults()
 	return func(ctx context.Context, ev juju.Event) error {
 		h, ok := lookup(ev.Name)
 		if !ok {
-			fmt.Fprintf(d.Log, "no handler for hook %q; nothing to do\n", ev.Name)
+			d.logf("no handler for hook %q; nothing to do", ev.Name)
 			return nil
 		}
 		return h(ctx, d, ev)
 	}
 }
 
-// nothing is the handler of hooks the charm has no work for yet (prometheus
-// and grafana requests, nrpe checks, stop before membership removal lands).
+// nothing is the handler of hooks the charm has no work for (prometheus
+// and grafana requests and nrpe checks are not implemented).
 func nothing(_ context.Context, d Deps, ev juju.Event) error {
-	fmt.Fprintf(d.Log, "hook %s: nothing to do in this charm revision\n", ev.Name)
+	d.logf("hook %s: nothing to do in this charm revision", ev.Name)
 	return nil
 }
 

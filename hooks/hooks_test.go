@@ -3,139 +3,321 @@ package hooks
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
 )
 
-// world arranges a unit etcd/0 with addresses on db and cluster.
-func world() *jujutest.Tools {
-	tools := jujutest.New("etcd/0")
-	tools.Network["db"] = juju.Network{IngressAddresses: []string{"10.0.0.10"}}
-	tools.Network["cluster"] = juju.Network{IngressAddresses: []string{"10.0.1.10"}}
-	return tools
+// unit is one etcd unit of a scenario: its hook tools, its snapd and its
+// filesystem, sharing one fake etcd cluster with the other units.
+type unit struct {
+	name  string
+	n     int
+	tools *jujutest.Tools
+	snapd *snaptest.Fake
+	paths charm.Paths
 }
 
-func run(t *testing.T, tools *jujutest.Tools, ev juju.Event) (int, string) {
-	t.Helper()
-	var log bytes.Buffer
-	d := Deps{Tools: tools, Paths: charm.Paths{Root: t.TempDir()}, Log: &log}
-	ev.Kind, ev.Unit = juju.HookKind, "etcd/0"
-	code := juju.Run(context.Background(), ev, tools, Handler(d), &log)
-	return code, log.String()
+// scenario is an application of etcd units with one certificate authority.
+type scenario struct {
+	t     *testing.T
+	etcd  *etcdtest.Fake
+	units []*unit
+	// leaderData is the application's leader settings, shared by all units.
+	leaderData map[string]string
+	now        time.Time
 }
 
-func TestConvergeStatus(t *testing.T) {
-	answered := map[string]string{
-		"ca": "CA", "client.cert": "CC", "client.key": "CK",
-		"etcd_0.server.cert": "SC", "etcd_0.server.key": "SK",
+func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
+
+func newScenario(t *testing.T, n int) *scenario {
+	s := &scenario{t: t, leaderData: map[string]string{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	for i := 0; i < n; i++ {
+		s.addUnit()
 	}
-	tests := []struct {
-		name    string
-		arrange func(*jujutest.Tools)
-		ev      juju.Event
-		want    juju.Status
-	}{{
-		name:    "invalid config blocks naming the option",
-		arrange: func(tl *jujutest.Tools) { tl.Config["management_port"] = int64(2379) },
-		ev:      juju.Event{Name: "config-changed"},
-		want:    juju.Status{Name: juju.StatusBlocked, Message: "Invalid config: management_port: must differ from port (both 2379)"},
-	}, {
-		name: "no certificate authority",
-		ev:   juju.Event{Name: "install"},
-		want: juju.Status{Name: juju.StatusBlocked, Message: "Missing relation to certificate authority."},
-	}, {
-		name: "related, no certificates yet",
-		arrange: func(tl *jujutest.Tools) {
-			tl.AddRelation("certificates:4", "easyrsa").Units["easyrsa/0"] = map[string]string{}
-		},
-		ev:   juju.Event{Name: "certificates-relation-joined", Endpoint: "certificates", RelationID: "certificates:4", RemoteUnit: "easyrsa/0"},
-		want: juju.Status{Name: juju.StatusWaiting, Message: "Waiting for certificates"},
-	}, {
-		name:    "certificates received",
-		arrange: func(tl *jujutest.Tools) { tl.AddRelation("certificates:4", "easyrsa").Units["easyrsa/0"] = answered },
-		ev:      juju.Event{Name: "certificates-relation-changed", Endpoint: "certificates", RelationID: "certificates:4", RemoteUnit: "easyrsa/0"},
-		want:    juju.Status{Name: juju.StatusWaiting, Message: msgNoClustering},
-	}, {
-		name:    "certificate authority going away",
-		arrange: func(tl *jujutest.Tools) { tl.AddRelation("certificates:4", "easyrsa") },
-		ev:      juju.Event{Name: "certificates-relation-broken", Endpoint: "certificates", RelationID: "certificates:4"},
-		want:    juju.Status{Name: juju.StatusBlocked, Message: "Missing relation to certificate authority."},
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tools := world()
-			if tt.arrange != nil {
-				tt.arrange(tools)
-			}
-			code, log := run(t, tools, tt.ev)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, log)
-			}
-			if tools.Status != tt.want {
-				t.Errorf("status = %+v, want %+v", tools.Status, tt.want)
-			}
-		})
-	}
+	return s
 }
 
-func TestConvergeRequestsCertificate(t *testing.T) {
-	tools := world()
-	rel := tools.AddRelation("certificates:4", "easyrsa")
-	rel.Units["easyrsa/0"] = map[string]string{}
-	peers := tools.AddRelation("cluster:0", "etcd")
-	peers.Units["etcd/1"] = map[string]string{"db-ingress-address": "10.0.0.11"}
-	if code, log := run(t, tools, juju.Event{Name: "config-changed"}); code != 0 {
-		t.Fatalf("exit %d: %s", code, log)
+func (s *scenario) addUnit() *unit {
+	n := len(s.units)
+	u := &unit{name: "etcd/" + string(rune('0'+n)), n: n, snapd: snaptest.NewEtcd(), paths: charm.Paths{Root: s.t.TempDir()}}
+	u.tools = jujutest.New(u.name)
+	u.tools.Leader = n == 0
+	u.tools.LeaderData = s.leaderData
+	u.tools.Network["db"] = juju.Network{IngressAddresses: []string{addr("0", n)}, BindAddresses: []string{addr("0", n)}}
+	u.tools.Network["cluster"] = juju.Network{IngressAddresses: []string{addr("1", n)}, BindAddresses: []string{addr("1", n)}}
+	ca := u.tools.AddRelation("certificates:9", "easyrsa")
+	cert := strings.ReplaceAll(u.name, "/", "_")
+	ca.Units["easyrsa/0"] = map[string]string{
+		"ca": "CA PEM", "client.cert": "CLIENT CERT", "client.key": "CLIENT KEY",
+		cert + ".server.cert": "SERVER CERT " + u.name, cert + ".server.key": "SERVER KEY " + u.name,
 	}
-	req := rel.LocalUnitData
-	if req["common_name"] != "10.0.0.10" || req["unit_name"] != "etcd_0" || req["certificate_name"] != "etcd_0" {
-		t.Errorf("request = %v", req)
-	}
-	for _, san := range []string{`"10.0.0.10"`, `"10.0.1.10"`, `"10.0.0.11"`, `"127.0.0.1"`} {
-		if !strings.Contains(req["sans"], san) {
-			t.Errorf("sans %s lacks %s", req["sans"], san)
+	u.tools.AddRelation("cluster:0", "etcd")
+	s.units = append(s.units, u)
+	s.syncPeers()
+	return u
+}
+
+// syncPeers gives every unit the committed peer data of the others, as
+// Juju would after their hooks committed.
+func (s *scenario) syncPeers() {
+	for _, u := range s.units {
+		rel := u.tools.Relations["cluster:0"]
+		rel.Units = map[string]map[string]string{}
+		for _, o := range s.units {
+			if o != u {
+				rel.Units[o.name] = o.tools.Relations["cluster:0"].LocalUnitData
+			}
 		}
 	}
 }
 
-func TestRouting(t *testing.T) {
-	tests := []struct {
-		hook    string
-		known   bool
-		wantLog string
-	}{
-		{"install", true, ""},
-		{"cluster-relation-departed", true, ""},
-		{"data-storage-attached", true, ""},
-		{"prometheus-relation-joined", true, "nothing to do"},
-		{"stop", true, "nothing to do"},
-		{"secret-rotate", false, `no handler for hook "secret-rotate"; nothing to do`},
-		{"certificates-relation-exploded", false, "no handler for hook"},
+// linkedSnapd starts the unit's member in the fake etcd when snapd starts
+// its service, as the real etcd announces its name when it starts.
+type linkedSnapd struct {
+	snap.Client
+	start func()
+}
+
+func (l linkedSnapd) Start(ctx context.Context, svc string) error {
+	if err := l.Client.Start(ctx, svc); err != nil {
+		return err
 	}
+	l.start()
+	return nil
+}
+
+func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
+	s.t.Helper()
+	var log bytes.Buffer
+	ev.Kind, ev.Unit = juju.HookKind, u.name
+	d := Deps{
+		Tools: u.tools,
+		Paths: u.paths,
+		Snap: linkedSnapd{u.snapd, func() {
+			_ = os.MkdirAll(u.paths.DataDir("etcd"+string(rune('0'+u.n)), "")+"/member", 0o700)
+			_ = s.etcd.StartMember("https://"+addr("1", u.n)+":2380", "etcd"+string(rune('0'+u.n)), "https://"+addr("0", u.n)+":2379")
+		}},
+		Dial:     s.etcd.Dial,
+		Log:      &log,
+		Now:      func() time.Time { return s.now },
+		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
+		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Poll: time.Millisecond},
+	}
+	code := juju.Run(context.Background(), ev, u.tools, Handler(d), &log)
+	s.syncPeers()
+	return code, log.String()
+}
+
+func (s *scenario) mustRun(u *unit, ev juju.Event) {
+	s.t.Helper()
+	if code, log := s.run(u, ev); code != 0 {
+		s.t.Fatalf("%s %s: exit %d\n%s", u.name, ev.Name, code, log)
+	}
+}
+
+func TestSingleUnitFormsCluster(t *testing.T) {
+	s := newScenario(t, 1)
+	u := s.units[0]
+	// The founding member exists in the fake as soon as etcd starts.
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	u.tools.AddRelation("db:5", "kubernetes-control-plane").Units["kubernetes-control-plane/0"] = map[string]string{}
+	s.mustRun(u, juju.Event{Name: "install"})
+
+	if got := u.snapd.Installed("etcd"); got == nil || got.Channel != "3.6/stable" {
+		t.Fatalf("installed %+v, want etcd from 3.6/stable (auto: highest stable track)", got)
+	}
+	if s.leaderData["cluster"] != "etcd0=https://10.0.1.0:2380" || len(s.leaderData["token"]) != 6 {
+		t.Errorf("leader data = %v", s.leaderData)
+	}
+	conf, err := os.ReadFile(u.paths.ConfigFile())
+	if err != nil || !strings.Contains(string(conf), "initial-cluster-state: new") {
+		t.Errorf("etcd.conf.yml = %q, %v", conf, err)
+	}
+	for path, want := range map[string]string{u.paths.ServerKey(): "SERVER KEY etcd/0", u.paths.CACert(): "CA PEM"} {
+		b, _ := os.ReadFile(path)
+		st, _ := os.Stat(path)
+		if string(b) != want || (strings.HasSuffix(path, ".key") && st.Mode().Perm() != 0o600) {
+			t.Errorf("%s = %q (%v), want %q", path, b, st.Mode(), want)
+		}
+	}
+	if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 1 known peer"}) {
+		t.Errorf("status = %+v", u.tools.Status)
+	}
+	if strings.Join(u.tools.Ports, ",") != "2379/tcp" {
+		t.Errorf("ports = %v", u.tools.Ports)
+	}
+	peer := u.tools.Relations["cluster:0"].LocalUnitData
+	if peer["state"] != "started" || peer["db-ingress-address"] != "10.0.0.0" || peer["member-name"] != "etcd0" {
+		t.Errorf("peer data = %v", peer)
+	}
+	db := u.tools.Relations["db:5"].LocalUnitData
+	if db["connection_string"] != "https://10.0.0.0:2379" || db["client_cert"] != "CLIENT CERT" || db["client_key"] != "CLIENT KEY" || db["client_ca"] != "CA PEM" || db["version"] != "3.6.16" {
+		t.Errorf("db data = %v", db)
+	}
+	if u.tools.Version != "3.6.16" {
+		t.Errorf("workload version = %q", u.tools.Version)
+	}
+	if tm, _ := u.snapd.Conf(context.Background(), "core", "refresh.timer"); tm != "sat3" {
+		t.Errorf("refresh.timer = %q, want sat3 (yesterday, 21 Nov 2026, was the third Saturday)", tm)
+	}
+	// Running again changes nothing and restarts nothing.
+	u.snapd.Calls()
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	for _, c := range u.snapd.Calls() {
+		if strings.HasPrefix(c, "Restart") || strings.HasPrefix(c, "Start") || strings.HasPrefix(c, "Install") {
+			t.Errorf("update-status did %s", c)
+		}
+	}
+}
+
+func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
+	s := newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	leader := s.units[0]
+	s.mustRun(leader, juju.Event{Name: "install"})
+
+	joiner := s.addUnit()
+	// The joiner gets ready (snap, certificates) and waits for admission.
+	s.mustRun(joiner, juju.Event{Name: "install"})
+	if joiner.tools.Status != (juju.Status{Name: juju.StatusWaiting, Message: "Waiting for the leader to admit this unit"}) {
+		t.Errorf("joiner status = %+v", joiner.tools.Status)
+	}
+	// The leader admits it as a learner.
+	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/1"})
+	if want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380"; s.leaderData["join-etcd1"] != want {
+		t.Fatalf("admission = %q, want %q", s.leaderData["join-etcd1"], want)
+	}
+	var learner etcd.Member
+	for _, m := range s.etcd.List() {
+		if m.IsLearner {
+			learner = m
+		}
+	}
+	if learner.ID == 0 {
+		t.Fatalf("no learner added: %+v", s.etcd.List())
+	}
+	// The joiner starts with state existing and reports started.
+	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
+	conf, _ := os.ReadFile(joiner.paths.ConfigFile())
+	if !strings.Contains(string(conf), "initial-cluster-state: existing") {
+		t.Errorf("joiner etcd.conf.yml:\n%s", conf)
+	}
+	if joiner.tools.Relations["cluster:0"].LocalUnitData["state"] != "started" {
+		t.Fatalf("joiner peer data = %v", joiner.tools.Relations["cluster:0"].LocalUnitData)
+	}
+	// The leader promotes it (etcd first says it is not in sync).
+	s.etcd.PromoteNotReady(1)
+	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/1"})
+	for _, m := range s.etcd.List() {
+		if m.IsLearner {
+			t.Errorf("still a learner after the leader's hook: %+v", m)
+		}
+	}
+	s.mustRun(joiner, juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusActive, Message: "Healthy with 2 known peers"}
+	if joiner.tools.Status != want {
+		t.Errorf("joiner status = %+v, want %+v", joiner.tools.Status, want)
+	}
+}
+
+func TestStopRemovesOwnMemberMovingLeadership(t *testing.T) {
+	s := newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	s.mustRun(s.units[0], juju.Event{Name: "install"})
+	other := s.addUnit()
+	s.mustRun(other, juju.Event{Name: "install"})
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	s.mustRun(other, juju.Event{Name: "leader-settings-changed"})
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	if len(s.etcd.List()) != 2 {
+		t.Fatalf("members = %+v", s.etcd.List())
+	}
+	// etcd/0 holds raft leadership and goes away.
+	s.mustRun(s.units[0], juju.Event{Name: "stop"})
+	ms := s.etcd.List()
+	if len(ms) != 1 || ms[0].Name != "etcd1" {
+		t.Errorf("members after stop = %+v", ms)
+	}
+	calls := strings.Join(s.etcd.Calls(), "\n")
+	if !strings.Contains(calls, "MoveLeader") || strings.Index(calls, "MoveLeader") > strings.Index(calls, "Remove") {
+		t.Errorf("leadership not moved before removal:\n%s", calls)
+	}
+	if active, _ := s.units[0].snapd.Active(context.Background(), "etcd.etcd"); active {
+		t.Error("etcd still running after stop")
+	}
+}
+
+func TestConvergeOutcomes(t *testing.T) {
+	tests := []struct {
+		name    string
+		arrange func(*unit)
+		want    juju.Status
+	}{{
+		name:    "invalid config blocks naming the option",
+		arrange: func(u *unit) { u.tools.Config["management_port"] = int64(2379) },
+		want:    juju.Status{Name: juju.StatusBlocked, Message: "Invalid config: management_port: must differ from port (both 2379)"},
+	}, {
+		name:    "no certificate authority",
+		arrange: func(u *unit) { delete(u.tools.Relations, "certificates:9") },
+		want:    juju.Status{Name: juju.StatusBlocked, Message: "Missing relation to certificate authority."},
+	}, {
+		name:    "related, no certificates yet",
+		arrange: func(u *unit) { u.tools.Relations["certificates:9"].Units["easyrsa/0"] = map[string]string{"ca": "CA"} },
+		want:    juju.Status{Name: juju.StatusWaiting, Message: "Waiting for certificates"},
+	}, {
+		name:    "store lacks the channel",
+		arrange: func(u *unit) { u.tools.Config["channel"] = "3.9/stable" },
+		want:    juju.Status{Name: juju.StatusBlocked, Message: "Cannot install etcd from channel 3.9/stable"},
+	}}
 	for _, tt := range tests {
-		t.Run(tt.hook, func(t *testing.T) {
-			if _, ok := lookup(tt.hook); ok != tt.known {
-				t.Errorf("lookup(%q) known = %v, want %v", tt.hook, ok, tt.known)
-			}
-			code, log := run(t, world(), juju.Event{Name: tt.hook})
-			if code != 0 {
-				t.Errorf("exit %d: %s", code, log)
-			}
-			if !strings.Contains(log, tt.wantLog) {
-				t.Errorf("log = %q, want containing %q", log, tt.wantLog)
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario(t, 1)
+			s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+			u := s.units[0]
+			tt.arrange(u)
+			s.mustRun(u, juju.Event{Name: "config-changed"})
+			if u.tools.Status.Name != tt.want.Name || !strings.HasPrefix(u.tools.Status.Message, tt.want.Message) {
+				t.Errorf("status = %+v, want %+v", u.tools.Status, tt.want)
 			}
 		})
 	}
 }
 
-func TestConvergeToolFailureRetries(t *testing.T) {
-	tools := world()
-	tools.Fail["config-get"] = &juju.ToolError{Tool: "config-get", Code: 1, Stderr: "ERROR connection refused\n"}
-	code, log := run(t, tools, juju.Event{Name: "install"})
+func TestRouting(t *testing.T) {
+	for _, tt := range []struct {
+		hook  string
+		known bool
+	}{
+		{"install", true}, {"cluster-relation-departed", true}, {"data-storage-attached", true},
+		{"prometheus-relation-joined", true}, {"stop", true},
+		{"secret-rotate", false}, {"certificates-relation-exploded", false},
+	} {
+		if _, ok := lookup(tt.hook); ok != tt.known {
+			t.Errorf("lookup(%q) known = %v, want %v", tt.hook, ok, tt.known)
+		}
+	}
+	s := newScenario(t, 1)
+	code, log := s.run(s.units[0], juju.Event{Name: "secret-rotate"})
+	if code != 0 || !strings.Contains(log, `no handler for hook "secret-rotate"; nothing to do`) {
+		t.Errorf("unknown hook: exit %d, log %q", code, log)
+	}
+}
+
+func TestToolFailureRetries(t *testing.T) {
+	s := newScenario(t, 1)
+	u := s.units[0]
+	u.tools.Fail["config-get"] = &juju.ToolError{Tool: "config-get", Code: 1, Stderr: "ERROR connection refused\n"}
+	code, log := s.run(u, juju.Event{Name: "install"})
 	if code != 1 || !strings.Contains(log, "cannot read config") {
 		t.Errorf("exit %d, log %q; want 1 and the reason", code, log)
 	}

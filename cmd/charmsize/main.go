@@ -41,11 +41,11 @@ func run(binary string, runs int) error {
 	var rss []int64
 	var wall []time.Duration
 	for i := 0; i < runs; i++ {
-		// "stop" has no work in a unit that never joined: it exercises
+		// "remove" has no work left (stop did it): it exercises
 		// start-up, event parsing and routing, and no hook tool.
 		cmd := exec.Command(binary)
 		cmd.Dir = filepath.Dir(binary)
-		cmd.Env = []string{"JUJU_DISPATCH_PATH=hooks/stop", "JUJU_UNIT_NAME=etcd/0", "SNAPPY_GLOBAL_ROOT=" + root, "PATH=/nonexistent"}
+		cmd.Env = []string{"JUJU_DISPATCH_PATH=hooks/remove", "JUJU_UNIT_NAME=etcd/0", "SNAPPY_GLOBAL_ROOT=" + root, "PATH=/nonexistent"}
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -15,7 +15,9 @@ import (
 	"github.com/etcd-charm/etcd-charm/actions"
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/hooks"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -92,12 +94,13 @@ func dispatch(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	tools := juju.NewExecTools()
 	paths := charm.PathsFromEnv(getenv)
+	snapd := snap.New(paths.SnapdSocket())
 	var h juju.Handler
 	switch ev.Kind {
 	case juju.ActionKind:
-		h = actions.Handler(actions.Deps{Tools: tools, Paths: paths, Log: stdout})
+		h = actions.Handler(actions.Deps{Tools: tools, Paths: paths, Snap: snapd, Dial: etcd.Dial, Log: stdout})
 	default:
-		h = hooks.Handler(hooks.Deps{Tools: tools, Paths: paths, Log: stdout})
+		h = hooks.Handler(hooks.Deps{Tools: tools, Paths: paths, Snap: snapd, Dial: etcd.Dial, Log: stdout})
 	}
 	return juju.Run(ctx, ev, tools, h, stderr)
 }

@@ -16,7 +16,9 @@ func fakeTools(t *testing.T) (dir, calls string) {
 	dir = t.TempDir()
 	calls = filepath.Join(dir, "calls.log")
 	answers := map[string]string{
-		"config-get":   `{"port":2379,"management_port":2380,"channel":"auto"}`,
+		// management_port equal to port: the install handler must refuse
+		// the config before touching snapd or etcd.
+		"config-get":   `{"port":2379,"management_port":2379,"channel":"auto"}`,
 		"relation-ids": `[]`,
 		"network-get":  `{"ingress-addresses":["10.0.0.10"]}`,
 		"action-get":   `{}`,
@@ -64,8 +66,7 @@ func TestDispatchAsJujuRunsIt(t *testing.T) {
 		wantCode: 0,
 		wantCalls: []string{
 			"config-get --format=json",
-			"relation-ids --format=json certificates",
-			"status-set --application=false -- blocked Missing relation to certificate authority.",
+			"status-set --application=false -- blocked Invalid config: management_port: must differ from port (both 2379)",
 		},
 	}, {
 		name:      "an unknown hook exits 0 with a log line",

@@ -1,0 +1,82 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// publishClients writes the client relations' data: on every db relation
+// the connection string of all started voting members, the version and the
+// provider's global client credentials; on every proxy relation the member
+// list and the same credentials. Every unit derives it from etcd's member
+// list, so all units publish the same bytes.
+func publishClients(ctx context.Context, d Deps, members []etcd.Member, version string) error {
+	var urls []string
+	var cluster []relations.NamedURL
+	for _, m := range members {
+		if !m.Started() || m.IsLearner {
+			continue
+		}
+		urls = append(urls, m.ClientURLs...)
+		for _, u := range m.PeerURLs {
+			cluster = append(cluster, relations.NamedURL{Name: m.Name, URL: u})
+		}
+	}
+	sort.Strings(urls)
+	creds := relations.Client{ConnectionString: relations.ConnectionString(urls), Version: version}
+	for _, f := range []struct {
+		dst  *string
+		path string
+	}{{&creds.ClientCert, d.Paths.ClientCert()}, {&creds.ClientKey, d.Paths.ClientKey()}, {&creds.ClientCA, d.Paths.CACert()}} {
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("cannot read client credentials: %w", err)
+		}
+		*f.dst = string(b)
+	}
+	for endpoint, settings := range map[string]map[string]string{
+		"db":    creds.Settings(),
+		"proxy": creds.ProxySettings(relations.FormatInitialCluster(cluster)),
+	} {
+		ids, err := d.Tools.RelationIDs(ctx, endpoint)
+		if err != nil {
+			return fmt.Errorf("cannot list %s relations: %w", endpoint, err)
+		}
+		for _, id := range ids {
+			if err := d.Tools.RelationSet(ctx, id, false, settings); err != nil && !juju.IsRelationNotFound(err) {
+				return fmt.Errorf("cannot publish to %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ensurePort opens the client port once etcd serves, closing a previous
+// one after a port change.
+func ensurePort(ctx context.Context, d Deps, port int) error {
+	want := fmt.Sprintf("%d/tcp", port)
+	opened, err := d.Tools.OpenedPorts(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot list opened ports: %w", err)
+	}
+	has := false
+	for _, p := range opened {
+		if p == want {
+			has = true
+			continue
+		}
+		if err := d.Tools.ClosePort(ctx, p); err != nil {
+			return fmt.Errorf("cannot close port %s: %w", p, err)
+		}
+	}
+	if has {
+		return nil
+	}
+	return d.Tools.OpenPort(ctx, want)
+}

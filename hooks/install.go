@@ -1,0 +1,170 @@
+package hooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+)
+
+const (
+	snapName    = "etcd"
+	serviceName = "etcd.etcd"
+	// fallbackChannel is layer-etcd's default for "auto".
+	fallbackChannel = "3.4/stable"
+	// minTrack is the oldest track the charm drives (v3 API with learners).
+	minMajor, minMinor = 3, 4
+)
+
+// ensureSnap installs etcd if it is missing: from the `etcd` resource when
+// one is attached and non-empty (sideload), else from the store at the
+// configured channel. It returns the installed snap. A store or channel
+// failure is a blocked status naming the channel; the next hook retries.
+func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
+	installed, err := d.Snap.Snap(ctx, snapName)
+	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
+		return nil, fmt.Errorf("cannot ask snapd about etcd: %w", err)
+	}
+	resource, sum, err := snapResource(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resource != "" && sum != w.state[stateResource]:
+		if err := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: "Installing etcd."}, false); err != nil {
+			return nil, err
+		}
+		if err := d.Snap.InstallPath(ctx, resource); err != nil {
+			return nil, juju.Blocked("Cannot install the attached etcd resource: %v", err)
+		}
+		if err := d.Tools.StateSet(ctx, map[string]string{stateResource: sum}); err != nil {
+			return nil, err
+		}
+		w.state[stateResource] = sum
+	case installed != nil:
+		return installed, nil
+	default:
+		channel, err := installChannel(ctx, d, w.cfg.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: "Installing etcd."}, false); err != nil {
+			return nil, err
+		}
+		if err := d.Snap.Install(ctx, snapName, channel); err != nil {
+			return nil, juju.Blocked("Cannot install etcd from channel %s: %v", channel, err)
+		}
+	}
+	installed, err = d.Snap.Snap(ctx, snapName)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the installed etcd snap: %w", err)
+	}
+	return installed, nil
+}
+
+// snapResource returns the attached etcd resource's path and sha256, or ""
+// when none is attached or it is empty (Charmhub's placeholder).
+func snapResource(ctx context.Context, d Deps) (path, sum string, err error) {
+	path, err = d.Tools.ResourceGet(ctx, "etcd")
+	var te *juju.ToolError
+	if errors.As(err, &te) {
+		return "", "", nil // no blob uploaded: use the store
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("cannot fetch the etcd resource: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
+	}
+	if n == 0 {
+		return "", "", nil
+	}
+	return path, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// installChannel resolves the channel for a fresh install: "auto" is the
+// highest supported track (3.4 or later) the store offers as stable,
+// falling back to layer-etcd's 3.4/stable.
+func installChannel(ctx context.Context, d Deps, configured string) (string, error) {
+	if configured != "auto" {
+		return configured, nil
+	}
+	channels, err := d.Snap.Channels(ctx, snapName)
+	if err != nil {
+		d.logf("cannot list etcd's channels, using %s: %v", fallbackChannel, err)
+		return fallbackChannel, nil
+	}
+	var tracks []string
+	for ch := range channels {
+		track, risk, ok := strings.Cut(ch, "/")
+		if ok && risk == "stable" && supportedTrack(track) {
+			tracks = append(tracks, track)
+		}
+	}
+	if len(tracks) == 0 {
+		return fallbackChannel, nil
+	}
+	sort.Slice(tracks, func(i, j int) bool { return trackLess(tracks[i], tracks[j]) })
+	return tracks[len(tracks)-1] + "/stable", nil
+}
+
+func parseTrack(track string) (major, minor int, ok bool) {
+	a, b, found := strings.Cut(track, ".")
+	if !found {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(b)
+	return major, minor, err1 == nil && err2 == nil
+}
+
+func supportedTrack(track string) bool {
+	major, minor, ok := parseTrack(track)
+	return ok && (major > minMajor || (major == minMajor && minor >= minMinor))
+}
+
+func trackLess(a, b string) bool {
+	am, an, _ := parseTrack(a)
+	bm, bn, _ := parseTrack(b)
+	return am < bm || (am == bm && an < bn)
+}
+
+// wantRefresh reports whether the installed snap should move to the
+// configured channel: only for an explicit channel ("auto" keeps what is
+// installed) that differs from the tracked one.
+func wantRefresh(installed *snap.Snap, configured string) bool {
+	if configured == "auto" || installed == nil {
+		return false
+	}
+	return fullChannel(configured) != fullChannel(installed.Channel)
+}
+
+// fullChannel normalises "3.5" to "3.5/stable" and "edge" to
+// "latest/edge", as snapd reports tracking channels.
+func fullChannel(ch string) string {
+	switch {
+	case ch == "":
+		return ""
+	case ch == "stable" || ch == "candidate" || ch == "beta" || ch == "edge":
+		return "latest/" + ch
+	case !strings.Contains(ch, "/"):
+		return ch + "/stable"
+	}
+	return ch
+}

@@ -1,0 +1,271 @@
+package hooks
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// leaderDuties is what only the Juju leader does: keep the cluster token,
+// take the next membership step, and grant the rolling-restart lock. Leader
+// settings are written with leader-set, which acts at once (even if this
+// hook later fails) and wakes the followers with leader-settings-changed.
+// It returns a waiting reason when membership is mid-change.
+func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (string, error) {
+	updates := map[string]string{}
+	if w.leaderData.Token == "" {
+		updates["token"] = newToken()
+	}
+	if err := w.setLeader(ctx, d, updates); err != nil {
+		return "", err
+	}
+	reason := ""
+	// Up to a few steps per hook: finishing a change (promote, remove,
+	// republish) may let the next one start at once. Admit and bootstrap
+	// end the hook's membership work: the next step needs another unit.
+	for i := 0; i < 4; i++ {
+		var members []etcd.Member
+		if cl != nil && w.leaderData.Cluster != "" {
+			ms, err := cl.Members(ctx)
+			if err != nil {
+				d.logf("cannot list members: %v", err)
+			} else {
+				members = ms
+			}
+		}
+		step := charm.PlanMembership(charm.ClusterView{
+			Self:       w.member.Name,
+			Peers:      w.peers,
+			Leader:     w.leaderData,
+			Members:    members,
+			Departing:  w.departing(),
+			ReadySince: w.readySince(),
+			Now:        d.Now(),
+		})
+		if step.Kind == charm.StepNone {
+			reason = step.Reason
+			break
+		}
+		d.logf("membership: %s %s%s", step.Kind, step.Peer.Unit, memberLabel(step.Member))
+		done, why, err := applyStep(ctx, d, w, cl, members, step)
+		if err != nil {
+			return "", err
+		}
+		if !done {
+			reason = why
+			break
+		}
+		if step.Kind == charm.StepAdmit || step.Kind == charm.StepBootstrap {
+			break
+		}
+	}
+	return reason, grantRestartLock(ctx, d, w)
+}
+
+func memberLabel(m etcd.Member) string {
+	if m.ID == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" member %x (%s)", m.ID, m.Name)
+}
+
+// applyStep carries out one step. done is false (with a reason) when etcd
+// asked to try again later, which is a wait, not a failure.
+func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step) (done bool, reason string, err error) {
+	switch step.Kind {
+	case charm.StepBootstrap:
+		return true, "", w.setLeader(ctx, d, map[string]string{
+			"cluster":        step.InitialCluster,
+			"leader_address": relations.URL(w.member.ClusterAddress, w.cfg.Port),
+		})
+	case charm.StepAdmit:
+		_, after, err := cl.AddLearner(ctx, step.Peer.PeerURL)
+		if retryLater(err) {
+			return false, fmt.Sprintf("Waiting to add %s: %v", step.Peer.Unit, err), nil
+		}
+		if err != nil {
+			return false, "", fmt.Errorf("cannot add %s as a learner: %w", step.Peer.Unit, err)
+		}
+		join := charm.JoinCluster(after, step.Peer.Name, step.Peer.PeerURL)
+		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Peer.Name): join})
+	case charm.StepPublishJoin:
+		join := charm.JoinCluster(members, step.Peer.Name, step.Peer.PeerURL)
+		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Peer.Name): join})
+	case charm.StepPromote:
+		if err := promote(ctx, d, cl, step.Member); err != nil {
+			if retryLater(err) {
+				return false, fmt.Sprintf("Waiting to promote %s: %v", step.Peer.Unit, err), nil
+			}
+			return false, "", err
+		}
+		// The admission stays while the member exists: a unit whose data
+		// directory is lost restarts from it.
+		return true, "", nil
+	case charm.StepRemove:
+		if err := removeMember(ctx, d, cl, members, step.Member); err != nil {
+			if retryLater(err) {
+				return false, fmt.Sprintf("Waiting to remove member %s: %v", step.Member.Name, err), nil
+			}
+			return false, "", err
+		}
+		if step.Member.Name == "" {
+			return true, "", nil
+		}
+		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Member.Name): ""})
+	}
+	return false, "", fmt.Errorf("cannot apply membership step %q", step.Kind)
+}
+
+// retryLater reports etcd refusals that resolve by themselves.
+func retryLater(err error) bool {
+	return errors.Is(err, etcd.ErrUnhealthy) || errors.Is(err, etcd.ErrLearnerNotReady) || errors.Is(err, etcd.ErrTooManyLearners)
+}
+
+// promote retries while the learner catches up, within Waits.Promote.
+func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member) error {
+	deadline := d.Now().Add(d.Waits.Promote)
+	for {
+		err := cl.Promote(ctx, m.ID)
+		if err == nil || !retryLater(err) || d.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(ctx, d.Waits.Poll); err != nil {
+			return err
+		}
+	}
+}
+
+// removeMember removes m, first moving raft leadership away from it so the
+// cluster does not wait out an election.
+func removeMember(ctx context.Context, d Deps, cl etcd.Cluster, members []etcd.Member, m etcd.Member) error {
+	if m.Started() && len(m.ClientURLs) > 0 {
+		if st, err := cl.Status(ctx, m.ClientURLs[0]); err == nil && st.Leader == m.ID {
+			if to, ok := otherVoter(members, m.ID); ok {
+				if err := cl.MoveLeader(ctx, to); err != nil {
+					d.logf("cannot move raft leadership away from %s before removing it: %v", m.Name, err)
+				}
+			}
+		}
+	}
+	deadline := d.Now().Add(d.Waits.Promote)
+	for {
+		err := cl.Remove(ctx, m.ID)
+		if err == nil || !retryLater(err) || d.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(ctx, d.Waits.Poll); err != nil {
+			return err
+		}
+	}
+}
+
+func otherVoter(members []etcd.Member, not uint64) (uint64, bool) {
+	for _, m := range members {
+		if m.ID != not && m.Started() && !m.IsLearner {
+			return m.ID, true
+		}
+	}
+	return 0, false
+}
+
+// grantRestartLock lets one unit at a time restart into new config: the
+// lock moves on only once its holder reported the restart done (its
+// restart-request cleared) or left.
+func grantRestartLock(ctx context.Context, d Deps, w *world) error {
+	holder := w.leaderData.RestartLock
+	for _, p := range w.peers {
+		if p.Unit == holder && p.RestartRequest != "" {
+			return nil // still restarting
+		}
+	}
+	next := ""
+	for _, p := range sortedByUnit(w.peers) {
+		if p.RestartRequest != "" {
+			next = p.Unit
+			break
+		}
+	}
+	if next == holder {
+		return nil
+	}
+	return w.setLeader(ctx, d, map[string]string{"restart-lock": next})
+}
+
+// setLeader writes leader settings and keeps the world's copy current.
+func (w *world) setLeader(ctx context.Context, d Deps, updates map[string]string) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	if err := d.Tools.LeaderSet(ctx, updates); err != nil {
+		return fmt.Errorf("cannot write leader settings: %w", err)
+	}
+	for k, v := range updates {
+		switch k {
+		case "token":
+			w.leaderData.Token = v
+		case "cluster":
+			w.leaderData.Cluster = v
+		case "leader_address":
+			w.leaderData.LeaderAddress = v
+		case "restart-lock":
+			w.leaderData.RestartLock = v
+		case "snapd_refresh":
+			w.leaderData.SnapdRefresh = v
+		default:
+			if name, ok := cutJoinKey(k); ok {
+				if v == "" {
+					delete(w.leaderData.Joins, name)
+				} else {
+					w.leaderData.Joins[name] = v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func cutJoinKey(k string) (string, bool) {
+	const prefix = "join-"
+	if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+		return k[len(prefix):], true
+	}
+	return "", false
+}
+
+// newToken is layer-etcd's cluster token: 6 characters of [A-Z0-9].
+func newToken() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// readySince is when this unit first was ready (unit state), now if never.
+func (w *world) readySince() time.Time {
+	if t, err := time.Parse(time.RFC3339, w.state[stateReadySince]); err == nil {
+		return t
+	}
+	return time.Time{}
+}

@@ -1,0 +1,242 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// memberResult is what ensureMember did.
+type memberResult struct {
+	serving bool   // the local etcd answers
+	request string // the rolling-restart request to publish ("" none)
+	done    string // the restart request this hook completed
+}
+
+// ensureMember renders etcd.conf.yml and gets the local etcd running with
+// it. A first start happens at once. A restart of a running member (new
+// config, new certificates, a channel refresh) waits for the leader's
+// restart lock when other members run, so only one member is down at a
+// time; the unit then reports the request done once its etcd serves again.
+func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, tlsChanged bool) (memberResult, error) {
+	var res memberResult
+	stored := charm.Start{
+		InitialCluster: w.state[stateStartCluster],
+		State:          w.state[stateStartState],
+		Token:          w.state[stateStartToken],
+	}
+	storage := w.storageLocation(ctx, d)
+	dataDir := d.Paths.DataDir(w.member.Name, storage)
+	hasData := exists(filepath.Join(dataDir, "member"))
+	start, wait := charm.DecideStart(w.member.Name, w.leaderData, hasData, stored)
+	if wait != "" {
+		return res, juju.Waiting("%s", wait)
+	}
+	ec, err := charm.BuildEtcdConfig(w.cfg, d.Paths, w.member, start, storage)
+	if err != nil {
+		return res, err
+	}
+	rendered := ec.Render()
+	current, _ := os.ReadFile(d.Paths.ConfigFile())
+	configChanged := string(current) != string(rendered)
+	refresh := wantRefresh(installed, w.cfg.Channel)
+	active, err := d.Snap.Active(ctx, serviceName)
+	if err != nil {
+		return res, fmt.Errorf("cannot read etcd's service state: %w", err)
+	}
+	if start != stored {
+		if err := w.setState(ctx, d, map[string]string{
+			stateStartCluster: start.InitialCluster, stateStartState: start.State, stateStartToken: start.Token,
+		}); err != nil {
+			return res, err
+		}
+	}
+	if !active {
+		// Not running: nothing to keep up, so no lock is needed.
+		if refresh {
+			if err := d.Snap.Refresh(ctx, snapName, w.cfg.Channel); err != nil {
+				return res, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
+			}
+		}
+		if _, err := writeIfChanged(d.Paths.ConfigFile(), rendered, 0o644); err != nil {
+			return res, fmt.Errorf("cannot write etcd.conf.yml: %w", err)
+		}
+		if err := d.Snap.Start(ctx, serviceName); err != nil {
+			return res, fmt.Errorf("cannot start etcd: %w", err)
+		}
+		res.serving, err = waitServing(ctx, d, w)
+		return res, err
+	}
+	if !configChanged && !tlsChanged && !refresh {
+		res.serving, err = waitServing(ctx, d, w)
+		res.done = w.self.RestartRequest // a finished restart, or nothing
+		return res, err
+	}
+	request := charm.Hash(append(rendered, []byte(w.cfg.Channel+certsDigest(d))...))
+	if len(w.startedPeers()) > 1 && w.leaderData.RestartLock != w.ev.Unit {
+		res.request = request
+		res.serving = true
+		return res, nil
+	}
+	// Holding the lock, or the only member: restart now.
+	if refresh {
+		if err := d.Snap.Refresh(ctx, snapName, w.cfg.Channel); err != nil {
+			return res, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
+		}
+	}
+	if err := updatePeerURL(ctx, d, w); err != nil {
+		return res, err
+	}
+	if _, err := writeIfChanged(d.Paths.ConfigFile(), rendered, 0o644); err != nil {
+		return res, fmt.Errorf("cannot write etcd.conf.yml: %w", err)
+	}
+	if err := d.Snap.Restart(ctx, serviceName); err != nil {
+		return res, fmt.Errorf("cannot restart etcd: %w", err)
+	}
+	res.serving, err = waitServing(ctx, d, w)
+	if res.serving {
+		res.done = request
+	} else {
+		res.request = request
+	}
+	return res, err
+}
+
+// updatePeerURL moves this member's peer URL before it restarts on a new
+// management_port, through the v3 API, so the others can reach it.
+func updatePeerURL(ctx context.Context, d Deps, w *world) error {
+	want := w.member.PeerURL(w.cfg)
+	cl, err := dialPeers(ctx, d, w, true)
+	if err != nil || cl == nil {
+		return err
+	}
+	defer cl.Close()
+	members, err := cl.Members(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot list members to update this member's peer URL: %w", err)
+	}
+	for _, m := range members {
+		if m.Name == w.member.Name && (len(m.PeerURLs) != 1 || m.PeerURLs[0] != want) {
+			d.logf("updating %s's peer URL to %s", m.Name, want)
+			return cl.UpdatePeerURLs(ctx, m.ID, []string{want})
+		}
+	}
+	return nil
+}
+
+// waitServing waits (bounded) for the local etcd to answer.
+func waitServing(ctx context.Context, d Deps, w *world) (bool, error) {
+	own := w.member.ClientURL(w.cfg)
+	cl, err := d.Dial(ctx, []string{own}, tlsFiles(d))
+	if err != nil {
+		return false, nil
+	}
+	defer cl.Close()
+	deadline := d.Now().Add(d.Waits.Serve)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 2*d.Waits.Poll+time.Second)
+		_, err := cl.Status(sctx, own)
+		cancel()
+		if err == nil {
+			return true, nil
+		}
+		if d.Now().After(deadline) {
+			d.logf("etcd does not answer at %s: %v", own, err)
+			return false, nil
+		}
+		if err := sleep(ctx, d.Waits.Poll); err != nil {
+			return false, err
+		}
+	}
+}
+
+// dialPeers connects to the started members (and this unit when
+// includeSelf). It returns nil when no member runs yet.
+func dialPeers(ctx context.Context, d Deps, w *world, includeSelf bool) (etcd.Cluster, error) {
+	var endpoints []string
+	for _, p := range w.startedPeers() {
+		if p.Unit == w.ev.Unit && !includeSelf {
+			continue
+		}
+		if p.ClientURL != "" {
+			endpoints = append(endpoints, p.ClientURL)
+		}
+	}
+	if includeSelf && w.self.State != relations.PeerStarted {
+		endpoints = append(endpoints, w.member.ClientURL(w.cfg))
+	}
+	if len(endpoints) == 0 {
+		return nil, nil
+	}
+	cl, err := d.Dial(ctx, endpoints, tlsFiles(d))
+	if err != nil {
+		d.logf("cannot connect to etcd at %v: %v", endpoints, err)
+		return nil, nil
+	}
+	return cl, nil
+}
+
+func tlsFiles(d Deps) etcd.TLS {
+	return etcd.TLS{CertFile: d.Paths.ServerCert(), KeyFile: d.Paths.ServerKey(), CAFile: d.Paths.CACert()}
+}
+
+// certsDigest changes when any TLS file changes, so a certificate rotation
+// is a new restart request.
+func certsDigest(d Deps) string {
+	var all []byte
+	for _, p := range []string{d.Paths.CACert(), d.Paths.ServerCert(), d.Paths.ServerKey()} {
+		b, _ := os.ReadFile(p)
+		all = append(all, b...)
+	}
+	return charm.Hash(all)
+}
+
+// storageLocation is where the data storage is mounted, "" without one.
+func (w *world) storageLocation(ctx context.Context, d Deps) string {
+	ids, err := d.Tools.StorageList(ctx, "data")
+	if err != nil || len(ids) == 0 {
+		return ""
+	}
+	st, err := d.Tools.StorageGet(ctx, ids[0])
+	if err != nil {
+		return ""
+	}
+	// Juju reports the location on the machine; under jujusim the machine's
+	// filesystem is the unit's root.
+	if d.Paths.Unroot(st.Location) == st.Location && d.Paths.Root != "/" && d.Paths.Root != "" {
+		return d.Paths.Join(st.Location)
+	}
+	return st.Location
+}
+
+// setState writes unit state (committed with the hook) and keeps the copy.
+func (w *world) setState(ctx context.Context, d Deps, updates map[string]string) error {
+	if err := d.Tools.StateSet(ctx, updates); err != nil {
+		return fmt.Errorf("cannot write unit state: %w", err)
+	}
+	for k, v := range updates {
+		w.state[k] = v
+	}
+	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+func sortedByUnit(ps []relations.Peer) []relations.Peer {
+	out := append([]relations.Peer(nil), ps...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
+	return out
+}

@@ -1,0 +1,210 @@
+package hooks
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+// formed returns a scenario whose n units run one healthy cluster.
+func formed(t *testing.T, n int) *scenario {
+	t.Helper()
+	s := newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	s.mustRun(s.units[0], juju.Event{Name: "install"})
+	for i := 1; i < n; i++ {
+		u := s.addUnit()
+		s.mustRun(u, juju.Event{Name: "install"})
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+		s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	}
+	for _, u := range s.units {
+		s.mustRun(u, juju.Event{Name: "update-status"})
+	}
+	for _, m := range s.etcd.List() {
+		if !m.Started() || m.IsLearner {
+			t.Fatalf("cluster not formed: %+v", s.etcd.List())
+		}
+	}
+	return s
+}
+
+func TestHookDyingMidJoinConvergesOnRerun(t *testing.T) {
+	s := newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	leader := s.units[0]
+	s.mustRun(leader, juju.Event{Name: "install"})
+	joiner := s.addUnit()
+	s.mustRun(joiner, juju.Event{Name: "install"})
+
+	// The learner is added, then the hook dies before the admission is
+	// published.
+	leader.tools.Fail["leader-set"] = errors.New("connection to the controller lost")
+	if code, _ := s.run(leader, juju.Event{Name: "cluster-relation-changed"}); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if len(s.etcd.List()) != 2 || s.leaderData["join-etcd1"] != "" {
+		t.Fatalf("members %+v, leader data %v", s.etcd.List(), s.leaderData)
+	}
+	// Juju retries the hook: no second member, the admission appears.
+	delete(leader.tools.Fail, "leader-set")
+	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed"})
+	if len(s.etcd.List()) != 2 || s.leaderData["join-etcd1"] == "" {
+		t.Fatalf("after retry: members %+v, leader data %v", s.etcd.List(), s.leaderData)
+	}
+	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
+	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed"})
+	for _, m := range s.etcd.List() {
+		if m.IsLearner || !m.Started() {
+			t.Errorf("not converged: %+v", m)
+		}
+	}
+}
+
+func TestFiveUnitsFormOneCluster(t *testing.T) {
+	s := formed(t, 5)
+	if n := len(s.etcd.List()); n != 5 {
+		t.Fatalf("members = %d", n)
+	}
+	for _, u := range s.units {
+		if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 5 known peers"}) {
+			t.Errorf("%s status = %+v", u.name, u.tools.Status)
+		}
+		db := u.tools.Relations
+		_ = db
+	}
+}
+
+func TestRollingRestartOneAtATime(t *testing.T) {
+	s := formed(t, 3)
+	for _, u := range s.units {
+		u.tools.Config["heartbeat_interval"] = int64(150)
+	}
+	// Every unit sees config-changed; only the lock holder restarts.
+	for _, u := range s.units {
+		u.snapd.Calls()
+	}
+	s.mustRun(s.units[1], juju.Event{Name: "config-changed"})
+	s.mustRun(s.units[2], juju.Event{Name: "config-changed"})
+	for _, u := range s.units[1:] {
+		if restarted(u) {
+			t.Fatalf("%s restarted without the lock", u.name)
+		}
+		if u.tools.Relations["cluster:0"].LocalUnitData["restart-request"] == "" {
+			t.Fatalf("%s did not ask to restart", u.name)
+		}
+	}
+	// The leader asks too and grants the lock to the first requester.
+	s.mustRun(s.units[0], juju.Event{Name: "config-changed"})
+	if s.leaderData["restart-lock"] != "etcd/1" || restarted(s.units[0]) {
+		t.Fatalf("lock %q; leader restarted out of turn", s.leaderData["restart-lock"])
+	}
+	// Each round: the holder restarts, then the leader moves the lock on.
+	// Nobody else restarts meanwhile.
+	seen := map[string]bool{}
+	for i := 0; i < 6 && s.pendingRestarts() > 0; i++ {
+		holder := s.leaderData["restart-lock"]
+		for _, u := range s.units {
+			if u.name != holder && u.name != "etcd/0" {
+				s.mustRun(u, juju.Event{Name: "update-status"})
+				if restarted(u) {
+					t.Fatalf("%s restarted while %s holds the lock", u.name, holder)
+				}
+			}
+		}
+		for _, u := range s.units {
+			if u.name == holder && u.name != "etcd/0" {
+				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+				if !restarted(u) {
+					t.Fatalf("%s holds the lock and did not restart", u.name)
+				}
+				seen[u.name] = true
+			}
+		}
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+		if restarted(s.units[0]) {
+			seen["etcd/0"] = true
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("restarted: %v, want all three units once", seen)
+	}
+	if n := s.pendingRestarts(); n != 0 {
+		t.Fatalf("%d restarts still pending", n)
+	}
+	for _, u := range s.units {
+		conf, _ := os.ReadFile(u.paths.ConfigFile())
+		if !strings.Contains(string(conf), "heartbeat-interval: 150") {
+			t.Errorf("%s config not updated", u.name)
+		}
+	}
+}
+
+func restarted(u *unit) bool {
+	for _, c := range u.snapd.Calls() {
+		if strings.HasPrefix(c, "Restart") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scenario) pendingRestarts() int {
+	n := 0
+	for _, u := range s.units {
+		if u.tools.Relations["cluster:0"].LocalUnitData["restart-request"] != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRemovingAUnitRemovesItsMember(t *testing.T) {
+	s := formed(t, 3)
+	gone := s.units[2]
+	s.mustRun(gone, juju.Event{Name: "stop"})
+	// The others see it depart.
+	s.units = s.units[:2]
+	s.syncPeers()
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-departed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/2", DepartingUnit: "etcd/2"})
+	if n := len(s.etcd.List()); n != 2 {
+		t.Errorf("members = %+v", s.etcd.List())
+	}
+	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
+	if s.units[1].tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 2 known peers"}) {
+		t.Errorf("status = %+v", s.units[1].tools.Status)
+	}
+}
+
+func TestLeaderPrunesMemberOfVanishedUnit(t *testing.T) {
+	s := formed(t, 3)
+	// etcd/2's machine died: no stop hook ran.
+	s.units = s.units[:2]
+	s.syncPeers()
+	s.etcd.SetDown("https://10.0.0.2:2379", "connection refused")
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-departed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/2", DepartingUnit: "etcd/2"})
+	if n := len(s.etcd.List()); n != 2 {
+		t.Errorf("members = %+v", s.etcd.List())
+	}
+}
+
+func TestDegradedStatusNamesTheProblem(t *testing.T) {
+	s := formed(t, 3)
+	s.etcd.SetDown("https://10.0.0.2:2379", "connection refused")
+	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
+	st := s.units[0].tools.Status
+	if st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "etcd2 unhealthy") || !strings.Contains(st.Message, "3 known peers") {
+		t.Errorf("status = %+v", st)
+	}
+	s.etcd.SetUp("https://10.0.0.2:2379")
+	s.etcd.RaiseAlarm(s.etcd.List()[0].ID, "NOSPACE")
+	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
+	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "NOSPACE") {
+		t.Errorf("status with alarm = %+v", st)
+	}
+}

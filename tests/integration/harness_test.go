@@ -1,0 +1,249 @@
+// Package integration runs the etcd charm on jujusim the way an operator
+// runs it on Juju: deploy, integrate, wait, status, run, exec. Everything is
+// driven through the jujusim CLI, as a person would, so these tests also
+// prove the README's instructions.
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+)
+
+var seedsFlag = flag.String("seeds", "1,2", "scheduler seeds each scenario runs under")
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// artifacts are the binaries and charms the tests use: from the
+// environment (make test builds them) or built here once.
+type artifacts struct {
+	jujusim, etcdCharm, easyrsa, etcdClient string
+}
+
+var (
+	buildOnce sync.Once
+	built     artifacts
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func getArtifacts(t *testing.T) artifacts {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: deploys real etcd on jujusim")
+	}
+	if os.Getenv("ETCD_BINS") == "" {
+		t.Skip("ETCD_BINS is not set (make test sets it; make etcd-bins builds the binaries)")
+	}
+	buildOnce.Do(func() { built, buildErr = build() })
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+func build() (artifacts, error) {
+	a := artifacts{
+		jujusim:    os.Getenv("JUJUSIM"),
+		etcdCharm:  os.Getenv("ETCD_CHARM"),
+		easyrsa:    os.Getenv("EASYRSA_CHARM"),
+		etcdClient: os.Getenv("ETCD_CLIENT_CHARM"),
+	}
+	if a.jujusim != "" && a.etcdCharm != "" && a.easyrsa != "" && a.etcdClient != "" {
+		return a, nil
+	}
+	var err error
+	if buildDir, err = os.MkdirTemp("", "etcd-charm-it-"); err != nil {
+		return a, err
+	}
+	gobuild := func(out, pkg string, static bool) error {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = repoRoot()
+		cmd.Env = os.Environ()
+		if static {
+			cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
+		}
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		}
+		return nil
+	}
+	a.jujusim = filepath.Join(buildDir, "jujusim")
+	if err := gobuild(a.jujusim, "./cmd/jujusim", false); err != nil {
+		return a, err
+	}
+	if err := gobuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); err != nil {
+		return a, err
+	}
+	for _, c := range []struct {
+		out *string
+		src string
+		pkg string
+	}{
+		{&a.etcdCharm, ".", "./cmd/etcd-charm"},
+		{&a.easyrsa, "sim/charms/easyrsa", "./sim/charms/easyrsa/cmd"},
+		{&a.etcdClient, "sim/charms/etcdclient", "./sim/charms/etcdclient/cmd"},
+	} {
+		name := filepath.Base(c.src)
+		if c.src == "." {
+			name = "etcd"
+		}
+		bin := filepath.Join(buildDir, name+"-dispatch")
+		if err := gobuild(bin, c.pkg, true); err != nil {
+			return a, err
+		}
+		*c.out = filepath.Join(buildDir, name+".charm")
+		if err := charmpack.Pack(charmpack.Options{Src: filepath.Join(repoRoot(), c.src), Binary: bin, Out: *c.out}); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// model is one jujusim controller with its own home, destroyed at cleanup.
+type model struct {
+	t    *testing.T
+	a    artifacts
+	home string
+}
+
+func newModel(t *testing.T, seed int64) *model {
+	t.Helper()
+	a := getArtifacts(t)
+	m := &model{t: t, a: a, home: t.TempDir()}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if out, err := m.jujusim("status"); err == nil {
+				t.Logf("status at failure:\n%s", out)
+			}
+			if out, err := m.jujusim("debug-log", "--replay"); err == nil {
+				lines := strings.Split(out, "\n")
+				if len(lines) > 150 {
+					lines = lines[len(lines)-150:]
+				}
+				t.Logf("debug-log (tail):\n%s", strings.Join(lines, "\n"))
+			}
+		}
+		if out, err := m.jujusim("destroy"); err != nil {
+			t.Errorf("destroy: %v\n%s", err, out)
+		}
+	})
+	m.must("bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s")
+	return m
+}
+
+// jujusim runs the CLI and returns its combined output.
+func (m *model) jujusim(args ...string) (string, error) {
+	cmd := exec.Command(m.a.jujusim, args...)
+	cmd.Env = append(os.Environ(), "JUJUSIM_HOME="+m.home)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (m *model) must(args ...string) string {
+	m.t.Helper()
+	out, err := m.jujusim(args...)
+	if err != nil {
+		m.t.Fatalf("jujusim %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// deployEtcd deploys n etcd units related to easyrsa. Loopback isolation
+// puts every unit on one host, so etcd binds to its own address only.
+func (m *model) deployEtcd(n int, config ...string) {
+	m.t.Helper()
+	args := []string{"deploy", m.a.etcdCharm, "etcd", "-n", fmt.Sprint(n), "--config", "bind_to_all_interfaces=false"}
+	for _, c := range config {
+		args = append(args, "--config", c)
+	}
+	m.must(args...)
+	m.must("deploy", m.a.easyrsa, "easyrsa")
+	m.must("integrate", "etcd:certificates", "easyrsa:client")
+}
+
+func (m *model) waitActive(timeout time.Duration) {
+	m.t.Helper()
+	m.must("wait-for", "--workload", "active", "--timeout", timeout.String())
+}
+
+// statusDoc is the part of `status --format json` the tests read.
+type statusDoc struct {
+	Applications map[string]struct {
+		Units map[string]struct {
+			WorkloadStatus struct {
+				Current string `json:"current"`
+				Message string `json:"message"`
+			} `json:"workload-status"`
+			Leader        bool     `json:"leader"`
+			PublicAddress string   `json:"public-address"`
+			OpenPorts     []string `json:"open-ports"`
+		} `json:"units"`
+	} `json:"applications"`
+}
+
+func (m *model) status() statusDoc {
+	m.t.Helper()
+	var doc statusDoc
+	out := m.must("status", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		m.t.Fatalf("status json: %v\n%s", err, out)
+	}
+	return doc
+}
+
+// units lists an application's units, and the Juju leader.
+func (m *model) units(app string) (units []string, leader string) {
+	for name, u := range m.status().Applications[app].Units {
+		units = append(units, name)
+		if u.Leader {
+			leader = name
+		}
+	}
+	return units, leader
+}
+
+// etcdctl runs etcdctl on unit's machine with the charm's own credentials.
+func (m *model) etcdctl(unit string, args ...string) (string, error) {
+	script := `root="${SNAPPY_GLOBAL_ROOT:-/}"; c="$root/var/snap/etcd/common"; ` +
+		`ep=$(grep '^advertise-client-urls:' "$c/etcd.conf.yml" | awk '{print $2}'); ` +
+		`exec etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" "$@"`
+	return m.jujusim(append([]string{"exec", unit, "--", "sh", "-c", script, "etcdctl"}, args...)...)
+}
+
+// seeds are the scheduler seeds a scenario runs under.
+func seeds() []int64 {
+	var out []int64
+	for _, s := range strings.Split(*seedsFlag, ",") {
+		var n int64
+		if _, err := fmt.Sscan(strings.TrimSpace(s), &n); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
