@@ -60,6 +60,7 @@ type Authority interface {
 	CreateCA(ctx context.Context, cn string) (pki.CA, error)
 	RestoreCA(ctx context.Context, ca pki.CA) error
 	IssueServer(ctx context.Context, name, cn string, sans []string, isIP func(string) bool) (pki.Pair, error)
+	IssueClientCert(ctx context.Context, name, cn string, sans []string, isIP func(string) bool) (pki.Pair, error)
 	IssueClient(ctx context.Context, name string) (pki.Pair, error)
 	Index() ([]pki.Entry, error)
 }

@@ -249,6 +249,26 @@ func TestNewerCertRequests(t *testing.T) {
 		t.Fatalf("processed %v, want only kube-apiserver", processed)
 	}
 	s.verify(processed["kube-apiserver"].Cert, "kube-apiserver", "10.152.183.1", "kubernetes.default")
+
+	// client_cert_requests get client certificates.
+	bag["client_cert_requests"] = `{"system:kube-controller-manager":{"sans":[]}}`
+	s.mustRun("client-relation-changed client:4 kubernetes-control-plane/0")
+	var clients map[string]tlscerts.Pair
+	if err := json.Unmarshal([]byte(own["kubernetes-control-plane_0.processed_client_requests"]), &clients); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tlscerts.ParseCert(clients["system:kube-controller-manager"].Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Subject.CommonName != "system:kube-controller-manager" || !slices.Equal(cert.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}) {
+		t.Errorf("client cert CN %q EKU %v", cert.Subject.CommonName, cert.ExtKeyUsage)
+	}
+	issued := s.pki.servers
+	s.mustRun("update-status")
+	if s.pki.servers != issued {
+		t.Error("an unchanged request was re-issued")
+	}
 }
 
 func TestLeadershipMoves(t *testing.T) {

@@ -30,7 +30,7 @@ type fakePKI struct {
 	issued   map[string]pki.Pair // by file name
 	index    []pki.Entry
 	restored int // RestoreCA calls
-	servers  int // IssueServer calls
+	servers  int // IssueServer and IssueClientCert calls
 }
 
 var _ Authority = (*fakePKI)(nil)
@@ -141,6 +141,15 @@ func (f *fakePKI) sign(cn string, sans []string, eku ...x509.ExtKeyUsage) (pki.P
 func (f *fakePKI) IssueServer(_ context.Context, name, cn string, sans []string, _ func(string) bool) (pki.Pair, error) {
 	f.servers++
 	p, err := f.sign(cn, sans, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+	if err == nil {
+		f.issued[name] = p
+	}
+	return p, err
+}
+
+func (f *fakePKI) IssueClientCert(_ context.Context, name, cn string, sans []string, _ func(string) bool) (pki.Pair, error) {
+	f.servers++
+	p, err := f.sign(cn, sans, x509.ExtKeyUsageClientAuth)
 	if err == nil {
 		f.issued[name] = p
 	}

@@ -64,11 +64,15 @@ func (c *Charm) issue(ctx context.Context, id string, own map[string]string, caC
 			return pair, nil
 		}
 	}
-	p, err := c.PKI.IssueServer(ctx, certName(id, req), req.CN, req.SANs, tlscerts.IsIP)
+	issue, kind := c.PKI.IssueServer, "server"
+	if req.Client {
+		issue, kind = c.PKI.IssueClientCert, "client"
+	}
+	p, err := issue(ctx, certName(id, req), req.CN, req.SANs, tlscerts.IsIP)
 	if err != nil {
 		return tlscerts.Pair{}, err
 	}
-	c.logf(ctx, "INFO", "Issued a server certificate for %q (SANs %s) to %s: %s", req.CN, strings.Join(req.SANs, ","), req.Unit, reason)
+	c.logf(ctx, "INFO", "Issued a %s certificate for %q (SANs %s) to %s: %s", kind, req.CN, strings.Join(req.SANs, ","), req.Unit, reason)
 	return tlscerts.Pair{Cert: p.Cert, Key: p.Key}, nil
 }
 
@@ -94,9 +98,14 @@ func (c *Charm) clearAnswers(ctx context.Context, ev juju.Event, ids []string) e
 }
 
 // certName is the file name a request's certificate gets in the PKI: the
-// unit and a digest of relation and common name, so requests of different
-// units or relations never share a file and any CN maps to a safe name.
+// unit and a digest of relation, kind and common name, so requests of
+// different units, relations or kinds never share a file and any CN maps to
+// a safe name.
 func certName(relationID string, req tlscerts.Request) string {
-	sum := sha256.Sum256([]byte(relationID + "\x00" + req.CN))
+	kind := "server"
+	if req.Client {
+		kind = "client"
+	}
+	sum := sha256.Sum256([]byte(relationID + "\x00" + kind + "\x00" + req.CN))
 	return tlscerts.MungedUnit(req.Unit) + "-" + hex.EncodeToString(sum[:6])
 }

@@ -228,11 +228,25 @@ type Pair struct {
 	Key  string
 }
 
-// IssueServer issues a serverClient certificate under file name name with
-// common name cn and sans (IP addresses and DNS names, already validated).
-// An earlier certificate of the same name is revoked first, as the real
-// charm does when a request's SANs change.
+// IssueServer issues a serverClient certificate (EKU serverAuth and
+// clientAuth) under file name name with common name cn and sans (IP
+// addresses and DNS names, already validated). An earlier certificate of
+// the same name is revoked first, as the real charm does when a request's
+// SANs change.
 func (r *EasyRSA) IssueServer(ctx context.Context, name, cn string, sans []string, isIP func(string) bool) (Pair, error) {
+	return r.issue(ctx, "serverClient", name, cn, sans, isIP)
+}
+
+// IssueClientCert issues a client certificate (EKU clientAuth) for cn, as
+// IssueServer does.
+func (r *EasyRSA) IssueClientCert(ctx context.Context, name, cn string, sans []string, isIP func(string) bool) (Pair, error) {
+	return r.issue(ctx, "client", name, cn, sans, isIP)
+}
+
+// issue makes a request for cn with gen-req and signs it as x509 type typ
+// with sign-req; build-*-full cannot be used, it takes the CN from the
+// file name.
+func (r *EasyRSA) issue(ctx context.Context, typ, name, cn string, sans []string, isIP func(string) bool) (Pair, error) {
 	if !safeName.MatchString(name) {
 		return Pair{}, fmt.Errorf("cannot issue %q: not a safe file name", name)
 	}
@@ -254,7 +268,7 @@ func (r *EasyRSA) IssueServer(ctx context.Context, name, cn string, sans []strin
 		}
 		args = append(args, "--subject-alt-name="+strings.Join(typed, ","))
 	}
-	args = append(args, "sign-req", "serverClient", name)
+	args = append(args, "sign-req", typ, name)
 	if _, err := r.run(ctx, args...); err != nil {
 		return Pair{}, fmt.Errorf("cannot sign the certificate for %q: %w", cn, err)
 	}

@@ -98,6 +98,15 @@ func TestEasyRSA(t *testing.T) {
 		t.Errorf("re-issued cert IPs %v serial %v (old %v)", ac.IPAddresses, ac.SerialNumber, sc.SerialNumber)
 	}
 
+	kc, err := r.IssueClientCert(ctx, "kube_0-x", "system:kube-apiserver", nil, isIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kcc := parse(t, kc.Cert)
+	if kcc.Subject.CommonName != "system:kube-apiserver" || !slices.Equal(kcc.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}) {
+		t.Errorf("client cert for a CN: CN %q EKU %v", kcc.Subject.CommonName, kcc.ExtKeyUsage)
+	}
+
 	client, err := r.IssueClient(ctx, "client")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +128,7 @@ func TestEasyRSA(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Status+" "+e.Subject)
 	}
-	want := []string{"R /CN=10.0.0.1", "V /CN=10.0.0.1", "V /CN=client"}
+	want := []string{"R /CN=10.0.0.1", "V /CN=10.0.0.1", "V /CN=system:kube-apiserver", "V /CN=client"}
 	if !slices.Equal(got, want) {
 		t.Errorf("index = %v, want %v", got, want)
 	}

@@ -32,7 +32,7 @@ func Existing(own map[string]string, req Request) (Pair, bool) {
 		p := Pair{Cert: own[ServerCertKey(req.Unit)], Key: own[ServerKeyKey(req.Unit)]}
 		return p, p.Cert != "" && p.Key != ""
 	}
-	processed, err := decodeProcessed(own[ProcessedKey(req.Unit)])
+	processed, err := decodeProcessed(own[req.answerKey()])
 	if err != nil {
 		return Pair{}, false
 	}
@@ -56,8 +56,9 @@ const renewBefore = 30 * 24 * time.Hour
 
 // Current reports whether pair answers req as it stands: a certificate
 // signed by ca, for req's common name and exactly req's SANs, usable for
-// both server and client authentication, not about to expire. When it is
-// not, the reason says why (for the log).
+// client authentication and, unless req asks for a client certificate,
+// server authentication, not about to expire. When it is not, the reason
+// says why (for the log).
 func Current(pair Pair, ca *x509.Certificate, req Request, now time.Time) (ok bool, reason string) {
 	cert, err := ParseCert(pair.Cert)
 	if err != nil {
@@ -73,8 +74,11 @@ func Current(pair Pair, ca *x509.Certificate, req Request, now time.Time) (ok bo
 	if !slices.Equal(have, req.SANs) {
 		return false, fmt.Sprintf("SANs %v, requested %v", have, req.SANs)
 	}
-	if !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
-		return false, "missing serverAuth or clientAuth extended key usage"
+	if !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+		return false, "missing clientAuth extended key usage"
+	}
+	if !req.Client && !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageServerAuth) {
+		return false, "missing serverAuth extended key usage"
 	}
 	if now.Add(renewBefore).After(cert.NotAfter) {
 		return false, "expires " + cert.NotAfter.UTC().Format(time.RFC3339)
@@ -134,13 +138,14 @@ func Settings(own map[string]string, ca string, client Pair, issued []Issued, un
 	for _, u := range units {
 		taken[MungedUnit(u)] = true
 	}
-	processed := map[string]map[string]Pair{}
+	processed := map[string]map[string]Pair{} // by answer key
 	for _, is := range issued {
 		if !is.TopLevel {
-			if processed[is.Unit] == nil {
-				processed[is.Unit] = map[string]Pair{}
+			key := is.answerKey()
+			if processed[key] == nil {
+				processed[key] = map[string]Pair{}
 			}
-			processed[is.Unit][is.CN] = is.Pair
+			processed[key][is.CN] = is.Pair
 			continue
 		}
 		out[ServerCertKey(is.Unit)] = is.Cert
@@ -150,12 +155,12 @@ func Settings(own map[string]string, ca string, client Pair, issued []Issued, un
 			out[is.CertName+".server.key"] = is.Key
 		}
 	}
-	for unit, m := range processed {
+	for key, m := range processed {
 		b, err := json.Marshal(m)
 		if err != nil {
-			return nil, fmt.Errorf("cannot encode processed requests of %s: %w", unit, err)
+			return nil, fmt.Errorf("cannot encode %s: %w", key, err)
 		}
-		out[ProcessedKey(unit)] = string(b)
+		out[key] = string(b)
 	}
 	for k := range own {
 		if _, keep := out[k]; keep {
@@ -177,7 +182,7 @@ func Settings(own map[string]string, ca string, client Pair, issued []Issued, un
 }
 
 func isAnswerKey(k string) bool {
-	for _, suffix := range []string{".server.cert", ".server.key", ".processed_requests"} {
+	for _, suffix := range []string{".server.cert", ".server.key", ".processed_requests", ".processed_client_requests"} {
 		if strings.HasSuffix(k, suffix) {
 			return true
 		}

@@ -90,9 +90,16 @@ func TestCurrent(t *testing.T) {
 		{"SAN added", ca.leaf(t, "10.0.0.1", []string{"10.0.0.1", "host"}, both, year), false, "SANs [10.0.0.1 host], requested [10.0.0.1 127.0.0.1 host]"},
 		{"other CN", ca.leaf(t, "10.0.0.2", req.SANs, both, year), false, `common name "10.0.0.2"`},
 		{"other CA", other.leaf(t, "10.0.0.1", req.SANs, both, year), false, "not signed by the current CA"},
-		{"server EKU only", ca.leaf(t, "10.0.0.1", req.SANs, both[:1], year), false, "missing serverAuth or clientAuth"},
+		{"server EKU only", ca.leaf(t, "10.0.0.1", req.SANs, both[:1], year), false, "missing clientAuth"},
+		{"client EKU only", ca.leaf(t, "10.0.0.1", req.SANs, both[1:], year), false, "missing serverAuth"},
 		{"about to expire", ca.leaf(t, "10.0.0.1", req.SANs, both, 24*time.Hour), false, "expires"},
 		{"garbage", "not a cert", false, "no PEM certificate"},
+	}
+	// A client certificate request is content with clientAuth.
+	client := req
+	client.Client, client.TopLevel = true, false
+	if ok, reason := Current(Pair{Cert: ca.leaf(t, "10.0.0.1", req.SANs, both[1:], year), Key: "k"}, ca.cert, client, time.Now()); !ok {
+		t.Errorf("client cert for a client request: %s", reason)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,11 +113,12 @@ func TestCurrent(t *testing.T) {
 
 func TestExisting(t *testing.T) {
 	own := map[string]string{
-		"etcd_0.server.cert":          "C0",
-		"etcd_0.server.key":           "K0",
-		"etcd_1.server.cert":          "C1", // no key: not an answer
-		"etcd_0.processed_requests":   `{"api":{"cert":"C2","key":"K2"}}`,
-		"broken_0.processed_requests": `{`,
+		"etcd_0.server.cert":               "C0",
+		"etcd_0.server.key":                "K0",
+		"etcd_1.server.cert":               "C1", // no key: not an answer
+		"etcd_0.processed_requests":        `{"api":{"cert":"C2","key":"K2"}}`,
+		"etcd_0.processed_client_requests": `{"api":{"cert":"C3","key":"K3"}}`,
+		"broken_0.processed_requests":      `{`,
 	}
 	tests := []struct {
 		req  Request
@@ -121,6 +129,7 @@ func TestExisting(t *testing.T) {
 		{Request{Unit: "etcd/1", CN: "x", TopLevel: true}, Pair{"C1", ""}, false},
 		{Request{Unit: "etcd/0", CN: "api"}, Pair{"C2", "K2"}, true},
 		{Request{Unit: "etcd/0", CN: "other"}, Pair{}, false},
+		{Request{Unit: "etcd/0", CN: "api", Client: true}, Pair{"C3", "K3"}, true},
 		{Request{Unit: "broken/0", CN: "api"}, Pair{}, false},
 	}
 	for _, tt := range tests {
@@ -146,11 +155,13 @@ func TestSettings(t *testing.T) {
 		issued: []Issued{
 			{Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}, Pair{"C", "K"}},
 			{Request{Unit: "etcd/0", CN: "b"}, Pair{"C2", "K2"}},
+			{Request{Unit: "etcd/0", CN: "b", Client: true}, Pair{"C3", "K3"}},
 		},
 		want: map[string]string{
 			"ca": "CA", "client.cert": "CC", "client.key": "CK",
 			"etcd_0.server.cert": "C", "etcd_0.server.key": "K",
-			"etcd_0.processed_requests": `{"b":{"cert":"C2","key":"K2"}}`,
+			"etcd_0.processed_requests":        `{"b":{"cert":"C2","key":"K2"}}`,
+			"etcd_0.processed_client_requests": `{"b":{"cert":"C3","key":"K3"}}`,
 		},
 	}, {
 		name:  "unchanged answers are not rewritten",
@@ -185,9 +196,9 @@ func TestSettings(t *testing.T) {
 		},
 	}, {
 		name:  "departed unit's answers deleted",
-		own:   map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_1.server.cert": "C", "etcd_1.server.key": "K", "etcd_1.processed_requests": "{}", "private-address": "x"},
+		own:   map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_1.server.cert": "C", "etcd_1.server.key": "K", "etcd_1.processed_requests": "{}", "etcd_1.processed_client_requests": "{}", "private-address": "x"},
 		units: []string{},
-		want:  map[string]string{"etcd_1.server.cert": "", "etcd_1.server.key": "", "etcd_1.processed_requests": ""},
+		want:  map[string]string{"etcd_1.server.cert": "", "etcd_1.server.key": "", "etcd_1.processed_requests": "", "etcd_1.processed_client_requests": ""},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,17 +5,22 @@
 // provider writes into its own unit databag. It does no I/O.
 //
 // A requirer unit asks in two forms, which may be combined:
+//
 //   - the original single request: raw keys `common_name`, `certificate_name`
 //     and `sans` (a JSON list of strings), plus `unit_name` (the unit name
 //     with "/" replaced by "_");
+//
 //   - the newer `cert_requests`: JSON {"<cn>": {"sans": [...]}} for every
 //     further server certificate.
+//
+//   - `client_cert_requests`, the same shape, for client certificates.
 //
 // The provider answers the single request with raw keys
 // `<unit>.server.cert` / `<unit>.server.key`, where <unit> is the requirer's
 // unit name with "/" replaced by "_" (for the etcd charm this is also its
-// certificate_name), and the newer ones with `<unit>.processed_requests`,
-// JSON {"<cn>": {"cert": PEM, "key": PEM}}. Every requirer also gets `ca`
+// certificate_name), the newer ones with `<unit>.processed_requests` and
+// `<unit>.processed_client_requests`, JSON {"<cn>": {"cert": PEM, "key":
+// PEM}}. Every requirer also gets `ca`
 // and the global client pair `client.cert` / `client.key`.
 package tlscerts
 
@@ -36,6 +41,9 @@ const (
 	KeyCertificateName = "certificate_name"
 	KeySANs            = "sans"
 	KeyCertRequests    = "cert_requests"
+	// KeyClientCertRequests asks for client certificates (EKU clientAuth),
+	// answered in <unit>.processed_client_requests.
+	KeyClientCertRequests = "client_cert_requests"
 )
 
 // Answer keys in the provider unit's databag.
@@ -60,6 +68,9 @@ type Request struct {
 	// TopLevel is true for the original single request (answered with raw
 	// <unit>.server.cert/key keys), false for an entry of cert_requests.
 	TopLevel bool
+	// Client is true for an entry of client_cert_requests: a client
+	// certificate, answered in processed_client_requests.
+	Client bool
 }
 
 // MungedUnit is the unit name as the interface writes it in keys: "etcd_0".
@@ -72,6 +83,19 @@ func ServerKeyKey(unit string) string  { return MungedUnit(unit) + ".server.key"
 
 // ProcessedKey is the answer key of unit's cert_requests.
 func ProcessedKey(unit string) string { return MungedUnit(unit) + ".processed_requests" }
+
+// ProcessedClientKey is the answer key of unit's client_cert_requests.
+func ProcessedClientKey(unit string) string {
+	return MungedUnit(unit) + ".processed_client_requests"
+}
+
+// answerKey is where req is answered when it is not top-level.
+func (req Request) answerKey() string {
+	if req.Client {
+		return ProcessedClientKey(req.Unit)
+	}
+	return ProcessedKey(req.Unit)
+}
 
 // ParseRequests decodes the requests in unit's databag. A malformed request
 // (no common name, SANs that are not a JSON list of names, an invalid name)
@@ -97,7 +121,17 @@ func ParseRequests(unit string, bag map[string]string) (reqs []Request, problems
 		problems = append(problems, fmt.Errorf("request of %s: no common_name", unit))
 	}
 
-	raw := bag[KeyCertRequests]
+	skip := ""
+	if hasCN {
+		skip = cn // already answered as the top-level request
+	}
+	reqs, problems = parseMulti(unit, KeyCertRequests, bag[KeyCertRequests], false, skip, reqs, problems)
+	return parseMulti(unit, KeyClientCertRequests, bag[KeyClientCertRequests], true, "", reqs, problems)
+}
+
+// parseMulti decodes a JSON {"<cn>": {"sans": [...]}} request collection
+// (cert_requests or client_cert_requests), appending to reqs and problems.
+func parseMulti(unit, key, raw string, client bool, skip string, reqs []Request, problems []error) ([]Request, []error) {
 	if raw == "" {
 		return reqs, problems
 	}
@@ -105,7 +139,7 @@ func ParseRequests(unit string, bag map[string]string) (reqs []Request, problems
 		SANs json.RawMessage `json:"sans"`
 	}
 	if err := json.Unmarshal([]byte(raw), &multi); err != nil {
-		return reqs, append(problems, fmt.Errorf("cert_requests of %s: not a JSON object of requests: %w", unit, err))
+		return reqs, append(problems, fmt.Errorf("%s of %s: not a JSON object of requests: %w", key, unit, err))
 	}
 	names := make([]string, 0, len(multi))
 	for name := range multi {
@@ -114,11 +148,10 @@ func ParseRequests(unit string, bag map[string]string) (reqs []Request, problems
 	slices.Sort(names)
 	for _, name := range names {
 		if name == "" {
-			problems = append(problems, fmt.Errorf("cert_requests of %s: a request with no common name", unit))
+			problems = append(problems, fmt.Errorf("%s of %s: a request with no common name", key, unit))
 			continue
 		}
-		if hasCN && name == cn {
-			// Already answered as the top-level request.
+		if name == skip {
 			continue
 		}
 		sans, err := decodeSANs(multi[name].SANs)
@@ -126,10 +159,10 @@ func ParseRequests(unit string, bag map[string]string) (reqs []Request, problems
 			err = ValidateCN(name)
 		}
 		if err != nil {
-			problems = append(problems, fmt.Errorf("cert_requests of %s for %q: %w", unit, name, err))
+			problems = append(problems, fmt.Errorf("%s of %s for %q: %w", key, unit, name, err))
 			continue
 		}
-		reqs = append(reqs, Request{Unit: unit, CN: name, SANs: sans})
+		reqs = append(reqs, Request{Unit: unit, CN: name, SANs: sans, Client: client})
 	}
 	return reqs, problems
 }

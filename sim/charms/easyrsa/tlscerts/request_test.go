@@ -84,6 +84,20 @@ func TestParseRequests(t *testing.T) {
 		bag:      map[string]string{"common_name": "a\tb"},
 		problems: []string{"control character"},
 	}, {
+		name: "client_cert_requests, even for the top-level CN",
+		bag: map[string]string{
+			"common_name": "a", "client_cert_requests": `{"a":{"sans":[]},"system:kube-apiserver":{"sans":null}}`,
+		},
+		want: []Request{
+			{Unit: "etcd/0", CN: "a", TopLevel: true},
+			{Unit: "etcd/0", CN: "a", SANs: []string{}, Client: true},
+			{Unit: "etcd/0", CN: "system:kube-apiserver", Client: true},
+		},
+	}, {
+		name:     "client_cert_requests not an object",
+		bag:      map[string]string{"client_cert_requests": `"x"`},
+		problems: []string{"client_cert_requests of etcd/0: not a JSON object"},
+	}, {
 		name: "wildcard DNS SAN",
 		bag:  map[string]string{"common_name": "a", "sans": `["*.apps.example"]`},
 		want: []Request{{Unit: "etcd/0", CN: "a", SANs: []string{"*.apps.example"}, TopLevel: true}},
@@ -111,6 +125,7 @@ func TestKeys(t *testing.T) {
 		{ServerCertKey("etcd/0"), "etcd_0.server.cert"},
 		{ServerKeyKey("etcd/12"), "etcd_12.server.key"},
 		{ProcessedKey("kubernetes-control-plane/1"), "kubernetes-control-plane_1.processed_requests"},
+		{ProcessedClientKey("kubernetes-control-plane/1"), "kubernetes-control-plane_1.processed_client_requests"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
