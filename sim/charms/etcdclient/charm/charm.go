@@ -149,7 +149,7 @@ func (c *Charm) reconcile(ctx context.Context, ev juju.Event) error {
 		return juju.Blocked("Cannot connect to etcd %s", strings.Join(failed, "; "))
 	}
 	if rel.creds.Version != "" {
-		c.logf(ctx, "INFO", "etcd publishes version %s; endpoints report %s", rel.creds.Version, results[0].Version)
+		c.logf(ctx, "DEBUG", "etcd publishes version %s; endpoints report %s", rel.creds.Version, results[0].Version)
 	}
 	return c.Tools.StatusSet(ctx, juju.Status{
 		Name:    juju.StatusActive,
