@@ -82,11 +82,30 @@ func (c *Client) AddLearner(ctx context.Context, peerURL string) (Member, []Memb
 	return toMember(resp.Member), toMembers(resp.Members), nil
 }
 
-// Promote implements Cluster.
+// Promote implements Cluster. It lists the members first: etcd 3.5
+// checks the learner's raft progress before it checks that the member is
+// a learner at all, so promoting a member that is already a voter can
+// answer "not in sync" while the new voter catches up.
 func (c *Client) Promote(ctx context.Context, id uint64) error {
+	members, err := c.Members(ctx)
+	if err != nil {
+		return err
+	}
+	var found *Member
+	for i := range members {
+		if members[i].ID == id {
+			found = &members[i]
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("cannot promote etcd member %x: no such member", id)
+	}
+	if !found.IsLearner {
+		return nil
+	}
 	ctx, cancel := bound(ctx, callTimeout)
 	defer cancel()
-	_, err := c.cli.MemberPromote(ctx, id)
+	_, err = c.cli.MemberPromote(ctx, id)
 	if err == nil || isRPC(err, rpctypes.ErrMemberNotLearner) {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package etcd
+package etcd_test
 
 import (
 	"crypto/ecdsa"
@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
 
 // writePKI writes a throwaway CA (ca.crt) and a server certificate
 // (server.crt, server.key) valid for ips, usable as server and client
 // certificate, as the charm uses it. It returns the TLS naming them.
-func writePKI(t *testing.T, dir string, ips ...string) TLS {
+func writePKI(t *testing.T, dir string, ips ...string) etcd.TLS {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -66,7 +68,7 @@ func writePKI(t *testing.T, dir string, ips ...string) TLS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := TLS{
+	files := etcd.TLS{
 		CertFile: filepath.Join(dir, "server.crt"),
 		KeyFile:  filepath.Join(dir, "server.key"),
 		CAFile:   filepath.Join(dir, "ca.crt"),

@@ -1,4 +1,4 @@
-package etcd
+package etcd_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
 
 // etcdBinary returns $ETCD_BINS/<version>/etcd for the newest version
@@ -92,7 +94,7 @@ func newNode(t *testing.T, name, ip string) *node {
 
 // start runs etcd for n with TLS on both sides and client certificates
 // required, as the charm configures it; it is stopped when the test ends.
-func (n *node) start(t *testing.T, bin string, tls TLS, initialCluster, state string) {
+func (n *node) start(t *testing.T, bin string, tls etcd.TLS, initialCluster, state string) {
 	t.Helper()
 	args := []string{
 		"--name", n.name,
@@ -174,7 +176,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
 }
 
 // waitHealthy waits until endpoint passes Health.
-func waitHealthy(t *testing.T, c Cluster, endpoint string) {
+func waitHealthy(t *testing.T, c etcd.Cluster, endpoint string) {
 	t.Helper()
 	waitFor(t, 30*time.Second, "health of "+endpoint, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
