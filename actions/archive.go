@@ -2,7 +2,7 @@ package actions
 
 import (
 	"archive/tar"
-	"bytes"
+	"bufio"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -152,28 +152,52 @@ func notSnapshot(format string, args ...any) error {
 }
 
 // extractSnapshot unpacks the db of a snapshot archive into dst (which
-// must not exist). It reads the whole archive, so a truncated or corrupt
-// one is refused even when db itself came through, and refuses a v2
-// backup (which holds member/wal instead of db).
-func extractSnapshot(archive, dst string) error {
+// must not exist) and checks etcd's integrity hash on the way. It reads
+// the whole archive, so a truncated or corrupt one is refused even when
+// db itself came through, and refuses a v2 backup (which holds member/wal
+// instead of db). hashed is false for a db without the hash: etcd's
+// snapshots always have one (the database is whole 512-byte units and a
+// sha256 of it follows), layer-etcd's were raw copies of member/snap/db,
+// bare bolt files of whole pages, which the caller must check otherwise.
+func extractSnapshot(archive, dst string) (hashed bool, err error) {
+	check := &trailerHash{h: sha256.New()}
+	size, err := extractDB(archive, dst, check)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case size == 0:
+		return false, notSnapshot("the snapshot's db is empty")
+	case size%512 == 0:
+		return false, nil
+	case size%512 != sha256.Size:
+		return false, notSnapshot("the snapshot's db (%d bytes) is neither a bolt database nor one with etcd's integrity hash: it is truncated or not an etcd snapshot", size)
+	case !check.ok():
+		return false, notSnapshot("the snapshot's integrity hash does not match its data: it is corrupt")
+	}
+	return true, nil
+}
+
+func extractDB(archive, dst string, check io.Writer) (int64, error) {
 	f, err := os.Open(archive)
 	if err != nil {
-		return fmt.Errorf("cannot open the snapshot: %w", err)
+		return 0, fmt.Errorf("cannot open the snapshot: %w", err)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
-		return notSnapshot("the snapshot is not a gzip archive (%v)", err)
+		return 0, notSnapshot("the snapshot is not a gzip archive (%v)", err)
 	}
 	tr := tar.NewReader(gz)
 	found, v2 := false, false
+	var size int64
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return notSnapshot("the snapshot archive is damaged or truncated (%v)", err)
+			return 0, notSnapshot("the snapshot archive is damaged or truncated (%v)", err)
 		}
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
 		if strings.HasPrefix(name, "member/wal") || strings.Contains(name, "/member/wal") {
@@ -183,23 +207,23 @@ func extractSnapshot(archive, dst string) error {
 			continue
 		}
 		if found {
-			return notSnapshot("the snapshot archive holds db twice")
+			return 0, notSnapshot("the snapshot archive holds db twice")
 		}
-		found = true
-		if err := copyOut(tr, dst, hdr.Size); err != nil {
-			return err
+		found, size = true, hdr.Size
+		if err := copyOut(io.TeeReader(tr, check), dst, hdr.Size); err != nil {
+			return 0, err
 		}
 	}
 	if _, err := io.Copy(io.Discard, gz); err != nil {
-		return notSnapshot("the snapshot archive is damaged or truncated (%v)", err)
+		return 0, notSnapshot("the snapshot archive is damaged or truncated (%v)", err)
 	}
 	switch {
 	case !found && v2:
-		return notSnapshot("the archive is a v2 backup (keys-version=v2), which restore cannot use: take a v3 snapshot")
+		return 0, notSnapshot("the archive is a v2 backup (keys-version=v2), which restore cannot use: take a v3 snapshot")
 	case !found:
-		return notSnapshot("the archive holds no db file: it is not an etcd snapshot")
+		return 0, notSnapshot("the archive holds no db file: it is not an etcd snapshot")
 	}
-	return nil
+	return size, nil
 }
 
 func copyOut(r io.Reader, dst string, size int64) error {
@@ -219,49 +243,9 @@ func copyOut(r io.Reader, dst string, size int64) error {
 		}
 		return fmt.Errorf("cannot unpack the snapshot: %w", err)
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return fmt.Errorf("cannot unpack the snapshot: %w", err)
-	}
+	// No fsync: the file is scratch, read at once by etcd's restore,
+	// whose output is what must be durable.
 	return out.Close()
-}
-
-// snapshotHash checks the integrity hash etcd appends to a snapshot it
-// streams (`snapshot save`, the client's snapshot API): the database is
-// a whole number of 512-byte units and a sha256 of it follows. hashed is
-// false for a file without one (layer-etcd copied member/snap/db, a bare
-// bolt file of whole pages); the caller must check such a file otherwise.
-func snapshotHash(path string) (hashed bool, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, fmt.Errorf("cannot check the snapshot: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return false, fmt.Errorf("cannot check the snapshot: %w", err)
-	}
-	size := st.Size()
-	switch {
-	case size == 0:
-		return false, notSnapshot("the snapshot's db is empty")
-	case size%512 == 0:
-		return false, nil
-	case size%512 != sha256.Size:
-		return false, notSnapshot("the snapshot's db (%d bytes) is neither a bolt database nor one with etcd's integrity hash: it is truncated or not an etcd snapshot", size)
-	}
-	h := sha256.New()
-	if _, err := io.CopyN(h, f, size-sha256.Size); err != nil {
-		return false, fmt.Errorf("cannot check the snapshot: %w", err)
-	}
-	want := make([]byte, sha256.Size)
-	if _, err := io.ReadFull(f, want); err != nil {
-		return false, fmt.Errorf("cannot check the snapshot: %w", err)
-	}
-	if !bytes.Equal(h.Sum(nil), want) {
-		return false, notSnapshot("the snapshot's integrity hash does not match its data: it is corrupt")
-	}
-	return true, nil
 }
 
 // stamp is the timestamp layer-etcd put in snapshot names.

@@ -37,7 +37,7 @@ var (
 
 const (
 	defaultServe = 2 * time.Minute
-	defaultPoll  = 500 * time.Millisecond
+	defaultPoll  = 100 * time.Millisecond
 )
 
 // restore replaces the cluster's data with the snapshot attached as the
@@ -193,10 +193,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 // integrity hash when the snapshot has one (hashed), else etcd's own
 // reading of it (layer-etcd's snapshots were raw copies of the db).
 func checkSnapshot(ctx context.Context, d Deps, archive, db string) (hashed bool, err error) {
-	if err := extractSnapshot(archive, db); err != nil {
-		return false, err
-	}
-	hashed, err = snapshotHash(db)
+	hashed, err = extractSnapshot(archive, db)
 	if err != nil || hashed {
 		return hashed, err
 	}

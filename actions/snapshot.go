@@ -83,43 +83,41 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 	}
-	archive, err := createArchive(name, 0o600)
-	if err != nil {
-		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
-	}
-	defer archive.abort() // a no-op once committed
+	var size int64
+	var sum string
 	switch keys {
 	case "v3":
-		db := filepath.Join(work, snapshotEntry)
-		v, err := m.Snapshot(ctx, local.ClientURL, db)
+		save := func(path string) (string, error) { return m.Snapshot(ctx, local.ClientURL, path) }
+		v, n, s, err := packStreamed(save, filepath.Join(work, snapshotEntry), name, d.now())
 		if err != nil {
-			return juju.Failf("Cannot take a snapshot from %s: %v", local.ClientURL, err)
+			return juju.Failf("Cannot take a snapshot from %s into %s: %v", local.ClientURL, target, err)
 		}
 		if v != "" {
 			version = v
 		}
-		err = archive.addFile(snapshotEntry, db)
-		if err != nil {
-			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
-		}
+		size, sum = n, s
 	case "v2":
 		backup := filepath.Join(work, "backup")
 		if err := d.Etcd.Backup(ctx, local.conf.DataDir, backup); err != nil {
 			return juju.Failf("Cannot make a v2 backup of %s: %v", d.Paths.Unroot(local.conf.DataDir), err)
 		}
-		if err := archive.addTree(backup); err != nil {
+		archive, err := createArchive(name, 0o600)
+		if err != nil {
 			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 		}
-	}
-	size, sum, err := archive.commit()
-	if err != nil {
-		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+		if err := archive.addTree(backup); err != nil {
+			archive.abort()
+			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+		}
+		if size, sum, err = archive.commit(); err != nil {
+			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
+		}
 	}
 	if created {
 		ownLikeParent(dir, dir)
 	}
-	ownLikeParent(dir, archive.path)
-	path := d.Paths.Unroot(archive.path)
+	ownLikeParent(dir, name)
+	path := d.Paths.Unroot(name)
 	return d.Tools.ActionSet(ctx, map[string]string{
 		"snapshot.path":    path,
 		"snapshot.size":    humanSize(size),

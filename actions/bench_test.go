@@ -1,0 +1,111 @@
+package actions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// benchDBSize is the database the throughput benchmarks work on: the
+// issue asks for at least 200 MB.
+const benchDBSize = 210 << 20
+
+// benchUnit is a real etcd holding benchDBSize of values, half random
+// (base64, so it compresses about 4:3) and half repetitive JSON-like
+// text, roughly the mix of a Kubernetes datastore.
+func benchUnit(b *testing.B) (*realUnit, int64) {
+	b.Helper()
+	u := startReal(b)
+	const valueSize = 1 << 20
+	random := make([]byte, valueSize*3/8)
+	for i := 0; i < benchDBSize/valueSize; i++ {
+		if _, err := rand.Read(random); err != nil {
+			b.Fatal(err)
+		}
+		text := strings.Repeat(`{"kind":"Pod","apiVersion":"v1","metadata":{"namespace":"default"}},`, valueSize/2/70)
+		value := base64.StdEncoding.EncodeToString(random) + text
+		if _, err := u.cli.Put(context.Background(), fmt.Sprintf("/registry/pods/%05d", i), value); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, err := u.cli.Status(context.Background(), u.cli.Endpoints()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.DbSize < 200<<20 {
+		b.Fatalf("database is only %d bytes", st.DbSize)
+	}
+	return u, st.DbSize
+}
+
+// BenchmarkSnapshotRestore compares the snapshot and restore actions with
+// `etcdctl snapshot save` and `etcdutl snapshot restore` on the same
+// data; MB/s is of the database size. The actions also pack (gzip) and
+// verify the archive; the restore action also stops etcd, swaps the data
+// directory and waits for the restored member to serve.
+func BenchmarkSnapshotRestore(b *testing.B) {
+	u, size := benchUnit(b)
+	bins := etcdBins(b)
+	endpoint := u.cli.Endpoints()[0]
+	p := u.d.Paths
+	tlsArgs := []string{"--cert", p.ServerCert(), "--key", p.ServerKey(), "--cacert", p.CACert(), "--endpoints", endpoint}
+	work := b.TempDir()
+	db := filepath.Join(work, "etcdctl.db")
+
+	b.Run("snapshot/etcdctl", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			os.Remove(db)
+			cmd := exec.Command(filepath.Join(bins, "etcdctl"), append([]string{"snapshot", "save", db}, tlsArgs...)...)
+			cmd.Env = append(os.Environ(), "ETCDCTL_API=3")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("etcdctl snapshot save: %v\n%s", err, out)
+			}
+		}
+	})
+	var archive string
+	b.Run("snapshot/action", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			if archive != "" {
+				os.Remove(archive)
+			}
+			u.run(b, "snapshot", map[string]any{"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v3"})
+			if u.tools.ActionFailed != "" {
+				b.Fatal(u.tools.ActionFailed)
+			}
+			archive = p.Join(u.tools.ActionResults["snapshot.path"])
+		}
+	})
+	if st, err := os.Stat(archive); err == nil {
+		b.Logf("database %d bytes, archive %d bytes", size, st.Size())
+	}
+	b.Run("restore/etcdutl", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			dir := filepath.Join(work, "restored")
+			os.RemoveAll(dir)
+			cmd := exec.Command(filepath.Join(bins, "etcdutl"), "snapshot", "restore", db, "--data-dir", dir,
+				"--name", "etcd0", "--initial-cluster", "etcd0=https://127.0.0.1:2380", "--initial-advertise-peer-urls", "https://127.0.0.1:2380")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("etcdutl snapshot restore: %v\n%s", err, out)
+			}
+		}
+	})
+	b.Run("restore/action", func(b *testing.B) {
+		b.SetBytes(size)
+		u.tools.Resources["snapshot"] = archive
+		for i := 0; i < b.N; i++ {
+			u.run(b, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true})
+			if u.tools.ActionFailed != "" {
+				b.Fatal(u.tools.ActionFailed)
+			}
+		}
+	})
+}
