@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"time"
@@ -53,8 +54,9 @@ func Dial(ctx context.Context, endpoints []string, tls TLS) (Cluster, error) {
 
 // Open connects to endpoints with the client certificate in t (all three
 // files, or none for plain http endpoints). lg receives clientv3's logs;
-// nil discards them. Open does not wait for a connection: an unreachable
-// cluster shows up as the first call's error.
+// nil discards them. Open fails at once when no endpoint accepts a TCP
+// connection (etcd not running); TLS and other problems show up as the
+// first call's error.
 func Open(ctx context.Context, endpoints []string, t TLS, lg *zap.Logger) (*Client, error) {
 	if len(endpoints) == 0 {
 		return nil, errors.New("cannot connect to etcd: no endpoints")
@@ -78,12 +80,52 @@ func Open(ctx context.Context, endpoints []string, t TLS, lg *zap.Logger) (*Clie
 	if err != nil {
 		return nil, err
 	}
+	if err := anyReachable(ctx, endpoints); err != nil {
+		return nil, fmt.Errorf("cannot connect to etcd at %v: %w", endpoints, err)
+	}
 	cfg.TLS = tc
 	cli, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to etcd at %v: %w", endpoints, err)
 	}
 	return &Client{cli: cli, cfg: cfg, lg: lg}, nil
+}
+
+// reachTimeout bounds the TCP probe of an endpoint.
+const reachTimeout = 2 * time.Second
+
+// reachable checks that endpoint accepts a TCP connection. clientv3 waits
+// for a connection as long as its context allows, so without this a
+// stopped member costs a whole timeout instead of an instant "connection
+// refused".
+func reachable(ctx context.Context, endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("invalid endpoint %q", endpoint)
+	}
+	d := net.Dialer{Timeout: reachTimeout}
+	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+// anyReachable succeeds when one of endpoints accepts a TCP connection.
+func anyReachable(ctx context.Context, endpoints []string) error {
+	errs := make(chan error, len(endpoints))
+	for _, ep := range endpoints {
+		go func() { errs <- reachable(ctx, ep) }()
+	}
+	var all []error
+	for range endpoints {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 // tlsConfig loads the PEM files; an empty TLS means no TLS.

@@ -33,14 +33,18 @@ func (c *Client) Health(ctx context.Context, endpoints []string) []Health {
 
 func (c *Client) health(ctx context.Context, endpoint string) Health {
 	h := Health{Endpoint: endpoint}
+	ctx, cancel := bound(ctx, probeTimeout)
+	defer cancel()
+	if err := reachable(ctx, endpoint); err != nil {
+		h.Error = err.Error()
+		return h
+	}
 	cli, err := c.one(endpoint)
 	if err != nil {
 		h.Error = err.Error()
 		return h
 	}
 	defer cli.Close()
-	ctx, cancel := bound(ctx, probeTimeout)
-	defer cancel()
 	start := time.Now()
 	_, err = cli.Get(ctx, "health")
 	h.Took = time.Since(start)

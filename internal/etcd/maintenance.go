@@ -8,8 +8,10 @@ import "context"
 type Maintenance interface {
 	// Snapshot streams a snapshot from endpoint (exactly one member) to
 	// path, written to path.part first and renamed once its checksum is
-	// verified; it returns the server's version ("3.5.17"; "" from a
-	// server older than 3.6, which does not report it).
+	// verified; it returns the version the server reports in the stream:
+	// its storage version ("3.6.0"), or "" from a server older than 3.6
+	// and from a 3.6 server that has not recorded one yet (its monitor
+	// writes it a few seconds after the cluster version is decided).
 	Snapshot(ctx context.Context, endpoint, path string) (version string, err error)
 	// Compact discards the key history before rev (rev <= 0: the current
 	// revision); physical waits until the compaction is applied to the

@@ -193,7 +193,7 @@ func (c *Client) leader(ctx context.Context, members []Member) (Member, error) {
 	var errs []error
 	for _, m := range members {
 		for _, ep := range m.ClientURLs {
-			st, err := c.cli.Status(ctx, ep)
+			st, err := c.Status(ctx, ep)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -220,6 +220,9 @@ func (c *Client) leader(ctx context.Context, members []Member) (Member, error) {
 func (c *Client) Status(ctx context.Context, endpoint string) (Status, error) {
 	ctx, cancel := bound(ctx, probeTimeout)
 	defer cancel()
+	if err := reachable(ctx, endpoint); err != nil {
+		return Status{}, fmt.Errorf("cannot get etcd status of %s: %w", endpoint, err)
+	}
 	resp, err := c.cli.Status(ctx, endpoint)
 	if err != nil {
 		return Status{}, fmt.Errorf("cannot get etcd status of %s: %w", endpoint, err)

@@ -2,10 +2,13 @@ package etcd_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
@@ -40,7 +43,22 @@ func TestOpenRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	c, err := etcd.Dial(ctx, []string{"https://127.0.0.1:2379"}, good)
+	// Nothing listens: Open fails at once rather than at the first call.
+	closed := "https://127.0.0.1:" + strconv.Itoa(freePort(t, "127.0.0.1"))
+	start := time.Now()
+	if _, err := etcd.Dial(ctx, []string{closed}, good); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Dial with nothing listening = %v, want connection refused", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Dial with nothing listening took %v", d)
+	}
+	// One endpoint of two listening is enough.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := etcd.Dial(ctx, []string{closed, "https://" + l.Addr().String()}, good)
 	if err != nil {
 		t.Fatalf("Dial with good input: %v", err)
 	}

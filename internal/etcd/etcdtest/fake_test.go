@@ -246,7 +246,7 @@ func TestMaintenance(t *testing.T) {
 		t.Errorf("snapshot revision = %d, %v", rev, ok)
 	}
 	f.SetVersion("3.6.16")
-	if v, _ := f.Snapshot(ctx, client0, path); v != "3.6.16" {
+	if v, _ := f.Snapshot(ctx, client0, path); v != "3.6.0" {
 		t.Errorf("version = %q", v)
 	}
 	if err := f.Compact(ctx, 11, false); err == nil {

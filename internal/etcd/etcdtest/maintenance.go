@@ -9,7 +9,8 @@ import (
 
 // Snapshot implements etcd.Maintenance: it writes a small text file (not
 // a bolt database) naming the member and revision, and returns the
-// version as SaveWithVersion would: "" for a 3.4 or 3.5 server.
+// version as SaveWithVersion would: "" for a 3.4 or 3.5 server, the
+// storage version ("3.6.0") for a 3.6 one.
 func (f *Fake) Snapshot(ctx context.Context, endpoint, path string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -31,6 +32,10 @@ func (f *Fake) Snapshot(ctx context.Context, endpoint, path string) (string, err
 	f.snapshots[path] = m.revision
 	if strings.HasPrefix(f.version, "3.4.") || strings.HasPrefix(f.version, "3.5.") {
 		return "", nil
+	}
+	// 3.6 reports its storage version, major.minor.0.
+	if i := strings.LastIndex(f.version, "."); i > 0 {
+		return f.version[:i] + ".0", nil
 	}
 	return f.version, nil
 }
