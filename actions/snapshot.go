@@ -92,7 +92,10 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		if err != nil {
 			return juju.Failf("Cannot take a snapshot from %s into %s: %v", local.ClientURL, target, err)
 		}
-		if v != "" {
+		// The stream's version is 3.6's storage version ("3.6.0"), not
+		// the server's: keep the status's, use the stream's only if
+		// status had none.
+		if version == "" {
 			version = v
 		}
 		size, sum = n, s
