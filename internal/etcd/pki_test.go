@@ -20,7 +20,7 @@ import (
 // writePKI writes a throwaway CA (ca.crt) and a server certificate
 // (server.crt, server.key) valid for ips, usable as server and client
 // certificate, as the charm uses it. It returns the TLS naming them.
-func writePKI(t *testing.T, dir string, ips ...string) etcd.TLS {
+func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

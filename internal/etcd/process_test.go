@@ -19,7 +19,7 @@ import (
 
 // etcdBinary returns $ETCD_BINS/<version>/etcd for the newest version
 // directory starting with prefix ("3.5"), or skips the test.
-func etcdBinary(t *testing.T, prefix string) string {
+func etcdBinary(t testing.TB, prefix string) string {
 	t.Helper()
 	dir := os.Getenv("ETCD_BINS")
 	if dir == "" {
@@ -43,7 +43,7 @@ func etcdBinary(t *testing.T, prefix string) string {
 }
 
 // freePort returns a TCP port free on ip at the time of the call.
-func freePort(t *testing.T, ip string) int {
+func freePort(t testing.TB, ip string) int {
 	t.Helper()
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
@@ -82,7 +82,7 @@ type node struct {
 	exited          chan struct{}
 }
 
-func newNode(t *testing.T, name, ip string) *node {
+func newNode(t testing.TB, name, ip string) *node {
 	return &node{
 		name:    name,
 		ip:      ip,
@@ -94,7 +94,7 @@ func newNode(t *testing.T, name, ip string) *node {
 
 // start runs etcd for n with TLS on both sides and client certificates
 // required, as the charm configures it; it is stopped when the test ends.
-func (n *node) start(t *testing.T, bin string, tls etcd.TLS, initialCluster, state string) {
+func (n *node) start(t testing.TB, bin string, tls etcd.TLS, initialCluster, state string) {
 	t.Helper()
 	args := []string{
 		"--name", n.name,
@@ -160,7 +160,7 @@ func tail(s string, lines int) string {
 }
 
 // waitFor polls cond every 100 ms until it returns nil or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -176,7 +176,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
 }
 
 // waitHealthy waits until endpoint passes Health.
-func waitHealthy(t *testing.T, c etcd.Cluster, endpoint string) {
+func waitHealthy(t testing.TB, c etcd.Cluster, endpoint string) {
 	t.Helper()
 	waitFor(t, 30*time.Second, "health of "+endpoint, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
