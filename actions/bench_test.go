@@ -1,7 +1,10 @@
 package actions
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -69,8 +72,34 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 			}
 		}
 	})
+	for _, level := range []struct {
+		name  string
+		level int
+	}{{"gzip-fastest", gzip.BestSpeed}, {"stored", gzip.NoCompression}} {
+		archiveLevel = level.level
+		benchActions(b, u, size, level.name)
+	}
+	archiveLevel = gzip.BestSpeed
+	b.Run("restore/etcdutl", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			dir := filepath.Join(work, "restored")
+			os.RemoveAll(dir)
+			cmd := exec.Command(filepath.Join(bins, "etcdutl"), "snapshot", "restore", db, "--data-dir", dir,
+				"--name", "etcd0", "--initial-cluster", "etcd0=https://127.0.0.1:2380", "--initial-advertise-peer-urls", "https://127.0.0.1:2380")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("etcdutl snapshot restore: %v\n%s", err, out)
+			}
+		}
+	})
+}
+
+// benchActions runs the snapshot action, then the restore action on its
+// archive.
+func benchActions(b *testing.B, u *realUnit, size int64, name string) {
+	p := u.d.Paths
 	var archive string
-	b.Run("snapshot/action", func(b *testing.B) {
+	b.Run("snapshot/action-"+name, func(b *testing.B) {
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			if archive != "" {
@@ -84,23 +113,14 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 		}
 	})
 	if st, err := os.Stat(archive); err == nil {
-		b.Logf("database %d bytes, archive %d bytes", size, st.Size())
+		b.Logf("%s: database %d bytes, archive %d bytes", name, size, st.Size())
 	}
-	b.Run("restore/etcdutl", func(b *testing.B) {
-		b.SetBytes(size)
-		for i := 0; i < b.N; i++ {
-			dir := filepath.Join(work, "restored")
-			os.RemoveAll(dir)
-			cmd := exec.Command(filepath.Join(bins, "etcdutl"), "snapshot", "restore", db, "--data-dir", dir,
-				"--name", "etcd0", "--initial-cluster", "etcd0=https://127.0.0.1:2380", "--initial-advertise-peer-urls", "https://127.0.0.1:2380")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("etcdutl snapshot restore: %v\n%s", err, out)
-			}
-		}
-	})
-	b.Run("restore/action", func(b *testing.B) {
+	b.Run("restore/action-"+name, func(b *testing.B) {
 		b.SetBytes(size)
 		u.tools.Resources["snapshot"] = archive
+		var log bytes.Buffer
+		u.d.Log = &log
+		defer func() { u.d.Log = io.Discard; b.Log(log.String()) }()
 		for i := 0; i < b.N; i++ {
 			u.run(b, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true})
 			if u.tools.ActionFailed != "" {

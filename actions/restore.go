@@ -106,6 +106,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	defer os.RemoveAll(staging)
 	untouched := "The running cluster was not changed."
 	db := filepath.Join(staging, snapshotEntry)
+	began := time.Now()
 	hashed, err := checkSnapshot(ctx, d, archive, db)
 	if err != nil {
 		var ns *errNotSnapshot
@@ -114,6 +115,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 		return fmt.Errorf("cannot restore: %w", err)
 	}
+	d.logf("restore: snapshot unpacked and checked in %s", time.Since(began).Round(time.Millisecond))
 	token := newToken()
 	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
 	restored := filepath.Join(staging, "data")
@@ -125,6 +127,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
 	}
 	os.Remove(db) // free its space before the backup
+	d.logf("restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
 
 	// From here etcd is down until the end.
 	if err := d.Snap.Stop(ctx, etcdService); err != nil {
@@ -172,6 +175,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return undo("The restored member does not serve", err)
 	}
 
+	d.logf("restore: the restored member serves at %s", time.Since(began).Round(time.Millisecond))
 	// The restored member serves: make Juju's records match it, then
 	// drop the old data.
 	if err := recordRestored(ctx, d, local, initial, token); err != nil {
