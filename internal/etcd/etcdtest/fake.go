@@ -8,8 +8,9 @@
 //   - a learner is promoted only once it has started and caught up (its
 //     revision is at least 90% of the leader's, etcd's own rule on raft
 //     indexes); before that Promote returns etcd.ErrLearnerNotReady;
-//   - a voter's removal is refused with etcd.ErrUnhealthy when the started
-//     voters left would not make a quorum (strict reconfig check);
+//   - a voter's removal, or a learner's promotion, is refused with
+//     etcd.ErrUnhealthy when the started voters after the change would
+//     not make a quorum (strict reconfig check);
 //   - removing the leader elects another started voter;
 //   - a learner answers Status but fails the linearizable read of a
 //     health check ("rpc not supported for learner");
@@ -221,6 +222,22 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 			f.notReady--
 		}
 		return fmt.Errorf("cannot promote member %x: %w", id, etcd.ErrLearnerNotReady)
+	}
+	// etcd's strict reconfig check, after the readiness check: the
+	// started voters, the promoted learner included, must make a quorum
+	// of the voters it will be one of.
+	voters, started := 1, 1
+	for _, x := range f.members {
+		if x.IsLearner {
+			continue
+		}
+		voters++
+		if x.Started() {
+			started++
+		}
+	}
+	if started < voters/2+1 {
+		return fmt.Errorf("cannot promote member %x: not enough started members: %w", id, etcd.ErrUnhealthy)
 	}
 	m.IsLearner = false
 	return nil

@@ -105,7 +105,24 @@ func TestPromote(t *testing.T) {
 			}
 		})
 	}
+	// Strict reconfig: with two of three voters stopped, promoting a
+	// fourth would leave 2 started of 4.
 	f := New("etcd0", peer0, client0)
+	id1 := join(t, f, "etcd1", peer1, client1)
+	id2 := join(t, f, "etcd2", peer2, client2)
+	f.StopMember(id1)
+	f.StopMember(id2)
+	m, _, _ := f.AddLearner(ctx, "https://10.0.0.4:2380")
+	f.StartMember("https://10.0.0.4:2380", "etcd3", "https://10.0.0.4:2379")
+	if err := f.Promote(ctx, m.ID); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("Promote without quorum = %v, want ErrUnhealthy", err)
+	}
+	f.StartMember(peer1, "etcd1", client1)
+	if err := f.Promote(ctx, m.ID); err != nil {
+		t.Errorf("Promote with 3 of 4 started = %v", err)
+	}
+
+	f = New("etcd0", peer0, client0)
 	if err := f.Promote(ctx, f.Leader()); err != nil {
 		t.Errorf("Promote of a voter = %v, want nil", err)
 	}
