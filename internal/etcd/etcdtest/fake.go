@@ -5,12 +5,19 @@
 //   - a member added as a learner has no name and no client URLs until
 //     its etcd starts (StartMember);
 //   - etcd allows one learner at a time;
+//   - a member stopped with StopMember keeps its name and URLs but answers
+//     nothing and does not count towards quorum; without a quorum up
+//     there is no leader and requests that go through raft fail;
 //   - a learner is promoted only once it has started and caught up (its
 //     revision is at least 90% of the leader's, etcd's own rule on raft
 //     indexes); before that Promote returns etcd.ErrLearnerNotReady;
 //   - a voter's removal, or a learner's promotion, is refused with
-//     etcd.ErrUnhealthy when the started voters after the change would
-//     not make a quorum (strict reconfig check);
+//     etcd.ErrUnhealthy when the voters up after the change would not
+//     make a quorum (strict reconfig check);
+//   - with SetHealthWindow (etcd's 5 s HealthInterval), adding a learner
+//     is refused with etcd.ErrUnhealthy until every voter has been up for
+//     the window, and a removal counts only the voters up that long:
+//     real etcd refuses the next AddLearner right after a promotion;
 //   - removing the leader elects another started voter;
 //   - a learner answers Status but fails the linearizable read of a
 //     health check ("rpc not supported for learner");
@@ -25,6 +32,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
@@ -45,10 +53,14 @@ type Fake struct {
 	calls     []string
 	closed    int
 	snapshots map[string]int64 // path -> revision saved
+	window    time.Duration    // etcd's HealthInterval; 0: off
+	now       func() time.Time
 }
 
 type member struct {
 	etcd.Member
+	stopped   bool      // its etcd is not running (StopMember)
+	upSince   time.Time // when its etcd (re)started, by the fake's clock
 	revision  int64
 	raftIndex uint64
 	dbSize    int64
@@ -62,8 +74,10 @@ func New(name, peerURL, clientURL string) *Fake {
 		version:   "3.5.17",
 		down:      map[string]string{},
 		snapshots: map[string]int64{},
+		now:       time.Now,
 	}
 	m := f.add(peerURL, false)
+	m.upSince = f.now()
 	m.Name, m.ClientURLs = name, []string{clientURL}
 	m.revision, m.raftIndex = 1, 4
 	f.leader = m.ID
@@ -109,6 +123,70 @@ func (f *Fake) byClientURL(url string) *member {
 	return nil
 }
 
+// up reports whether m's etcd runs and talks to its peers: started, not
+// stopped, and its client URL not made to fail with SetDown. f.mu is held.
+func (f *Fake) up(m *member) bool {
+	if !m.Started() || m.stopped {
+		return false
+	}
+	for _, u := range m.ClientURLs {
+		if _, isDown := f.down[u]; isDown {
+			return false
+		}
+	}
+	return true
+}
+
+// connected reports whether m has been up for the health window, as
+// etcd's strict reconfig checks count members (isConnectedFullySince,
+// numConnectedSince). f.mu is held.
+func (f *Fake) connected(m *member) bool {
+	return f.up(m) && (f.window <= 0 || !m.upSince.After(f.now().Add(-f.window)))
+}
+
+// endpoint returns the member serving a client URL, or why it does not
+// answer. f.mu is held.
+func (f *Fake) endpoint(url string) (*member, error) {
+	m := f.byClientURL(url)
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf("no member serves it")
+	case m.stopped:
+		return nil, fmt.Errorf("connection refused")
+	}
+	if msg, isDown := f.down[url]; isDown {
+		return nil, fmt.Errorf("%s", msg)
+	}
+	return m, nil
+}
+
+// elect makes the first up voter leader when the up voters make a
+// quorum, else leaves the cluster without a leader. f.mu is held.
+func (f *Fake) elect() {
+	f.leader = 0
+	voters, upVoters := 0, []*member{}
+	for _, m := range f.members {
+		if m.IsLearner {
+			continue
+		}
+		voters++
+		if f.up(m) {
+			upVoters = append(upVoters, m)
+		}
+	}
+	if len(upVoters) > 0 && len(upVoters) >= voters/2+1 {
+		f.leader = upVoters[0].ID
+	}
+}
+
+// noLeader is the error of a request that needs raft without a leader.
+func (f *Fake) noLeader(op string) error {
+	if f.leader == 0 {
+		return fmt.Errorf("cannot %s: etcdserver: no leader", op)
+	}
+	return nil
+}
+
 func (f *Fake) list() []etcd.Member {
 	out := make([]etcd.Member, 0, len(f.members))
 	for _, m := range f.members {
@@ -127,10 +205,8 @@ func (f *Fake) record(format string, args ...any) {
 // reachable reports whether some member answers on one of endpoints.
 func (f *Fake) reachable(endpoints []string) bool {
 	for _, ep := range endpoints {
-		if m := f.byClientURL(ep); m != nil {
-			if _, isDown := f.down[ep]; !isDown {
-				return true
-			}
+		if _, err := f.endpoint(ep); err == nil {
+			return true
 		}
 	}
 	return false
@@ -145,8 +221,8 @@ func (f *Fake) failUnhealthy(op string) error {
 	return nil
 }
 
-// quorumAfter reports whether the started voters among members other than
-// skip make a quorum of all voters other than skip.
+// quorumAfter reports whether the voters that are up among members other
+// than skip make a quorum of all voters other than skip.
 func (f *Fake) quorumAfter(skip uint64) bool {
 	voters, started := 0, 0
 	for _, m := range f.members {
@@ -154,7 +230,7 @@ func (f *Fake) quorumAfter(skip uint64) bool {
 			continue
 		}
 		voters++
-		if m.Started() {
+		if f.connected(m) {
 			started++
 		}
 	}
@@ -169,6 +245,9 @@ func (f *Fake) Members(ctx context.Context) ([]etcd.Member, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := f.noLeader("list members"); err != nil {
+		return nil, err
+	}
 	return f.list(), nil
 }
 
@@ -180,6 +259,9 @@ func (f *Fake) AddLearner(ctx context.Context, peerURL string) (etcd.Member, []e
 	if err := ctx.Err(); err != nil {
 		return etcd.Member{}, nil, err
 	}
+	if err := f.noLeader("add learner " + peerURL); err != nil {
+		return etcd.Member{}, nil, err
+	}
 	if peerURL == "" {
 		return etcd.Member{}, nil, fmt.Errorf("cannot add learner: empty peer URL")
 	}
@@ -188,6 +270,13 @@ func (f *Fake) AddLearner(ctx context.Context, peerURL string) (etcd.Member, []e
 	}
 	if err := f.failUnhealthy("add learner " + peerURL); err != nil {
 		return etcd.Member{}, nil, err
+	}
+	// etcd refuses any member add unless every voter has been connected
+	// for its health window (5 s), e.g. right after a promotion.
+	for _, m := range f.members {
+		if !m.IsLearner && m.ID != f.leader && !f.connected(m) {
+			return etcd.Member{}, nil, fmt.Errorf("cannot add learner %s: voter %x not connected for %v: %w", peerURL, m.ID, f.window, etcd.ErrUnhealthy)
+		}
 	}
 	for _, m := range f.members {
 		if m.IsLearner {
@@ -206,6 +295,9 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := f.noLeader(fmt.Sprintf("promote member %x", id)); err != nil {
+		return err
+	}
 	m := f.byID(id)
 	if m == nil {
 		return fmt.Errorf("cannot promote member %x: member not found", id)
@@ -217,7 +309,7 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 		return err
 	}
 	leader := f.byID(f.leader)
-	if f.notReady > 0 || !m.Started() || (leader != nil && m.revision*10 < leader.revision*9) {
+	if f.notReady > 0 || !f.up(m) || (leader != nil && m.revision*10 < leader.revision*9) {
 		if f.notReady > 0 {
 			f.notReady--
 		}
@@ -232,7 +324,7 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 			continue
 		}
 		voters++
-		if x.Started() {
+		if f.up(x) {
 			started++
 		}
 	}
@@ -249,6 +341,9 @@ func (f *Fake) Remove(ctx context.Context, id uint64) error {
 	defer f.mu.Unlock()
 	f.record("Remove %x", id)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := f.noLeader(fmt.Sprintf("remove member %x", id)); err != nil {
 		return err
 	}
 	m := f.byID(id)
@@ -268,13 +363,7 @@ func (f *Fake) Remove(ctx context.Context, id uint64) error {
 		}
 	}
 	if f.leader == id {
-		f.leader = 0
-		for _, x := range f.members {
-			if !x.IsLearner && x.Started() {
-				f.leader = x.ID
-				break
-			}
-		}
+		f.elect()
 	}
 	return nil
 }
@@ -285,6 +374,9 @@ func (f *Fake) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string)
 	defer f.mu.Unlock()
 	f.record("UpdatePeerURLs %x %v", id, peerURLs)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := f.noLeader(fmt.Sprintf("update member %x", id)); err != nil {
 		return err
 	}
 	m := f.byID(id)
@@ -318,7 +410,7 @@ func (f *Fake) MoveLeader(ctx context.Context, id uint64) error {
 		return nil
 	}
 	m := f.byID(id)
-	if m == nil || m.IsLearner || !m.Started() {
+	if m == nil || m.IsLearner || !f.up(m) {
 		return fmt.Errorf("cannot move leader to %x: bad leader transferee", id)
 	}
 	f.leader = id
@@ -333,12 +425,9 @@ func (f *Fake) Status(ctx context.Context, endpoint string) (etcd.Status, error)
 	if err := ctx.Err(); err != nil {
 		return etcd.Status{}, err
 	}
-	m := f.byClientURL(endpoint)
-	if m == nil {
-		return etcd.Status{}, fmt.Errorf("cannot get status of %s: no member serves it", endpoint)
-	}
-	if msg, isDown := f.down[endpoint]; isDown {
-		return etcd.Status{}, fmt.Errorf("cannot get status of %s: %s", endpoint, msg)
+	m, err := f.endpoint(endpoint)
+	if err != nil {
+		return etcd.Status{}, fmt.Errorf("cannot get status of %s: %w", endpoint, err)
 	}
 	st := etcd.Status{
 		Endpoint: endpoint, MemberID: m.ID, Leader: f.leader, Version: f.version,
@@ -359,16 +448,13 @@ func (f *Fake) Health(ctx context.Context, endpoints []string) []etcd.Health {
 	f.record("Health %v", endpoints)
 	out := make([]etcd.Health, 0, len(endpoints))
 	for _, ep := range endpoints {
-		h := etcd.Health{Endpoint: ep, Took: 1000000}
-		m := f.byClientURL(ep)
-		msg, isDown := f.down[ep]
+		h := etcd.Health{Endpoint: ep, Took: time.Millisecond}
+		m, err := f.endpoint(ep)
 		switch {
 		case ctx.Err() != nil:
 			h.Error = ctx.Err().Error()
-		case m == nil:
-			h.Error = "context deadline exceeded"
-		case isDown:
-			h.Error = msg
+		case err != nil:
+			h.Error = err.Error()
 		case m.IsLearner:
 			h.Error = "etcdserver: rpc not supported for learner"
 		case f.leader == 0:
@@ -393,6 +479,9 @@ func (f *Fake) Alarms(ctx context.Context) ([]etcd.Alarm, error) {
 	defer f.mu.Unlock()
 	f.record("Alarms")
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := f.noLeader("list alarms"); err != nil {
 		return nil, err
 	}
 	return append([]etcd.Alarm(nil), f.alarms...), nil

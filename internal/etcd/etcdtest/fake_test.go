@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
@@ -105,19 +107,22 @@ func TestPromote(t *testing.T) {
 			}
 		})
 	}
-	// Strict reconfig: with two of three voters stopped, promoting a
-	// fourth would leave 2 started of 4.
+	// Strict reconfig: with two of three voters unreachable (the leader
+	// keeps its role), promoting a fourth would leave 2 up of 4.
 	f := New("etcd0", peer0, client0)
-	id1 := join(t, f, "etcd1", peer1, client1)
-	id2 := join(t, f, "etcd2", peer2, client2)
-	f.StopMember(id1)
-	f.StopMember(id2)
-	m, _, _ := f.AddLearner(ctx, "https://10.0.0.4:2380")
+	join(t, f, "etcd1", peer1, client1)
+	join(t, f, "etcd2", peer2, client2)
+	m, _, err := f.AddLearner(ctx, "https://10.0.0.4:2380")
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.StartMember("https://10.0.0.4:2380", "etcd3", "https://10.0.0.4:2379")
+	f.SetDown(client1, "")
+	f.SetDown(client2, "")
 	if err := f.Promote(ctx, m.ID); !errors.Is(err, etcd.ErrUnhealthy) {
 		t.Errorf("Promote without quorum = %v, want ErrUnhealthy", err)
 	}
-	f.StartMember(peer1, "etcd1", client1)
+	f.SetUp(client1)
 	if err := f.Promote(ctx, m.ID); err != nil {
 		t.Errorf("Promote with 3 of 4 started = %v", err)
 	}
@@ -295,5 +300,88 @@ func TestUpdatePeerURLs(t *testing.T) {
 	}
 	if got := f.List()[1].PeerURLs; !reflect.DeepEqual(got, []string{peer2}) {
 		t.Errorf("peer URLs = %v", got)
+	}
+}
+
+func TestStopAndStartMembers(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	id0 := f.Leader()
+	id1 := join(t, f, "etcd1", peer1, client1)
+	id2 := join(t, f, "etcd2", peer2, client2)
+
+	if err := f.StopMember(id0); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.Leader(); l != id1 && l != id2 {
+		t.Errorf("leader after stopping it = %x, want another voter", l)
+	}
+	if m := f.List()[0]; m.Name != "etcd0" || len(m.ClientURLs) != 1 {
+		t.Errorf("a stopped member forgot its name or URLs: %+v", m)
+	}
+	if _, err := f.Status(ctx, client0); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Status of a stopped member = %v", err)
+	}
+	if h := f.Health(ctx, []string{client0})[0]; h.Healthy {
+		t.Errorf("health of a stopped member = %+v", h)
+	}
+	if _, err := f.Members(ctx); err != nil {
+		t.Errorf("Members with 2 of 3 up = %v", err)
+	}
+
+	f.StopMember(id1)
+	if l := f.Leader(); l != 0 && l != id2 {
+		t.Errorf("leader = %x", l)
+	}
+	f.StopMember(id2)
+	if f.Leader() != 0 {
+		t.Errorf("leader with every member stopped = %x", f.Leader())
+	}
+	if _, err := f.Members(ctx); err == nil || !strings.Contains(err.Error(), "no leader") {
+		t.Errorf("Members without a leader = %v", err)
+	}
+	if h := f.Health(ctx, []string{client1})[0]; h.Healthy {
+		t.Errorf("health without a leader = %+v", h)
+	}
+
+	f.StartMember(peer0, "etcd0", client0)
+	if f.Leader() != 0 {
+		t.Errorf("one of three up elected %x", f.Leader())
+	}
+	f.StartMember(peer1, "etcd1", client1)
+	if l := f.Leader(); l != id0 && l != id1 {
+		t.Errorf("two of three up: leader = %x", l)
+	}
+	if h := f.Health(ctx, []string{client0, client1}); !h[0].Healthy || !h[1].Healthy {
+		t.Errorf("health after restart = %+v", h)
+	}
+	if err := f.MoveLeader(ctx, id2); err == nil {
+		t.Error("MoveLeader to a stopped member succeeded")
+	}
+}
+
+func TestHealthWindow(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := New("etcd0", peer0, client0)
+	f.SetHealthWindow(5*time.Second, func() time.Time { return now })
+	id1 := join(t, f, "etcd1", peer1, client1)
+	// etcd1 joined just now: etcd refuses the next add for 5 s.
+	if _, _, err := f.AddLearner(ctx, peer2); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("AddLearner right after a join = %v, want ErrUnhealthy", err)
+	}
+	// Nor may etcd0 go: etcd1 does not count as connected yet.
+	if err := f.Remove(ctx, f.List()[0].ID); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("Remove right after a join = %v, want ErrUnhealthy", err)
+	}
+	now = now.Add(5 * time.Second)
+	if _, _, err := f.AddLearner(ctx, peer2); err != nil {
+		t.Errorf("AddLearner after the window = %v", err)
+	}
+	// A restart opens the window again.
+	f.StopMember(id1)
+	f.StartMember(peer1, "etcd1", client1)
+	if err := f.Remove(ctx, f.List()[0].ID); !errors.Is(err, etcd.ErrUnhealthy) {
+		t.Errorf("Remove right after a restart = %v, want ErrUnhealthy", err)
 	}
 }

@@ -2,13 +2,16 @@ package etcdtest
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
 
-// StartMember is what a learner's etcd does when it starts with
-// --initial-cluster-state existing: the member gets its name and client
-// URL, and catches up with the leader's revision.
+// StartMember is what a member's etcd does when it starts: a learner
+// added by AddLearner gets its name and client URL (etcd publishes them
+// once it has joined with --initial-cluster-state existing), a stopped
+// member comes back, and both catch up with the leader's revision. A
+// cluster without a leader elects one if the members up make a quorum.
 func (f *Fake) StartMember(peerURL, name, clientURL string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -16,16 +19,24 @@ func (f *Fake) StartMember(peerURL, name, clientURL string) error {
 	if m == nil {
 		return fmt.Errorf("cannot start member with peer URL %s: not a member", peerURL)
 	}
-	m.Name, m.ClientURLs = name, []string{clientURL}
-	if leader := f.byID(f.leader); leader != nil {
+	if m.stopped || !m.Started() {
+		m.upSince = f.now()
+	}
+	m.Name, m.ClientURLs, m.stopped = name, []string{clientURL}, false
+	if f.leader == 0 {
+		f.elect()
+	}
+	if leader := f.byID(f.leader); leader != nil && leader != m {
 		m.revision, m.raftIndex = leader.revision, leader.raftIndex
 	}
 	return nil
 }
 
-// StopMember forgets a member's name and client URLs, as if its etcd had
-// never started (a member whose data dir was wiped looks the same to the
-// cluster).
+// StopMember stops a member's etcd: it keeps its name and URLs in the
+// member list (etcd remembers them) but answers nothing, no longer
+// counts towards quorum, and if it led, the members still up elect
+// another leader when they make a quorum (else there is none, and
+// requests that need raft fail with "etcdserver: no leader").
 func (f *Fake) StopMember(id uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -33,26 +44,20 @@ func (f *Fake) StopMember(id uint64) error {
 	if m == nil {
 		return fmt.Errorf("cannot stop member %x: not a member", id)
 	}
-	m.Name, m.ClientURLs = "", nil
+	m.stopped = true
 	if f.leader == id {
-		f.leader = 0
-		for _, x := range f.members {
-			if !x.IsLearner && x.Started() {
-				f.leader = x.ID
-				break
-			}
-		}
+		f.elect()
 	}
 	return nil
 }
 
-// Put simulates n writes: the revision and raft index of every started
-// member advance, except lagging learners (see SetRevision).
+// Put simulates n writes: the revision and raft index of every member
+// that is up advance.
 func (f *Fake) Put(n int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range f.members {
-		if m.Started() {
+		if f.up(m) {
 			m.revision += n
 			m.raftIndex += uint64(n)
 		}
@@ -76,8 +81,8 @@ func (f *Fake) SetLeader(id uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.byID(id)
-	if m == nil || m.IsLearner || !m.Started() {
-		return fmt.Errorf("cannot make %x leader: not a started voter", id)
+	if m == nil || m.IsLearner || !f.up(m) {
+		return fmt.Errorf("cannot make %x leader: not a voter that is up", id)
 	}
 	f.leader = id
 	return nil
@@ -97,8 +102,11 @@ func (f *Fake) List() []etcd.Member {
 	return f.list()
 }
 
-// SetDown makes clientURL stop answering (Status and Health fail with
-// msg, Dial fails when it is the only endpoint); SetUp undoes it.
+// SetDown makes clientURL stop answering: Status, Health, Snapshot and
+// Defragment fail with msg, Dial fails when it is the only endpoint, and
+// the member no longer counts towards quorum in membership checks. It
+// does not move leadership (use StopMember for a member whose etcd is
+// gone). SetUp undoes it.
 func (f *Fake) SetDown(clientURL, msg string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -168,4 +176,17 @@ func (f *Fake) Closed() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.closed
+}
+
+// SetHealthWindow turns on etcd's connectivity rule for membership
+// changes (its HealthInterval, 5 s in etcd 3.4-3.6) with the fake's clock
+// now (nil: time.Now). Off by default, so tests that do not care can add
+// learners back to back.
+func (f *Fake) SetHealthWindow(window time.Duration, now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if now == nil {
+		now = time.Now
+	}
+	f.window, f.now = window, now
 }

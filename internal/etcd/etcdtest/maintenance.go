@@ -18,12 +18,9 @@ func (f *Fake) Snapshot(ctx context.Context, endpoint, path string) (string, err
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	m := f.byClientURL(endpoint)
-	if m == nil {
-		return "", fmt.Errorf("cannot save snapshot from %s: no member serves it", endpoint)
-	}
-	if msg, isDown := f.down[endpoint]; isDown {
-		return "", fmt.Errorf("cannot save snapshot from %s: %s", endpoint, msg)
+	m, err := f.endpoint(endpoint)
+	if err != nil {
+		return "", fmt.Errorf("cannot save snapshot from %s: %w", endpoint, err)
 	}
 	data := fmt.Sprintf("etcdtest snapshot of member %x at revision %d\n", m.ID, m.revision)
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
@@ -88,12 +85,9 @@ func (f *Fake) Defragment(ctx context.Context, endpoint string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m := f.byClientURL(endpoint)
-	if m == nil {
-		return fmt.Errorf("cannot defragment %s: no member serves it", endpoint)
-	}
-	if msg, isDown := f.down[endpoint]; isDown {
-		return fmt.Errorf("cannot defragment %s: %s", endpoint, msg)
+	m, err := f.endpoint(endpoint)
+	if err != nil {
+		return fmt.Errorf("cannot defragment %s: %w", endpoint, err)
 	}
 	m.dbSize /= 2
 	return nil
@@ -105,6 +99,9 @@ func (f *Fake) AlarmDisarm(ctx context.Context) error {
 	defer f.mu.Unlock()
 	f.record("AlarmDisarm")
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := f.noLeader("disarm alarms"); err != nil {
 		return err
 	}
 	f.alarms = nil
