@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,12 +26,21 @@ type backend struct {
 	// writes etcd.conf.yml); serving checks it does. Both may be nil.
 	configure func(t *testing.T)
 	serving   func(t *testing.T)
+	// snapFile returns a sideloadable etcd .snap of version 3.6.99, or
+	// skips.
+	snapFile func(t *testing.T) string
 }
 
 // TestContractFake runs the contract on the snaptest fake, so the fake
 // the charm's unit tests use behaves like snapd where the charm looks.
 func TestContractFake(t *testing.T) {
-	contract(t, backend{client: snaptest.NewEtcd()})
+	contract(t, backend{client: snaptest.NewEtcd(), snapFile: func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "etcd_3.6.99.snap")
+		if err := os.WriteFile(path, []byte("hsqs"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}})
 }
 
 // TestContractSimSnapd runs the contract with the real adapter against
@@ -71,7 +81,8 @@ func TestContractSimSnapd(t *testing.T) {
 	client := fmt.Sprintf("http://%s:%d", ip, freePort(t, ip))
 	peer := fmt.Sprintf("http://%s:%d", ip, freePort(t, ip))
 	contract(t, backend{
-		client: c,
+		client:   c,
+		snapFile: buildSnap,
 		configure: func(t *testing.T) {
 			common := filepath.Join(root, "var/snap/etcd/common")
 			conf := fmt.Sprintf("name: m0\ndata-dir: %s\nlisten-client-urls: %s\nadvertise-client-urls: %s\n"+
@@ -204,6 +215,55 @@ func contract(t *testing.T, b backend) {
 	if _, err := c.Active(ctx, "etcd.nosuch"); err == nil {
 		t.Error("Active of an unknown service succeeded")
 	}
+
+	// A sideload (the charm's etcd resource) is a local revision that
+	// keeps the tracking channel; a refresh brings the store's back.
+	path := b.snapFile(t)
+	if err := c.InstallPath(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	s, err = c.Snap(ctx, "etcd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Local || s.Revision != "x1" || s.Version != "3.6.99" || s.Channel != "3.6/stable" {
+		t.Errorf("sideloaded snap = %+v", s)
+	}
+	if err := c.Refresh(ctx, "etcd", "3.6/stable"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Snap(ctx, "etcd"); s == nil || s.Local || !strings.HasPrefix(s.Version, "3.6.") || s.Version == "3.6.99" {
+		t.Errorf("after refreshing the sideloaded snap: %+v", s)
+	}
+}
+
+// buildSnap packs a minimal etcd snap (no real binaries: it is never
+// started) with mksquashfs, for the sim's sideload.
+func buildSnap(t *testing.T) string {
+	if _, err := exec.LookPath("mksquashfs"); err != nil {
+		t.Skip("mksquashfs not found: install Debian's squashfs-tools")
+	}
+	tree := t.TempDir()
+	files := map[string]string{
+		"meta/snap.yaml": "name: etcd\nversion: '3.6.99'\nsummary: test etcd\napps:\n" +
+			"  etcd: {command: bin/snap-wrap.sh, daemon: simple}\n  etcdctl: {command: bin/etcdctl}\n",
+		"bin/snap-wrap.sh": "#!/bin/sh\nexit 0\n",
+		"bin/etcdctl":      "#!/bin/sh\nexit 0\n",
+	}
+	for name, data := range files {
+		path := filepath.Join(tree, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "etcd_3.6.99.snap")
+	if b, err := exec.Command("mksquashfs", tree, out, "-noappend", "-all-root", "-no-progress").CombinedOutput(); err != nil {
+		t.Fatalf("mksquashfs: %v\n%s", err, b)
+	}
+	return out
 }
 
 func waitActive(t *testing.T, c snap.Client, want bool) {
