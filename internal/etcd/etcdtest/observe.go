@@ -1,0 +1,107 @@
+package etcdtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+)
+
+// Status implements etcd.Cluster.
+func (f *Fake) Status(ctx context.Context, endpoint string) (etcd.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Status %s", endpoint)
+	if err := ctx.Err(); err != nil {
+		return etcd.Status{}, err
+	}
+	m, err := f.endpoint(endpoint)
+	if err != nil {
+		return etcd.Status{}, fmt.Errorf("cannot get status of %s: %w", endpoint, err)
+	}
+	st := etcd.Status{
+		Endpoint: endpoint, MemberID: m.ID, Leader: f.leader, Version: f.version,
+		Revision: m.revision, RaftIndex: m.raftIndex, DBSize: m.dbSize, IsLearner: m.IsLearner,
+	}
+	for _, a := range f.alarms {
+		if a.MemberID == m.ID {
+			st.Errors = append(st.Errors, "memberID:"+fmt.Sprint(m.ID)+" alarm:"+a.Type)
+		}
+	}
+	return st, nil
+}
+
+// Health implements etcd.Cluster with etcdctl's rule.
+func (f *Fake) Health(ctx context.Context, endpoints []string) []etcd.Health {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Health %v", endpoints)
+	out := make([]etcd.Health, 0, len(endpoints))
+	for _, ep := range endpoints {
+		h := etcd.Health{Endpoint: ep, Took: time.Millisecond}
+		m, err := f.endpoint(ep)
+		switch {
+		case ctx.Err() != nil:
+			h.Error = ctx.Err().Error()
+		case err != nil:
+			h.Error = err.Error()
+		case m.IsLearner:
+			h.Error = "etcdserver: rpc not supported for learner"
+		case f.leader == 0:
+			h.Error = "etcdserver: no leader"
+		default:
+			h.Healthy = true
+			for _, a := range f.alarms {
+				if a.Type == "NOSPACE" || a.Type == "CORRUPT" {
+					h.Healthy, h.Error = false, "Active Alarm(s): "+a.Type
+					break
+				}
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// Alarms implements etcd.Cluster.
+func (f *Fake) Alarms(ctx context.Context) ([]etcd.Alarm, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Alarms")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := f.noLeader("list alarms"); err != nil {
+		return nil, err
+	}
+	return append([]etcd.Alarm(nil), f.alarms...), nil
+}
+
+// Close implements etcd.Cluster; the fake stays usable (each hook dials
+// and closes its own client, the cluster lives on).
+func (f *Fake) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed++
+	return nil
+}
+
+// Dial is an etcd.Dialer connecting to the fake: it fails when none of
+// the endpoints is a started member's client URL that answers, or when
+// FailDial set an error.
+func (f *Fake) Dial(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("Dial %v", endpoints)
+	if f.dialErr != nil {
+		return nil, f.dialErr
+	}
+	if len(endpoints) == 0 {
+		return nil, fmt.Errorf("cannot connect to etcd: no endpoints")
+	}
+	if !f.reachable(endpoints) {
+		return nil, fmt.Errorf("cannot connect to etcd at %v: context deadline exceeded", endpoints)
+	}
+	return f, nil
+}
