@@ -99,7 +99,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	mustRun(t, run, "wait-for", "--timeout", "60s", "--workload", "active")
 
 	out := mustRun(t, run, "status")
-	unitRow := regexp.MustCompile(`(?m)^(testcharm/\d)(\*?)\s+active\s+idle\s+(\d+)\s+(127\.0\.1\.\d+)\s+9000/tcp\s+ready$`)
+	unitRow := regexp.MustCompile(`(?m)^(testcharm/\d)(\*?)\s+active\s+idle\s+(\d+)\s+(127\.0\.\d+\.\d+)\s+9000/tcp\s+ready$`)
 	rows := unitRow.FindAllStringSubmatch(out, -1)
 	leaders := 0
 	for _, r := range rows {

@@ -26,10 +26,12 @@ import (
 
 // Config configures a controller.
 type Config struct {
-	Home                 string        // $JUJUSIM_HOME
-	Seed                 int64         // scheduler seed (new models only)
-	Isolation            string        // "none" (default) or "netns"
-	Subnet               string        // unit addresses (default 127.0.1.0/24, or 10.251.0.0/24 for netns)
+	Home      string // $JUJUSIM_HOME
+	Seed      int64  // scheduler seed (new models only)
+	Isolation string // "none" (default) or "netns"
+	// Subnet is where unit addresses come from. Default: the first /24 of
+	// 127.0.N.0 (10.251.N.0 with netns) that no other live controller uses.
+	Subnet               string
 	UpdateStatusInterval time.Duration // 0 = 5m
 	RetryBackoff         time.Duration // 0 = 5s
 	// Concurrency is how many units may run an operation at once (new
@@ -71,6 +73,9 @@ type Controller struct {
 	snapds   map[string]*snapdProc
 	ipPath   string
 
+	subnetLock *os.File // held while this controller lives
+	started    bool     // the scheduler loop runs
+
 	// OnDestroyed runs after an API destroy finished (the daemon exits).
 	OnDestroyed func()
 }
@@ -102,21 +107,35 @@ func New(cfg Config) (*Controller, error) {
 		return nil, fmt.Errorf("cannot create controller home: %w", err)
 	}
 	var m *model.Model
+	var lock *os.File
 	path := filepath.Join(cfg.Home, ModelFile)
 	if _, err := os.Stat(path); err == nil {
 		if m, err = model.Load(path); err != nil {
 			return nil, err
 		}
+		if lock, err = lockSubnet(m.Subnet); err != nil {
+			return nil, err
+		}
 	} else {
 		m = model.New("default", newUUID(), cfg.Seed, cfg.Now().UTC())
+		first := 127
 		if cfg.Isolation == "netns" {
 			m.Isolation = "netns"
-			m.Subnet = "10.251.0.0/24"
+			first = 10
 		} else if cfg.Isolation != "" && cfg.Isolation != "none" {
 			return nil, fmt.Errorf("unknown isolation %q (want none or netns)", cfg.Isolation)
 		}
+		var err error
 		if cfg.Subnet != "" {
 			m.Subnet = cfg.Subnet
+			lock, err = lockSubnet(cfg.Subnet)
+		} else if first == 10 {
+			m.Subnet, lock, err = pickSubnet(10, 251)
+		} else {
+			m.Subnet, lock, err = pickSubnet(127, 0)
+		}
+		if err != nil {
+			return nil, err
 		}
 		if cfg.UpdateStatusInterval > 0 {
 			m.UpdateStatusInterval = cfg.UpdateStatusInterval
@@ -129,17 +148,18 @@ func New(cfg Config) (*Controller, error) {
 		}
 	}
 	c := &Controller{
-		cfg:      cfg,
-		model:    m,
-		charms:   &model.Charms{},
-		rng:      mrand.New(mrand.NewSource(m.Seed)),
-		now:      cfg.Now,
-		contexts: map[string]*agent.Context{},
-		running:  map[string]context.CancelFunc{},
-		wake:     make(chan struct{}, 1),
-		closing:  make(chan struct{}),
-		loopDone: make(chan struct{}),
-		snapds:   map[string]*snapdProc{},
+		cfg:        cfg,
+		model:      m,
+		charms:     &model.Charms{},
+		rng:        mrand.New(mrand.NewSource(m.Seed)),
+		now:        cfg.Now,
+		contexts:   map[string]*agent.Context{},
+		running:    map[string]context.CancelFunc{},
+		wake:       make(chan struct{}, 1),
+		closing:    make(chan struct{}),
+		loopDone:   make(chan struct{}),
+		snapds:     map[string]*snapdProc{},
+		subnetLock: lock,
 	}
 	c.shared = &agent.Shared{Mu: &c.mu, Model: m, Charms: c.charms, Log: c.logLine, Now: c.now}
 	return c, nil
@@ -207,6 +227,9 @@ func (c *Controller) Start() error {
 	}
 	c.httpSrv = &http.Server{Handler: c.apiHandler()}
 	go func() { _ = c.httpSrv.Serve(al) }()
+	c.mu.Lock()
+	c.started = true
+	c.mu.Unlock()
 	go c.loop()
 	return nil
 }
@@ -231,8 +254,11 @@ func (c *Controller) Close() error {
 		for _, cancel := range c.running {
 			cancel()
 		}
+		started := c.started
 		c.mu.Unlock()
-		<-c.loopDone
+		if started {
+			<-c.loopDone
+		}
 		c.busy.Wait()
 		if c.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -253,6 +279,9 @@ func (c *Controller) Close() error {
 		}
 		if c.opsLog != nil {
 			c.opsLog.Close()
+		}
+		if c.subnetLock != nil {
+			c.subnetLock.Close()
 		}
 	})
 	return nil

@@ -78,7 +78,7 @@ func testDeployOrdering(t *testing.T, concurrency int) {
 		if us.WorkloadStatus.Current != "active" || us.WorkloadStatus.Message != "ready" || us.JujuStatus.Current != "idle" {
 			t.Errorf("%s status: %+v", u, us)
 		}
-		if !strings.HasPrefix(us.PublicAddress, "127.0.1.") || !reflect.DeepEqual(us.OpenPorts, []string{"8080/tcp"}) {
+		if !strings.HasPrefix(us.PublicAddress, "127.0.") || !reflect.DeepEqual(us.OpenPorts, []string{"8080/tcp"}) {
 			t.Errorf("%s address/ports: %q %v", u, us.PublicAddress, us.OpenPorts)
 		}
 	}

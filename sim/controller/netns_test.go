@@ -141,3 +141,30 @@ func TestPartitionWithoutNetNS(t *testing.T) {
 		t.Errorf("partition without netns: %v", err)
 	}
 }
+
+// Two live controllers never share a subnet; a restarted one keeps its own.
+func TestSubnetsDoNotCollide(t *testing.T) {
+	a := startController(t, 1)
+	b := startController(t, 1)
+	var sa, sb string
+	a.Model(func(m *model.Model) { sa = m.Subnet })
+	b.Model(func(m *model.Model) { sb = m.Subnet })
+	if sa == sb || !strings.HasPrefix(sa, "127.0.") || !strings.HasPrefix(sb, "127.0.") {
+		t.Errorf("subnets %s and %s", sa, sb)
+	}
+	if _, err := New(Config{Home: t.TempDir(), Subnet: sa}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("explicit subnet held by a live controller: %v", err)
+	}
+	home := a.cfg.Home
+	a.Close()
+	again, err := New(Config{Home: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	again.Model(func(m *model.Model) {
+		if m.Subnet != sa {
+			t.Errorf("restarted controller moved from %s to %s", sa, m.Subnet)
+		}
+	})
+}

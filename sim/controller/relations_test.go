@@ -217,7 +217,9 @@ func TestToolsAgainstModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, c, 30*time.Second, "probe", func(m *model.Model) bool { return m.Actions[rr.Task].Status != "pending" && m.Actions[rr.Task].Status != "running" })
+	waitFor(t, c, 30*time.Second, "probe", func(m *model.Model) bool {
+		return m.Actions[rr.Task].Status != "pending" && m.Actions[rr.Task].Status != "running"
+	})
 	a, _ := c.Task(rr.Task)
 	var addr string
 	c.Model(func(m *model.Model) { addr = m.Machines[m.Units["testcharm/0"].Machine].Address })
