@@ -67,7 +67,7 @@ func rootCmd() *cobra.Command {
 	root.AddCommand(bootstrapCmd(), controllerCmd(), destroyCmd(),
 		deployCmd(), addUnitCmd(), removeUnitCmd(), removeAppCmd(), integrateCmd(), removeRelationCmd(),
 		configCmd(), attachResourceCmd(), refreshCmd(), runCmd(), execCmd(), statusCmd(), waitForCmd(),
-		debugLogCmd(), scpCmd(), faultCmd())
+		debugLogCmd(), scpCmd(), faultCmd(), resolvedCmd(), showTaskCmd(), showStatusLogCmd())
 	addExtraCommands(root)
 	return root
 }

@@ -149,6 +149,13 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Errorf("run action-fail: exit %d stdout %q", code, out)
 	}
 
+	if out := mustRun(t, run, "show-task", "2"); !strings.Contains(out, "status: completed\n") || !strings.HasPrefix(out, "testcharm/0:\n  id: \"2\"\n") {
+		t.Errorf("show-task: %q", out)
+	}
+	if out := mustRun(t, run, "show-status-log", "testcharm/0"); !regexp.MustCompile(`(?m)^\S+ \S+ \S+ \S+\s+workload\s+active\s+ready$`).MatchString(out) ||
+		!strings.HasPrefix(out, "Time  ") {
+		t.Errorf("show-status-log:\n%s", out)
+	}
 	out = mustRun(t, run, "exec", "testcharm/2", "--", "is-leader; echo $SNAPPY_GLOBAL_ROOT")
 	if !strings.HasPrefix(out, "False\n"+home+"/machines/") {
 		t.Errorf("exec: %q", out)

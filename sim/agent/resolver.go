@@ -106,12 +106,12 @@ func retryOp(m *model.Model, u *model.Unit, now time.Time) (Op, bool, time.Time)
 		return Op{}, false, f.NextRetry
 	}
 	op := Op{Kind: OpHook, Unit: u.Name, Hook: f.Hook, Retry: true}
-	op.Version = currentVersion(m, u, f.Hook)
+	op.Version = CurrentVersion(m, u, f.Hook)
 	return op, true, time.Time{}
 }
 
-// currentVersion is what a successful run of h would record as seen now.
-func currentVersion(m *model.Model, u *model.Unit, h model.Hook) int64 {
+// CurrentVersion is what a successful run of h would record as seen now.
+func CurrentVersion(m *model.Model, u *model.Unit, h model.Hook) int64 {
 	a := m.Applications[u.App]
 	switch h.Kind {
 	case "leader-elected", "leader-settings-changed":

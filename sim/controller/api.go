@@ -37,7 +37,11 @@ type (
 	refreshArgs  struct{ App, Path string }
 	execArgs     struct{ Unit, Command string }
 	taskArgs     struct{ ID int }
-	faultArgs    struct {
+	resolvedArgs struct {
+		Unit    string
+		NoRetry bool
+	}
+	faultArgs struct {
 		Unit string
 		Cut  bool
 	}
@@ -93,6 +97,8 @@ func (c *Controller) apiHandler() http.Handler {
 	mux.Handle("/task", handle(func(a taskArgs) (model.Action, error) { return c.Task(a.ID) }))
 	mux.Handle("/machine", handle(func(a execArgs) (model.Machine, error) { return c.UnitMachine(a.Unit) }))
 	mux.Handle("/fault", handle(func(a faultArgs) (none, error) { return ok(c.Fault(a.Unit, a.Cut)) }))
+	mux.Handle("/resolved", handle(func(a resolvedArgs) (none, error) { return ok(c.Resolved(a.Unit, a.NoRetry)) }))
+	mux.Handle("/status-history", handle(func(a execArgs) ([]model.StatusInfo, error) { return c.StatusHistory(a.Unit) }))
 	mux.Handle("/status", handle(func(none) (StatusResult, error) { return c.Status(), nil }))
 	mux.Handle("/destroy", handle(func(none) (none, error) {
 		go func() {

@@ -348,3 +348,27 @@ func TestActions(t *testing.T) {
 		t.Errorf("unknown action: %v", err)
 	}
 }
+
+// resolved --no-retry skips the failed hook (its writes are lost) and the
+// unit carries on; resolved on a healthy unit is an error.
+func TestResolvedNoRetry(t *testing.T) {
+	c := startController(t, 16, func(cfg *Config) { cfg.RetryBackoff = time.Hour })
+	deploy(t, c, testCharm(t), 1, map[string]string{"fail-hooks": "install"})
+	waitFor(t, c, 30*time.Second, "install failed", func(m *model.Model) bool { return m.Units["testcharm/0"].Agent.Status == "error" })
+	if err := c.Resolved("testcharm/0", true); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	evs := events(t, c, "testcharm/0")
+	if got := hooks(evs); !strings.HasPrefix(got, "data-storage-attached install cluster-relation-created") || index(evs, "start", "") < 0 {
+		t.Errorf("after resolved --no-retry: %s", got)
+	}
+	c.Model(func(m *model.Model) {
+		if m.Units["testcharm/0"].State["poison"] != "" {
+			t.Errorf("skipped hook's state committed")
+		}
+	})
+	if err := c.Resolved("testcharm/0", false); err == nil || err.Error() != `unit "testcharm/0" is not in an error state` {
+		t.Errorf("resolved on a healthy unit: %v", err)
+	}
+}

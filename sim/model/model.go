@@ -156,6 +156,7 @@ func (m *Model) Application(name string) (*Application, error) {
 // SetWorkload sets a unit's workload status and records it in the history.
 func (u *Unit) SetWorkload(s StatusInfo) {
 	u.Workload = s
+	s.Kind = "workload"
 	u.record(s)
 }
 
@@ -165,6 +166,7 @@ func (u *Unit) SetAgent(s StatusInfo) {
 		return
 	}
 	u.Agent = s
+	s.Kind = "juju-unit"
 	u.record(s)
 }
 

@@ -87,6 +87,7 @@ type StatusInfo struct {
 	Message string         `json:"message"`
 	Data    map[string]any `json:"data,omitempty"`
 	Since   time.Time      `json:"since"`
+	Kind    string         `json:"kind,omitempty"` // in History: workload or juju-unit
 }
 
 // Unit is one unit of an application, alone on its machine.

@@ -125,3 +125,13 @@ func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 	}
 	return nil
 }
+
+// WriteHistory writes `juju show-status-log` output.
+func WriteHistory(w io.Writer, hist []model.StatusInfo) error {
+	tw := newTab(w)
+	fmt.Fprintln(tw, "Time\tType\tStatus\tMessage")
+	for _, h := range hist {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", formatTime(h.Since), h.Kind, h.Status, h.Message)
+	}
+	return tw.Flush()
+}
