@@ -169,4 +169,3 @@ func (c *Context) NetworkInfo(binding string, relationID int) (jujuc.NetworkInfo
 		IngressAddresses: []string{mc.Address},
 	}, nil
 }
-
