@@ -92,6 +92,7 @@ func bootstrapCmd() *cobra.Command {
 	var isolation, subnet, jujucBin string
 	var updateStatus, retry time.Duration
 	var snapd bool
+	var snapdBins string
 	var concurrency int
 	cmd := &cobra.Command{
 		Use:   "bootstrap",
@@ -130,7 +131,13 @@ func bootstrapCmd() *cobra.Command {
 				args = append(args, "--subnet", subnet)
 			}
 			if snapd {
-				args = append(args, "--snapd")
+				if snapdBins == "" {
+					snapdBins = defaultEtcdBins()
+				}
+				if fi, err := os.Stat(snapdBins); err != nil || !fi.IsDir() {
+					return fmt.Errorf("--snapd needs the etcd binaries in %s (make etcd-bins, or --etcd-bins DIR)", snapdBins)
+				}
+				args = append(args, "--snapd", "--etcd-bins", snapdBins)
 			}
 			logf, err := os.OpenFile(filepath.Join(h, "controller.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 			if err != nil {
@@ -168,9 +175,23 @@ func bootstrapCmd() *cobra.Command {
 	f.StringVar(&jujucBin, "jujuc", "", "hook-tool binary (default: jujuc next to jujusim)")
 	f.DurationVar(&updateStatus, "update-status-interval", 5*time.Minute, "update-status hook interval")
 	f.DurationVar(&retry, "retry-backoff", 5*time.Second, "first failed-hook retry delay (doubles up to 5m)")
-	f.BoolVar(&snapd, "snapd", false, "run a fake snapd on every machine (needs $ETCD_BINS)")
+	f.BoolVar(&snapd, "snapd", false, "run a fake snapd on every machine, serving the etcd binaries")
+	f.StringVar(&snapdBins, "etcd-bins", "", "etcd binaries for the fake store (default $ETCD_BINS, else ~/.cache/etcd-charm/etcd-bins)")
 	f.IntVar(&concurrency, "concurrency", 1, "units running hooks at once (1 replays a seed exactly)")
 	return cmd
+}
+
+// defaultEtcdBins is the Makefile's ETCD_BINS default.
+func defaultEtcdBins() string {
+	if d := os.Getenv("ETCD_BINS"); d != "" {
+		return d
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		h, _ := os.UserHomeDir()
+		cache = filepath.Join(h, ".cache")
+	}
+	return filepath.Join(cache, "etcd-charm/etcd-bins")
 }
 
 func lastLine(s string) string {
@@ -184,6 +205,7 @@ func lastLine(s string) string {
 func controllerCmd() *cobra.Command {
 	var cfg controller.Config
 	var snapd bool
+	var etcdBins string
 	cmd := &cobra.Command{
 		Use:    "controller",
 		Hidden: true,
@@ -194,7 +216,7 @@ func controllerCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				cfg.Snapd = []string{self, "snapd"}
+				cfg.Snapd = []string{self, "snapd", "--bins", etcdBins}
 			}
 			c, err := controller.New(cfg)
 			if err != nil {
@@ -227,6 +249,7 @@ func controllerCmd() *cobra.Command {
 	f.DurationVar(&cfg.RetryBackoff, "retry-backoff", 0, "")
 	f.IntVar(&cfg.Concurrency, "concurrency", 1, "")
 	f.BoolVar(&snapd, "snapd", false, "")
+	f.StringVar(&etcdBins, "etcd-bins", "", "")
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,7 +58,9 @@ func (c *Controller) startSnapdLocked(mc *model.Machine) error {
 		select {
 		case <-p.done:
 			delete(c.snapds, mc.ID)
-			return fmt.Errorf("cannot start snapd on machine %s: it exited (see %s)", mc.ID, filepath.Join(machineDir(c.cfg.Home, mc.ID), "snapd.log"))
+			logPath := filepath.Join(machineDir(c.cfg.Home, mc.ID), "snapd.log")
+			data, _ := os.ReadFile(logPath)
+			return fmt.Errorf("cannot start snapd on machine %s: %s", mc.ID, lastLogLine(string(data)))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -79,4 +82,12 @@ func (c *Controller) stopSnapdLocked(id string) {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 	}
+}
+
+func lastLogLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) == 0 || lines[len(lines)-1] == "" {
+		return "it exited"
+	}
+	return strings.TrimPrefix(lines[len(lines)-1], "ERROR ")
 }
