@@ -38,7 +38,9 @@ func (c *Controller) startSnapdLocked(mc *model.Machine) error {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own group (stopped as a whole); it dies with the controller even
+	// if the controller is killed, so a restart can start a fresh one.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("cannot start snapd on machine %s: %w", mc.ID, err)
