@@ -21,6 +21,9 @@ type quorumBackend struct {
 	stop    func(t *testing.T, i int)
 	// expectWindow: the add after a promotion must meet the health window.
 	expectWindow bool
+	// settle is how long a stopped member takes to be seen inactive by
+	// the others' raft transports.
+	settle time.Duration
 }
 
 // TestRealQuorum checks etcd's strict reconfig refusal on real etcd:
@@ -66,7 +69,7 @@ func TestRealQuorum(t *testing.T) {
 			})
 			t.Cleanup(func() { c.Close() })
 			waitHealthy(t, c, nodes[0].client)
-			qb.c, qb.expectWindow = c, true
+			qb.c, qb.expectWindow, qb.settle = c, true, 2*time.Second
 			qb.start = func(t *testing.T, i int) { nodes[i].start(t, bin, tls, initial(i), "existing") }
 			qb.stop = func(t *testing.T, i int) { nodes[i].stop() }
 			quorum(t, qb)
@@ -153,7 +156,7 @@ func quorum(t *testing.T, qb quorumBackend) {
 		}
 		return nil
 	})
-	time.Sleep(time.Second) // let a's and b's raft transports mark c inactive
+	time.Sleep(qb.settle)
 	err = c.Remove(ctx, ids["a"])
 	if err == nil {
 		t.Fatal("removing a running member with another down succeeded: etcd lost quorum")
