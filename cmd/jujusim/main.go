@@ -262,7 +262,22 @@ func destroyCmd() *cobra.Command {
 			h := home()
 			pidData, _ := os.ReadFile(filepath.Join(h, controller.PIDFile))
 			if err := client().Call("destroy", nil, nil); err != nil {
-				return err
+				if !errors.Is(err, controller.ErrNoController) {
+					return err
+				}
+				if _, statErr := os.Stat(filepath.Join(h, controller.ModelFile)); statErr != nil {
+					return err
+				}
+				// The controller died: clean up what it left behind.
+				c, err := controller.New(controller.Config{Home: h})
+				if err != nil {
+					return err
+				}
+				if err := c.Destroy(); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "Destroyed jujusim model in", h, "(the controller was not running)")
+				return nil
 			}
 			pid, _ := strconv.Atoi(string(pidData))
 			deadline := time.Now().Add(60 * time.Second)

@@ -229,3 +229,25 @@ func TestControllerRestartResumes(t *testing.T) {
 	}
 	mustRun(t, run, "destroy")
 }
+
+// destroy cleans up after a controller that was killed.
+func TestDestroyAfterControllerDied(t *testing.T) {
+	run, charmDir, home := cli(t)
+	mustRun(t, run, "bootstrap")
+	mustRun(t, run, "deploy", charmDir)
+	mustRun(t, run, "wait-for", "--timeout", "60s")
+	data, _ := os.ReadFile(filepath.Join(home, "controller.pid"))
+	pid, _ := strconv.Atoi(string(data))
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := mustRun(t, run, "destroy"); !strings.Contains(out, "was not running") {
+		t.Errorf("destroy: %q", out)
+	}
+	if _, err := os.Stat(home); !os.IsNotExist(err) {
+		t.Errorf("home left: %v", err)
+	}
+}

@@ -74,12 +74,15 @@ func addUnitCmd() *cobra.Command {
 }
 
 func removeUnitCmd() *cobra.Command {
-	return &cobra.Command{
+	var force bool
+	cmd := &cobra.Command{
 		Use: "remove-unit UNIT...", Short: "Remove units", Args: usage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return client().Call("remove-unit", map[string]any{"Units": args}, nil)
+			return client().Call("remove-unit", map[string]any{"Units": args, "Force": force}, nil)
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "remove at once, without teardown hooks (e.g. a unit stuck in error)")
+	return cmd
 }
 
 func removeAppCmd() *cobra.Command {

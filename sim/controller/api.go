@@ -21,7 +21,10 @@ import (
 
 // Request bodies of the API methods.
 type (
-	unitsArgs   struct{ Units []string }
+	unitsArgs struct {
+		Units []string
+		Force bool
+	}
 	appArgs     struct{ App string }
 	addUnitArgs struct {
 		App string
@@ -85,7 +88,7 @@ func (c *Controller) apiHandler() http.Handler {
 	ok := func(err error) (none, error) { return none{}, err }
 	mux.Handle("/deploy", handle(func(a DeployArgs) (none, error) { return ok(c.Deploy(a)) }))
 	mux.Handle("/add-unit", handle(func(a addUnitArgs) (none, error) { return ok(c.AddUnit(a.App, a.N)) }))
-	mux.Handle("/remove-unit", handle(func(a unitsArgs) (none, error) { return ok(c.RemoveUnits(a.Units)) }))
+	mux.Handle("/remove-unit", handle(func(a unitsArgs) (none, error) { return ok(c.RemoveUnits(a.Units, a.Force)) }))
 	mux.Handle("/remove-application", handle(func(a appArgs) (none, error) { return ok(c.RemoveApplication(a.App)) }))
 	mux.Handle("/integrate", handle(func(a relArgs) (none, error) { return ok(c.Integrate(a.A, a.B)) }))
 	mux.Handle("/remove-relation", handle(func(a relArgs) (none, error) { return ok(c.RemoveRelation(a.A, a.B)) }))

@@ -372,3 +372,20 @@ func TestResolvedNoRetry(t *testing.T) {
 		t.Errorf("resolved on a healthy unit: %v", err)
 	}
 }
+
+// remove-unit --force drops a unit stuck in error without its hooks.
+func TestRemoveUnitForce(t *testing.T) {
+	c := startController(t, 17, func(cfg *Config) { cfg.RetryBackoff = time.Hour })
+	deploy(t, c, testCharm(t), 2, map[string]string{"fail-hooks": "start"})
+	waitFor(t, c, 30*time.Second, "both in error", func(m *model.Model) bool {
+		return m.Units["testcharm/0"].Agent.Status == "error" && m.Units["testcharm/1"].Agent.Status == "error"
+	})
+	if err := c.RemoveUnits([]string{"testcharm/0"}, true); err != nil {
+		t.Fatal(err)
+	}
+	c.Model(func(m *model.Model) {
+		if m.Units["testcharm/0"] != nil || len(m.Machines) != 1 || m.Applications["testcharm"].Leader != "testcharm/1" {
+			t.Errorf("after --force: units %v machines %d leader %q", m.UnitNames(), len(m.Machines), m.Applications["testcharm"].Leader)
+		}
+	})
+}

@@ -199,7 +199,7 @@ func (c *Controller) addUnitsLocked(a *model.Application, n int) error {
 
 // RemoveUnits marks units dying; their agents run the teardown hooks.
 // A leader's removal makes another unit leader at once.
-func (c *Controller) RemoveUnits(names []string) error {
+func (c *Controller) RemoveUnits(names []string, force ...bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(names) == 0 {
@@ -212,7 +212,17 @@ func (c *Controller) RemoveUnits(names []string) error {
 	}
 	for _, n := range names {
 		c.killUnitLocked(n)
+		if len(force) > 0 && force[0] {
+			// --force: no teardown hooks, like juju remove-unit --force
+			// on a unit stuck in error.
+			if _, running := c.running[n]; !running {
+				c.removeUnitLocked(n)
+			} else {
+				c.model.Units[n].AgentState.Installed = false
+			}
+		}
 	}
+	c.afterOpLocked()
 	c.kick()
 	return c.saveLocked()
 }
