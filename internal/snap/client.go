@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"net"
 	"strings"
 	"time"
 
@@ -18,8 +18,8 @@ import (
 // The snapd client of this era takes no context: every call runs in a
 // goroutine and Snapd returns ctx's error as soon as ctx is done (the
 // abandoned request finishes or times out on its own, harmless in a
-// short-lived hook). The client retries GETs on a missing socket for
-// 120 s, so the socket is checked first.
+// short-lived hook). The client retries GETs on a socket that refuses
+// for 120 s, so each call first checks that snapd accepts a connection.
 type Snapd struct {
 	c      *client.Client
 	socket string
@@ -31,6 +31,9 @@ type Snapd struct {
 	// that, and so on.
 	ConflictRetries int
 	ConflictBackoff time.Duration
+	// lostGrace is how long a change's polling survives snapd not
+	// answering (it restarts itself on refreshes of snapd or core).
+	lostGrace time.Duration
 }
 
 var _ Client = (*Snapd)(nil)
@@ -46,6 +49,7 @@ func New(socketPath string) *Snapd {
 		Poll:            100 * time.Millisecond,
 		ConflictRetries: 5,
 		ConflictBackoff: time.Second,
+		lostGrace:       5 * time.Second,
 	}
 }
 
@@ -54,8 +58,8 @@ func (s *Snapd) call(ctx context.Context, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := os.Stat(s.socket); err != nil {
-		return fmt.Errorf("cannot communicate with snapd: %w", err)
+	if err := s.probe(); err != nil {
+		return err
 	}
 	done := make(chan error, 1)
 	go func() { done <- f() }()
@@ -65,6 +69,23 @@ func (s *Snapd) call(ctx context.Context, f func() error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// unreachableError: snapd's socket is missing or refuses connections.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return "cannot communicate with snapd: " + e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// probe connects to the socket once. The client retries GETs on a
+// socket that refuses for 120 s, blind to any context; probing first
+// makes a stopped snapd an immediate error.
+func (s *Snapd) probe() error {
+	conn, err := net.DialTimeout("unix", s.socket, time.Second)
+	if err != nil {
+		return &unreachableError{err}
+	}
+	return conn.Close()
 }
 
 // kind returns snapd's error kind of err, or "".
@@ -119,7 +140,7 @@ func (s *Snapd) wait(ctx context.Context, id string) error {
 		case err != nil && isConnection(err):
 			if lostSince.IsZero() {
 				lostSince = time.Now()
-			} else if time.Since(lostSince) > 5*time.Second {
+			} else if time.Since(lostSince) > s.lostGrace {
 				return fmt.Errorf("cannot wait for snapd change %s: %w", id, err)
 			}
 		case err != nil:
@@ -155,6 +176,10 @@ func isConflict(err error) bool {
 }
 
 func isConnection(err error) bool {
+	var ue *unreachableError
+	if errors.As(err, &ue) {
+		return true
+	}
 	var ce client.ConnectionError
 	if errors.As(err, &ce) {
 		return true

@@ -316,3 +316,58 @@ func TestSnapdMissingSocketAndContext(t *testing.T) {
 		t.Errorf("only %d requests: the change was not polled", n)
 	}
 }
+
+// snapd restarts itself (a refresh of snapd or core) while a change is
+// polled: polling survives a short outage and gives up after lostGrace.
+func TestSnapdRestartsDuringChange(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		outage  time.Duration
+		wantErr bool
+	}{
+		{"short outage", 150 * time.Millisecond, false},
+		{"snapd gone", 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSnapd(t, map[string][]reply{
+				"POST /v2/apps":     {asyncReply("5")},
+				"GET /v2/changes/5": {changeReply("5", "Doing", ""), changeReply("5", "Done", "")},
+			})
+			s := New(f.socket)
+			s.Poll, s.lostGrace = 20*time.Millisecond, 500*time.Millisecond
+			// Take snapd down once the first poll has been answered.
+			go func() {
+				for len(f.requests()) < 2 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				f.down()
+				if tt.outage > 0 {
+					time.Sleep(tt.outage)
+					if err := f.up(); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			start := time.Now()
+			err := s.Restart(ctx, "etcd.etcd")
+			took := time.Since(start)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "cannot communicate with snapd") {
+					t.Errorf("Restart with snapd gone = %v", err)
+				}
+				if took > 3*time.Second {
+					t.Errorf("gave up after %v, want about lostGrace", took)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Restart across a snapd restart = %v", err)
+			}
+			if took < tt.outage {
+				t.Errorf("Restart returned after %v, before snapd came back", took)
+			}
+		})
+	}
+}

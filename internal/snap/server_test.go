@@ -21,6 +21,7 @@ type fakeSnapd struct {
 	replies map[string][]reply
 	reqs    []string
 	socket  string
+	srv     *httptest.Server
 }
 
 type reply struct {
@@ -31,16 +32,39 @@ type reply struct {
 func newFakeSnapd(t *testing.T, replies map[string][]reply) *fakeSnapd {
 	t.Helper()
 	f := &fakeSnapd{replies: replies, socket: filepath.Join(t.TempDir(), "snapd.socket")}
+	if err := f.up(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.down)
+	return f
+}
+
+// up starts serving on the socket.
+func (f *fakeSnapd) up() error {
 	l, err := net.Listen("unix", f.socket)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	srv.Listener.Close()
 	srv.Listener = l
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return f
+	f.mu.Lock()
+	f.srv = srv
+	f.mu.Unlock()
+	return nil
+}
+
+// down stops serving (as snapd does while it restarts); the socket file
+// goes with the listener.
+func (f *fakeSnapd) down() {
+	f.mu.Lock()
+	srv := f.srv
+	f.srv = nil
+	f.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
 }
 
 func (f *fakeSnapd) serve(w http.ResponseWriter, r *http.Request) {
