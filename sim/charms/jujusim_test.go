@@ -93,6 +93,47 @@ func built(t *testing.T) string {
 	return buildDir
 }
 
+var (
+	etcdOnce sync.Once
+	etcdErr  error
+)
+
+// etcdCharm builds and packs the etcd charm itself next to the partners.
+func etcdCharm(t *testing.T) string {
+	t.Helper()
+	dir := built(t)
+	out := filepath.Join(dir, "etcd.charm")
+	etcdOnce.Do(func() {
+		bin := filepath.Join(dir, "etcd.dispatch")
+		if etcdErr = goBuild(bin, "./cmd/etcd-charm", false); etcdErr != nil {
+			return
+		}
+		etcdErr = charmpack.Pack(charmpack.Options{Src: repoRoot(), Binary: bin, Out: out})
+	})
+	if etcdErr != nil {
+		t.Fatal(etcdErr)
+	}
+	return out
+}
+
+// etcdBins is the directory of real etcd binaries jujusim's fake snap store
+// serves (make etcd-bins), or "" when there is none.
+func etcdBins() string {
+	dir := os.Getenv("ETCD_BINS")
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(cache, "etcd-charm", "etcd-bins")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return ""
+	}
+	return dir
+}
+
 // model is one bootstrapped jujusim controller.
 type model struct {
 	t    *testing.T
@@ -100,13 +141,14 @@ type model struct {
 	home string
 }
 
-// bootstrap starts a controller in a temporary JUJUSIM_HOME and destroys
-// it (its units' processes included) when the test ends.
-func bootstrap(t *testing.T) *model {
+// bootstrap starts a controller in a temporary JUJUSIM_HOME (with extra
+// bootstrap flags) and destroys it, its units' processes included, when the
+// test ends.
+func bootstrap(t *testing.T, flags ...string) *model {
 	t.Helper()
 	dir := built(t)
 	m := &model{t: t, bin: dir, home: filepath.Join(t.TempDir(), "jujusim")}
-	m.must("bootstrap", "--seed", "1")
+	m.must(append([]string{"bootstrap", "--seed", "1"}, flags...)...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			out, _ := m.jujusim("status", "--relations")
@@ -132,6 +174,9 @@ func lastLines(s string, n int) string {
 func (m *model) jujusim(args ...string) (string, error) {
 	cmd := exec.Command(filepath.Join(m.bin, "jujusim"), args...)
 	cmd.Env = append(os.Environ(), "JUJUSIM_HOME="+m.home)
+	if bins := etcdBins(); bins != "" {
+		cmd.Env = append(cmd.Env, "ETCD_BINS="+bins)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
