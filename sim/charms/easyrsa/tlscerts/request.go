@@ -4,24 +4,21 @@
 // requirer unit writes into its unit databag and encodes the answers the
 // provider writes into its own unit databag. It does no I/O.
 //
-// A requirer unit asks in two forms, which may be combined:
-//
+// A requirer unit asks in three forms, which may be combined:
 //   - the original single request: raw keys `common_name`, `certificate_name`
 //     and `sans` (a JSON list of strings), plus `unit_name` (the unit name
 //     with "/" replaced by "_");
-//
 //   - the newer `cert_requests`: JSON {"<cn>": {"sans": [...]}} for every
-//     further server certificate.
-//
+//     further server certificate;
 //   - `client_cert_requests`, the same shape, for client certificates.
 //
 // The provider answers the single request with raw keys
 // `<unit>.server.cert` / `<unit>.server.key`, where <unit> is the requirer's
 // unit name with "/" replaced by "_" (for the etcd charm this is also its
-// certificate_name), the newer ones with `<unit>.processed_requests` and
+// certificate_name), and the others with `<unit>.processed_requests` and
 // `<unit>.processed_client_requests`, JSON {"<cn>": {"cert": PEM, "key":
-// PEM}}. Every requirer also gets `ca`
-// and the global client pair `client.cert` / `client.key`.
+// PEM}}. Every requirer also gets `ca` and the global client pair
+// `client.cert` / `client.key`.
 package tlscerts
 
 import (
@@ -54,7 +51,7 @@ const (
 	KeyClientKey  = "client.key"
 )
 
-// Request is one server certificate request of one requirer unit.
+// Request is one certificate request of one requirer unit.
 type Request struct {
 	// Unit is the requirer unit as Juju names it ("etcd/0").
 	Unit string
