@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,9 @@ import (
 
 // Every operation validates everything first and only then changes the
 // model, so a failed command leaves nothing half-applied.
+
+// validAppName is Juju's application name rule (names.IsValidApplication).
+var validAppName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`)
 
 // DeployArgs are `jujusim deploy`'s.
 type DeployArgs struct {
@@ -42,6 +46,12 @@ func (c *Controller) Deploy(args DeployArgs) error {
 	name := args.App
 	if name == "" {
 		name = ch.Meta().Name
+	}
+	if !validAppName.MatchString(name) {
+		if regexp.MustCompile(`-[0-9]+$`).MatchString(name) {
+			return fmt.Errorf("invalid application name %q, unexpected number(s) found after last hyphen", name)
+		}
+		return fmt.Errorf("invalid application name %q", name)
 	}
 	if _, ok := m.Applications[name]; ok {
 		return fmt.Errorf("cannot add application %q: application already exists", name)

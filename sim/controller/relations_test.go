@@ -187,6 +187,7 @@ func TestDeployErrorsApplyNothing(t *testing.T) {
 		{DeployArgs{Charm: ch, NumUnits: 2, Config: map[string]string{"port": "abc"}}, `option "port" expected int, got "abc"`},
 		{DeployArgs{Charm: ch, NumUnits: 1, Resources: map[string]string{"nope": "/dev/null"}}, `cannot deploy "testcharm": unrecognized resource "nope"`},
 		{DeployArgs{Charm: ch, NumUnits: 1, Resources: map[string]string{"payload": "/nonexistent"}}, `cannot upload resource "payload": open /nonexistent: no such file or directory`},
+		{DeployArgs{Charm: ch, App: "etcd-1", NumUnits: 1}, `invalid application name "etcd-1", unexpected number(s) found after last hyphen`},
 	} {
 		if err := c.Deploy(tc.args); err == nil || err.Error() != tc.err {
 			t.Errorf("deploy: %v, want %q", err, tc.err)
