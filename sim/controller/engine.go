@@ -113,6 +113,10 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	c.mu.Lock()
 	m := c.model
 	u := m.Units[op.Unit]
+	if u == nil || m.Machines[u.Machine] == nil {
+		c.mu.Unlock()
+		return // removed (--force) since it was picked
+	}
 	if op.Kind == agent.OpRemove {
 		c.removeUnitLocked(op.Unit)
 		c.afterOpLocked()
