@@ -3,7 +3,6 @@ package actions
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -115,6 +114,3 @@ func (s snapTool) Backup(ctx context.Context, dataDir, backupDir string) error {
 	_, err := s.run(ctx, []string{"ETCDCTL_API=2"}, s.etcdctl(), "backup", "--data-dir", dataDir, "--backup-dir", backupDir)
 	return err
 }
-
-// errNoTool is a charm built without an EtcdTool.
-var errNoTool = errors.New("cannot run etcd's utilities: the charm was built without them")
