@@ -124,7 +124,7 @@ func planBootstrap(v ClusterView) Step {
 		if v.Departing[p.Unit] {
 			continue
 		}
-		if p.State == relations.PeerReady || p.State == relations.PeerStarted {
+		if p.State == relations.PeerReady || p.State == relations.PeerStarting || p.State == relations.PeerStarted {
 			ready = append(ready, relations.NamedURL{Name: p.Name, URL: p.PeerURL})
 			selfReady = selfReady || p.Name == v.Self
 		} else {

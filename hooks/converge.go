@@ -65,7 +65,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 
 	var waitReason string
 	if w.leader {
-		cl, err := dialPeers(ctx, d, w, true)
+		cl, err := dialPeers(ctx, d, w, false)
 		if err != nil {
 			return err
 		}
@@ -82,8 +82,11 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil && !errors.As(err, &outcome) {
 		return err
 	}
-	if res.serving {
+	switch {
+	case res.serving:
 		want.State = relations.PeerStarted
+	case res.starting:
+		want.State = relations.PeerStarting
 	}
 	want.RestartRequest = res.request
 	if res.done != "" && res.request == "" {
@@ -94,6 +97,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	if err != nil {
 		return err
+	}
+	if res.starting {
+		return juju.Waiting("Waiting for a quorum of members to start")
 	}
 	if !res.serving {
 		return juju.Waiting("Waiting for etcd to start")

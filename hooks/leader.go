@@ -32,7 +32,9 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 	for i := 0; i < 4; i++ {
 		var members []etcd.Member
 		if cl != nil && w.leaderData.Cluster != "" {
-			ms, err := cl.Members(ctx)
+			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			ms, err := cl.Members(lctx)
+			cancel()
 			if err != nil {
 				d.logf("cannot list members: %v", err)
 			} else {

@@ -18,7 +18,8 @@ import (
 
 // memberResult is what ensureMember did.
 type memberResult struct {
-	serving bool   // the local etcd answers
+	serving  bool   // the local etcd answers
+	starting bool   // etcd runs but cannot serve before more members start
 	request string // the rolling-restart request to publish ("" none)
 	done    string // the restart request this hook completed
 }
@@ -74,11 +75,13 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 		if err := d.Snap.Start(ctx, serviceName); err != nil {
 			return res, fmt.Errorf("cannot start etcd: %w", err)
 		}
-		res.serving, err = waitServing(ctx, d, w)
+		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
+		res.starting = !res.serving
 		return res, err
 	}
 	if !configChanged && !tlsChanged && !refresh {
-		res.serving, err = waitServing(ctx, d, w)
+		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
+		res.starting = !res.serving
 		res.done = w.self.RestartRequest // a finished restart, or nothing
 		return res, err
 	}
@@ -103,7 +106,7 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 	if err := d.Snap.Restart(ctx, serviceName); err != nil {
 		return res, fmt.Errorf("cannot restart etcd: %w", err)
 	}
-	res.serving, err = waitServing(ctx, d, w)
+	res.serving, err = waitServing(ctx, d, w, true)
 	if res.serving {
 		res.done = request
 	} else {
@@ -134,8 +137,37 @@ func updatePeerURL(ctx context.Context, d Deps, w *world) error {
 	return nil
 }
 
-// waitServing waits (bounded) for the local etcd to answer.
-func waitServing(ctx context.Context, d Deps, w *world) (bool, error) {
+// canServe reports whether the local etcd can be expected to answer soon:
+// a member joining a running cluster can, and so can a bootstrap member
+// once a majority of the bootstrap members run etcd (etcd serves clients
+// only after its member has been published through raft, which needs a
+// quorum). Waiting otherwise would only hold up the other units' hooks.
+func canServe(w *world, start charm.Start) bool {
+	if start.State != "new" {
+		return true
+	}
+	initial, err := relations.ParseInitialCluster(start.InitialCluster)
+	if err != nil || len(initial) <= 1 {
+		return true
+	}
+	running := 0
+	for _, m := range initial {
+		if m.Name == w.member.Name {
+			running++
+			continue
+		}
+		for _, p := range w.peers {
+			if p.Name == m.Name && (p.State == relations.PeerStarting || p.State == relations.PeerStarted) {
+				running++
+			}
+		}
+	}
+	return running > len(initial)/2
+}
+
+// waitServing checks that the local etcd answers, waiting up to
+// Waits.Serve when wait is set, else asking once.
+func waitServing(ctx context.Context, d Deps, w *world, wait bool) (bool, error) {
 	own := w.member.ClientURL(w.cfg)
 	cl, err := d.Dial(ctx, []string{own}, tlsFiles(d))
 	if err != nil {
@@ -150,8 +182,8 @@ func waitServing(ctx context.Context, d Deps, w *world) (bool, error) {
 		if err == nil {
 			return true, nil
 		}
-		if d.Now().After(deadline) {
-			d.logf("etcd does not answer at %s: %v", own, err)
+		if !wait || d.Now().After(deadline) {
+			d.logf("etcd does not answer at %s yet: %v", own, err)
 			return false, nil
 		}
 		if err := sleep(ctx, d.Waits.Poll); err != nil {
@@ -160,20 +192,19 @@ func waitServing(ctx context.Context, d Deps, w *world) (bool, error) {
 	}
 }
 
-// dialPeers connects to the started members (and this unit when
-// includeSelf). It returns nil when no member runs yet.
-func dialPeers(ctx context.Context, d Deps, w *world, includeSelf bool) (etcd.Cluster, error) {
+// dialPeers connects to the members whose units report their etcd serving
+// (this unit's included when it does), and to this unit's own endpoint
+// when orSelf is set. It returns nil when there is nothing to dial: asking
+// an etcd that does not serve yet only waits out a timeout.
+func dialPeers(ctx context.Context, d Deps, w *world, orSelf bool) (etcd.Cluster, error) {
 	var endpoints []string
 	for _, p := range w.startedPeers() {
-		if p.Unit == w.ev.Unit && !includeSelf {
-			continue
-		}
 		if p.ClientURL != "" {
 			endpoints = append(endpoints, p.ClientURL)
 		}
 	}
-	if includeSelf && w.self.State != relations.PeerStarted {
-		endpoints = append(endpoints, w.member.ClientURL(w.cfg))
+	if own := w.member.ClientURL(w.cfg); orSelf && !contains(endpoints, own) {
+		endpoints = append(endpoints, own)
 	}
 	if len(endpoints) == 0 {
 		return nil, nil
@@ -184,6 +215,15 @@ func dialPeers(ctx context.Context, d Deps, w *world, includeSelf bool) (etcd.Cl
 		return nil, nil
 	}
 	return cl, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func tlsFiles(d Deps) etcd.TLS {

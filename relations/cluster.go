@@ -18,7 +18,9 @@ type Peer struct {
 	ClientURL string // https://<db address>:<port>
 	DBAddress string // db-ingress-address, kept for layer-etcd compatibility
 	// State is "" until the unit can run etcd (snap installed, TLS placed),
-	// "ready" then, and "started" once its etcd runs as a cluster member.
+	// "ready" then, "starting" once its etcd runs but does not serve yet
+	// (a bootstrap member waiting for a quorum of the others), and
+	// "started" once its etcd serves as a cluster member.
 	State string
 	// RestartRequest and RestartDone carry the rolling-restart protocol:
 	// the config hash the unit wants to restart into, and the last one it
@@ -29,8 +31,9 @@ type Peer struct {
 
 // Peer states.
 const (
-	PeerReady   = "ready"
-	PeerStarted = "started"
+	PeerReady    = "ready"
+	PeerStarting = "starting"
+	PeerStarted  = "started"
 )
 
 // Settings renders the peer as its unit bag (empty values delete keys).

@@ -139,7 +139,7 @@ func newModel(t *testing.T, seed int64) *model {
 			if out, err := m.jujusim("status"); err == nil {
 				t.Logf("status at failure:\n%s", out)
 			}
-			if out, err := m.jujusim("debug-log", "--replay"); err == nil {
+			if out, err := m.jujusim("debug-log", "--replay", "--no-tail"); err == nil {
 				lines := strings.Split(out, "\n")
 				if len(lines) > 150 {
 					lines = lines[len(lines)-150:]
@@ -229,11 +229,16 @@ func (m *model) units(app string) (units []string, leader string) {
 }
 
 // etcdctl runs etcdctl on unit's machine with the charm's own credentials.
+// Like juju exec, jujusim exec runs one shell command line.
 func (m *model) etcdctl(unit string, args ...string) (string, error) {
-	script := `root="${SNAPPY_GLOBAL_ROOT:-/}"; c="$root/var/snap/etcd/common"; ` +
-		`ep=$(grep '^advertise-client-urls:' "$c/etcd.conf.yml" | awk '{print $2}'); ` +
-		`exec etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" "$@"`
-	return m.jujusim(append([]string{"exec", unit, "--", "sh", "-c", script, "etcdctl"}, args...)...)
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	script := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
+		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
+		`etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" ` + strings.Join(quoted, " ")
+	return m.jujusim("exec", unit, "--", script)
 }
 
 // seeds are the scheduler seeds a scenario runs under.
