@@ -20,8 +20,8 @@ import (
 type memberResult struct {
 	serving  bool   // the local etcd answers
 	starting bool   // etcd runs but cannot serve before more members start
-	request string // the rolling-restart request to publish ("" none)
-	done    string // the restart request this hook completed
+	request  string // the rolling-restart request to publish ("" none)
+	done     string // the restart request this hook completed
 }
 
 // ensureMember renders etcd.conf.yml and gets the local etcd running with
