@@ -62,7 +62,7 @@ func (m *model) checkCluster(n int, keys map[string]string) {
 // putViaClient writes through the etcd-client charm, over the db relation.
 func (m *model) putViaClient(key, value string) {
 	m.t.Helper()
-	out := m.must("run", "etcd-client/0", "put", "key="+key, "value="+value)
+	out := m.must("run", "etcd-client/0", "put", "--string-args", "key="+key, "value="+value)
 	if strings.Contains(out, "failed") {
 		m.t.Fatalf("put %s: %s", key, out)
 	}
@@ -70,7 +70,7 @@ func (m *model) putViaClient(key, value string) {
 
 func (m *model) getViaClient(key string) string {
 	m.t.Helper()
-	out := m.must("run", "etcd-client/0", "get", "key="+key, "--format", "json")
+	out := m.must("run", "etcd-client/0", "get", "--string-args", "key="+key, "--format", "json")
 	re := regexp.MustCompile(`"value":"([^"]*)"`)
 	if sm := re.FindStringSubmatch(out); sm != nil {
 		return sm[1]
@@ -103,6 +103,81 @@ func TestDeployThreeWithClient(t *testing.T) {
 				t.Errorf("get greeting = %q", got)
 			}
 			m.checkCluster(3, map[string]string{"greeting": "hello"})
+		})
+	}
+}
+
+// leaderUnit returns the Juju leader of app.
+func (m *model) leaderUnit(app string) string {
+	_, leader := m.units(app)
+	if leader == "" {
+		m.t.Fatalf("%s has no leader", app)
+	}
+	return leader
+}
+
+// raftLeaderUnit returns the unit whose member leads raft.
+func (m *model) raftLeaderUnit() string {
+	m.t.Helper()
+	units, _ := m.units("etcd")
+	out, err := m.etcdctl(units[0], "endpoint", "status", "--cluster", "-w", "simple")
+	if err != nil {
+		m.t.Fatalf("endpoint status: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, ", ")
+		// endpoint, ID, version, [storage version,] db size, ..., is leader, is learner, ...
+		for i, v := range f {
+			if v == "true" && i > 3 && f[i+1] == "false" { // IS LEADER true, IS LEARNER false
+				host := strings.TrimPrefix(f[0], "https://")
+				host = host[:strings.LastIndex(host, ":")]
+				for name, u := range m.status().Applications["etcd"].Units {
+					if u.PublicAddress == host {
+						return name
+					}
+				}
+			}
+			_ = i
+		}
+	}
+	m.t.Fatalf("no raft leader in:\n%s", out)
+	return ""
+}
+
+func TestScaleAndRemoveLeaders(t *testing.T) {
+	for _, seed := range seeds() {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			m := newModel(t, seed)
+			m.deployEtcd(3)
+			m.must("deploy", m.a.etcdClient, "etcd-client")
+			m.must("integrate", "etcd:db", "etcd-client:etcd")
+			m.waitActive(4 * time.Minute)
+			keys := map[string]string{}
+			put := func(k, v string) {
+				m.putViaClient(k, v)
+				keys[k] = v
+			}
+			put("before-scale", "1")
+
+			// 3 → 5: two learners joined and promoted one at a time.
+			m.must("add-unit", "etcd", "-n", "2")
+			m.waitActive(5 * time.Minute)
+			m.checkCluster(5, keys)
+			put("at-five", "5")
+
+			// Remove the Juju leader's unit.
+			m.must("remove-unit", m.leaderUnit("etcd"))
+			m.waitActive(4 * time.Minute)
+			m.checkCluster(4, keys)
+			put("after-leader", "4")
+
+			// Remove the raft leader's unit.
+			m.must("remove-unit", m.raftLeaderUnit())
+			m.waitActive(4 * time.Minute)
+			m.checkCluster(3, keys)
+			if st := m.status().Applications["etcd-client"].Units["etcd-client/0"].WorkloadStatus; st.Message != "Connected to 3 etcd endpoints" {
+				t.Errorf("etcd-client status = %+v", st)
+			}
 		})
 	}
 }
