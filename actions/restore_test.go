@@ -405,3 +405,25 @@ func randomBytes(t *testing.T, n int) []byte {
 	}
 	return b
 }
+
+// A backup that cannot be written stops the restore before the swap and
+// starts etcd again on its untouched data.
+func TestRestoreBackupFailure(t *testing.T) {
+	good := tarGz(t, [2]string{"db", string(withHash(dbBytes(2, 'g')))})
+	w, dataDir := restoreWorld(t, good)
+	writeFile(t, w.d.Paths.Join("srv/not-a-dir"), "a file")
+	confBefore, _ := os.ReadFile(w.d.Paths.ConfigFile())
+	leaderBefore := maps(w.tools.LeaderData)
+	w.snapd.Calls()
+	w.run(t, "restore", map[string]any{"target": "/srv/not-a-dir/backups", "skip-backup": false})
+	if !strings.HasPrefix(w.tools.ActionFailed, "Cannot back up the current data: ") || !strings.HasSuffix(w.tools.ActionFailed, "The running cluster was not changed.") {
+		t.Errorf("failed = %q", w.tools.ActionFailed)
+	}
+	assertUntouched(t, w, dataDir, confBefore, leaderBefore)
+	if calls := strings.Join(w.snapd.Calls(), ";"); calls != "Stop etcd.etcd;Start etcd.etcd" {
+		t.Errorf("snapd calls %s", calls)
+	}
+	if active, _ := w.snapd.Active(t.Context(), etcdService); !active {
+		t.Errorf("etcd not running again")
+	}
+}
