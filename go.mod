@@ -7,6 +7,7 @@ require (
 	github.com/juju/cmd/v3 v3.0.0-20220202061353-b1cc80b193b0
 	github.com/juju/gnuflag v1.0.0
 	github.com/juju/utils/v3 v3.0.0
+	github.com/klauspost/compress v1.18.7
 	github.com/snapcore/go-gettext v0.0.0-20191107141714-82bbea49e785
 	github.com/snapcore/snapd v0.0.0-20201005140838-501d14ac146e
 	github.com/spf13/cobra v1.10.2

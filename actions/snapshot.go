@@ -72,7 +72,11 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return juju.Failf("Cannot create the target directory %s: %v", target, err)
 	}
-	work, err := os.MkdirTemp(dir, ".etcd-snapshot-")
+	spool := dir
+	if keys == "v3" {
+		spool = spoolDir(d, dir, st.DBSize)
+	}
+	work, err := os.MkdirTemp(spool, ".etcd-snapshot-")
 	if err != nil {
 		return juju.Failf("Cannot write to the target directory %s: %v", target, err)
 	}

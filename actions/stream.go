@@ -3,7 +3,6 @@ package actions
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	gzip "github.com/klauspost/compress/gzip"
 )
 
 // A snapshot archive is packed while etcd streams the snapshot, so
