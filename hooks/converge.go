@@ -119,6 +119,11 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	if err != nil {
 		return juju.Waiting("Waiting for etcd to answer: %v", err)
 	}
+	// Heal a peer URL left behind (a management_port change whose update
+	// did not reach the cluster before a restart).
+	if err := ensureOwnPeerURL(ctx, d, w, cl, members); err != nil {
+		return err
+	}
 	if err := ensurePort(ctx, d, w.cfg.Port); err != nil {
 		return err
 	}

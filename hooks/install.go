@@ -39,7 +39,10 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		return nil, err
 	}
 	switch {
-	case resource != "" && sum != w.state[stateResource]:
+	// An attached resource installs etcd; a newer one attached later is
+	// rolled out by the operator, unit by unit, with the snap-upgrade
+	// action, never by every unit at once.
+	case resource != "" && installed == nil:
 		if err := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: "Installing etcd."}, false); err != nil {
 			return nil, err
 		}

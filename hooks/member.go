@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
@@ -116,25 +117,76 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 }
 
 // updatePeerURL moves this member's peer URL before it restarts on a new
-// management_port, through the v3 API, so the others can reach it.
+// management_port, through the v3 API, so the others can reach it. It
+// reaches the cluster through the members that serve and this member's
+// running endpoint (the port it listens on now, not the one it moves to);
+// not reaching it is an error, so the hook is retried rather than
+// restarting etcd where no peer would find it.
 func updatePeerURL(ctx context.Context, d Deps, w *world) error {
-	want := w.member.PeerURL(w.cfg)
-	cl, err := dialPeers(ctx, d, w, true)
-	if err != nil || cl == nil {
+	cl, err := dialRunning(ctx, d, w)
+	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	members, err := cl.Members(ctx)
-	if err != nil {
-		return fmt.Errorf("cannot list members to update this member's peer URL: %w", err)
+	return ensureOwnPeerURL(ctx, d, w, cl, nil)
+}
+
+// ensureOwnPeerURL sets this member's peer URL to the configured one when
+// it differs (members: the member list when already read).
+func ensureOwnPeerURL(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member) error {
+	want := w.member.PeerURL(w.cfg)
+	if members == nil {
+		var err error
+		if members, err = cl.Members(ctx); err != nil {
+			return fmt.Errorf("cannot list members to update this member's peer URL: %w", err)
+		}
 	}
 	for _, m := range members {
 		if m.Name == w.member.Name && (len(m.PeerURLs) != 1 || m.PeerURLs[0] != want) {
 			d.logf("updating %s's peer URL to %s", m.Name, want)
-			return cl.UpdatePeerURLs(ctx, m.ID, []string{want})
+			if err := cl.UpdatePeerURLs(ctx, m.ID, []string{want}); err != nil {
+				return fmt.Errorf("cannot update this member's peer URL: %w", err)
+			}
 		}
 	}
 	return nil
+}
+
+// dialRunning connects to the serving members and to this member at the
+// client URL its running etcd advertises (from the config file in use).
+func dialRunning(ctx context.Context, d Deps, w *world) (etcd.Cluster, error) {
+	var endpoints []string
+	for _, p := range w.startedPeers() {
+		if p.ClientURL != "" {
+			endpoints = append(endpoints, p.ClientURL)
+		}
+	}
+	if own := runningClientURL(d); own != "" && !contains(endpoints, own) {
+		endpoints = append(endpoints, own)
+	}
+	if len(endpoints) == 0 {
+		return nil, fmt.Errorf("cannot reach the cluster: no member serves")
+	}
+	cl, err := d.Dial(ctx, endpoints, tlsFiles(d))
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the cluster at %v: %w", endpoints, err)
+	}
+	return cl, nil
+}
+
+// runningClientURL is the client URL in the etcd.conf.yml etcd runs with.
+func runningClientURL(d Deps) string {
+	data, err := os.ReadFile(d.Paths.ConfigFile())
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "advertise-client-urls: "); ok {
+			first, _, _ := strings.Cut(strings.TrimSpace(v), ",")
+			return first
+		}
+	}
+	return ""
 }
 
 // canServe reports whether the local etcd can be expected to answer soon:

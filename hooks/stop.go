@@ -47,8 +47,8 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	cl, err := dialPeers(ctx, d, w, true)
-	if err != nil || cl == nil {
+	cl, err := dialRunning(ctx, d, w)
+	if err != nil {
 		return err
 	}
 	defer cl.Close()

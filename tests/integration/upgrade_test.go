@@ -1,0 +1,212 @@
+package integration
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// clientOf connects the test to the cluster with the credentials the charm
+// gives its clients (copied off a unit with jujusim scp), over loopback.
+func (m *model) clientOf(unit string) *clientv3.Client {
+	m.t.Helper()
+	dir := m.t.TempDir()
+	for _, f := range []string{"client.crt", "client.key", "ca.crt"} {
+		m.must("scp", unit+":/var/snap/etcd/common/"+f, filepath.Join(dir, f))
+	}
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	ca, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	var endpoints []string
+	for _, u := range m.status().Applications["etcd"].Units {
+		for _, p := range u.OpenPorts {
+			endpoints = append(endpoints, "https://"+u.PublicAddress+":"+strings.TrimSuffix(p, "/tcp"))
+		}
+	}
+	cl, err := clientv3.New(clientv3.Config{
+		Endpoints:   endpoints,
+		DialTimeout: 5 * time.Second,
+		TLS:         &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool},
+		Logger:      zap.NewNop(),
+	})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+// writer puts keys until stopped, recording which writes etcd acknowledged.
+type writer struct {
+	mu     sync.Mutex
+	acked  []string
+	failed int
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+func startWriter(cl *clientv3.Client, prefix string) *writer {
+	w := &writer{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for i := 0; i < 100000; i++ { // bounded; stopped long before
+			select {
+			case <-w.stop:
+				return
+			default:
+			}
+			key := fmt.Sprintf("%s/%06d", prefix, i)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			_, err := cl.Put(ctx, key, "v")
+			cancel()
+			w.mu.Lock()
+			if err == nil {
+				w.acked = append(w.acked, key)
+			} else {
+				w.failed++
+			}
+			w.mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return w
+}
+
+func (w *writer) finish() (acked []string, failed int) {
+	close(w.stop)
+	<-w.done
+	return w.acked, w.failed
+}
+
+// checkAcked asserts every acknowledged write is readable.
+func checkAcked(t *testing.T, cl *clientv3.Client, prefix string, acked []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := cl.Get(ctx, prefix+"/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, kv := range resp.Kvs {
+		have[string(kv.Key)] = true
+	}
+	lost := 0
+	for _, k := range acked {
+		if !have[k] {
+			lost++
+		}
+	}
+	if lost > 0 || len(acked) == 0 {
+		t.Errorf("%d of %d acknowledged writes lost", lost, len(acked))
+	}
+}
+
+func (m *model) versions() map[string]string {
+	m.t.Helper()
+	units, _ := m.units("etcd")
+	out := map[string]string{}
+	for _, u := range units {
+		o, err := m.etcdctl(u, "endpoint", "status", "-w", "simple")
+		if err != nil {
+			m.t.Fatalf("endpoint status on %s: %v\n%s", u, err, o)
+		}
+		f := strings.Split(strings.TrimSpace(o), ", ")
+		if len(f) > 2 {
+			out[u] = f[2]
+		}
+	}
+	return out
+}
+
+func TestChannelChangeUnderWrites(t *testing.T) {
+	m := newModel(t, seeds()[0])
+	m.deployEtcd(3, "channel=3.5/stable")
+	m.waitActive(4 * time.Minute)
+	for u, v := range m.versions() {
+		if !strings.HasPrefix(v, "3.5.") {
+			t.Fatalf("%s runs etcd %s, want 3.5.x", u, v)
+		}
+	}
+	cl := m.clientOf("etcd/0")
+	w := startWriter(cl, "upgrade")
+	time.Sleep(2 * time.Second)
+	start := time.Now()
+	m.must("config", "etcd", "channel=3.6/stable")
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		done := true
+		for _, v := range m.versions() {
+			done = done && strings.HasPrefix(v, "3.6.")
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not every unit on 3.6 after 5m: %v", m.versions())
+		}
+		time.Sleep(2 * time.Second)
+	}
+	m.waitActive(3 * time.Minute)
+	time.Sleep(time.Second)
+	acked, failed := w.finish()
+	t.Logf("rolling 3.5→3.6: %v; %d writes acknowledged, %d failed (client-visible errors)", time.Since(start).Round(time.Second), len(acked), failed)
+	checkAcked(t, cl, "upgrade", acked)
+	m.checkCluster(3, nil)
+}
+
+func TestPortChange(t *testing.T) {
+	m := newModel(t, seeds()[0])
+	m.deployEtcd(3)
+	m.must("deploy", m.a.etcdClient, "etcd-client")
+	m.must("integrate", "etcd:db", "etcd-client:etcd")
+	m.waitActive(4 * time.Minute)
+	m.putViaClient("before", "ports")
+	m.must("config", "etcd", "port=12379", "management_port=12380")
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		units, _ := m.units("etcd")
+		out, err := m.etcdctl(units[0], "member", "list", "-w", "simple")
+		if err == nil && strings.Count(out, ":12380") == 3 && strings.Count(out, ":12379") == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members not moved to the new ports:\n%s %v", out, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	m.waitActive(3 * time.Minute)
+	for name, u := range m.status().Applications["etcd"].Units {
+		if strings.Join(u.OpenPorts, ",") != "12379/tcp" {
+			t.Errorf("%s opens %v, want 12379/tcp", name, u.OpenPorts)
+		}
+	}
+	if got := m.getViaClient("before"); got != "ports" {
+		t.Errorf("get before = %q", got)
+	}
+	m.checkCluster(3, map[string]string{"before": "ports"})
+}
+
+func TestDeployFive(t *testing.T) {
+	m := newModel(t, seeds()[len(seeds())-1])
+	m.deployEtcd(5)
+	m.waitActive(5 * time.Minute)
+	m.checkCluster(5, nil)
+}
