@@ -13,7 +13,7 @@ export ETCD_BINS
 LDFLAGS     := -s -w
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build charm charms sim sim-bench etcd-bins etcd-snap test unit lint size clean
+.PHONY: help build charm charms sim sim-bench etcd-bins etcd-snap test unit lint size clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -50,8 +50,15 @@ etcd-snap: etcd-bins ## build build/etcd.snap (a squashfs snap) from the cached 
 unit: ## unit tests only (no processes, no binaries)
 	$(GO) test -race -short ./...
 
-test: charm sim ## unit and integration tests (checks the packed build/etcd.charm)
-	ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm $(GO) test -race ./...
+# Integration tests drive the packed charms with jujusim, as an operator would.
+TEST_ENV := ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm EASYRSA_CHARM=$(CURDIR)/$(BUILD)/easyrsa.charm \
+	ETCD_CLIENT_CHARM=$(CURDIR)/$(BUILD)/etcd-client.charm JUJUSIM=$(CURDIR)/$(BIN)/jujusim
+
+test: charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
+	$(TEST_ENV) $(GO) test -race -timeout 40m ./...
+
+demo: charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client on jujusim and show status
+	./scripts/demo.sh
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make demo: deploy easyrsa + 3 etcd units + etcd-client on jujusim, as an
+# operator would on Juju, and print the model's status. The model keeps
+# running afterwards; `bin/jujusim destroy` removes it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+J=bin/jujusim
+export JUJUSIM_HOME="${JUJUSIM_HOME:-$HOME/.local/share/jujusim}"
+
+if [ -e "$JUJUSIM_HOME/controller.sock" ] && $J status >/dev/null 2>&1; then
+  echo "A jujusim model is already running in $JUJUSIM_HOME; destroying it first."
+  $J destroy
+fi
+set -x
+$J bootstrap --snapd
+# Every jujusim unit shares this host's network (loopback addresses), so
+# etcd must listen on its unit's own address, not on all interfaces.
+$J deploy build/etcd.charm etcd -n 3 --config bind_to_all_interfaces=false
+$J deploy build/easyrsa.charm easyrsa
+$J deploy build/etcd-client.charm etcd-client
+$J integrate etcd:certificates easyrsa:client
+$J integrate etcd:db etcd-client:etcd
+$J wait-for --workload active --timeout 10m
+$J run etcd/leader health
+$J status
+set +x
+cat <<MSG
+
+The model is running in $JUJUSIM_HOME. Try:
+  JUJUSIM_HOME=$JUJUSIM_HOME $J run etcd-client/0 put key=hello value=world
+  JUJUSIM_HOME=$JUJUSIM_HOME $J add-unit etcd
+  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- etcd.etcdctl version
+  JUJUSIM_HOME=$JUJUSIM_HOME $J destroy
+MSG
