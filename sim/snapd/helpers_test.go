@@ -195,7 +195,6 @@ func realBins(t *testing.T) string {
 	return dir
 }
 
-func fmtSeen(seen []string) string { return fmt.Sprint(seen) }
 
 // runWrapper runs a /snap/bin wrapper with a clean environment, as a
 // `jujusim exec` command would.

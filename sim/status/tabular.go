@@ -67,7 +67,6 @@ func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 	fmt.Fprintln(w)
 	tw = newTab(w)
 	fmt.Fprintln(tw, "Unit\tWorkload\tAgent\tMachine\tPublic address\tPorts\tMessage")
-	var machines []string
 	for _, n := range apps {
 		a := s.Applications[n]
 		units := make([]string, 0, len(a.Units))
@@ -90,7 +89,6 @@ func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, u.WorkloadStatus.Current, u.JujuStatus.Current, u.Machine, u.PublicAddress, TabularPorts(u.OpenPorts), truncate(msg, 120))
-			machines = append(machines, u.Machine)
 		}
 	}
 	if err := tw.Flush(); err != nil {
