@@ -3,6 +3,7 @@ module github.com/etcd-charm/etcd-charm
 go 1.26.8
 
 require (
+	github.com/juju/ansiterm v0.0.0-20210706145210-9283cdf370b5
 	github.com/juju/charm/v12 v12.0.0
 	github.com/juju/cmd/v3 v3.0.0-20220202061353-b1cc80b193b0
 	github.com/juju/gnuflag v1.0.0
@@ -11,7 +12,10 @@ require (
 	github.com/snapcore/go-gettext v0.0.0-20191107141714-82bbea49e785
 	github.com/snapcore/snapd v0.0.0-20201005140838-501d14ac146e
 	github.com/spf13/cobra v1.10.2
+	go.etcd.io/etcd/api/v3 v3.6.16
+	go.etcd.io/etcd/client/pkg/v3 v3.6.16
 	go.etcd.io/etcd/client/v3 v3.6.16
+	go.uber.org/zap v1.27.0
 	gopkg.in/yaml.v2 v2.4.0
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -26,7 +30,6 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.29.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/juju/ansiterm v0.0.0-20210706145210-9283cdf370b5 // indirect
 	github.com/juju/clock v1.0.0 // indirect
 	github.com/juju/collections v1.0.0 // indirect
 	github.com/juju/errors v1.0.0 // indirect
@@ -44,10 +47,7 @@ require (
 	github.com/mattn/go-isatty v0.0.13 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	go.etcd.io/etcd/api/v3 v3.6.16 // indirect
-	go.etcd.io/etcd/client/pkg/v3 v3.6.16 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
-	go.uber.org/zap v1.27.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
