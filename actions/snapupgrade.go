@@ -2,14 +2,10 @@ package actions
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
@@ -64,7 +60,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return fmt.Errorf("cannot read unit state: %w", err)
 	}
-	resource, sum, err := etcdResource(ctx, d)
+	resource, sum, err := charm.EtcdResource(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
@@ -77,15 +73,15 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 			return fmt.Errorf("cannot record the installed resource: %w", err)
 		}
 		results["result"] = "installed the attached etcd resource (sha256 " + sum + ")"
-	case cfg.Channel != "auto" && fullChannel(cfg.Channel) != fullChannel(installed.Channel):
+	case cfg.Channel != "auto" && charm.FullChannel(cfg.Channel) != charm.FullChannel(installed.Channel):
 		if err := d.Snap.Refresh(ctx, etcdSnap, cfg.Channel); err != nil {
 			return juju.Failf("Cannot refresh etcd to channel %s: %v", cfg.Channel, err)
 		}
-		results["result"] = "refreshed etcd to channel " + fullChannel(cfg.Channel)
+		results["result"] = "refreshed etcd to channel " + charm.FullChannel(cfg.Channel)
 	default:
 		why := "the channel config is auto"
 		if cfg.Channel != "auto" {
-			why = "it already tracks the configured channel " + fullChannel(cfg.Channel)
+			why = "it already tracks the configured channel " + charm.FullChannel(cfg.Channel)
 		}
 		if resource != "" {
 			why += ", and the attached etcd resource is the one installed"
@@ -125,45 +121,4 @@ func describeSnap(s *snap.Snap) string {
 		return fmt.Sprintf("%s (local revision %s, channel %s)", s.Version, s.Revision, ch)
 	}
 	return fmt.Sprintf("%s (revision %s, channel %s)", s.Version, s.Revision, ch)
-}
-
-// etcdResource returns the attached etcd resource's path and sha256; ""
-// when none is attached or it is empty (Charmhub's placeholder).
-func etcdResource(ctx context.Context, d Deps) (path, sum string, err error) {
-	path, err = d.Tools.ResourceGet(ctx, "etcd")
-	var te *juju.ToolError
-	if errors.As(err, &te) {
-		return "", "", nil
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("cannot fetch the etcd resource: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
-	}
-	if n == 0 {
-		return "", "", nil
-	}
-	return path, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// fullChannel normalises "3.5" to "3.5/stable" and "edge" to
-// "latest/edge", as snapd reports tracking channels.
-func fullChannel(ch string) string {
-	switch {
-	case ch == "":
-		return ""
-	case ch == "stable" || ch == "candidate" || ch == "beta" || ch == "edge":
-		return "latest/" + ch
-	case !strings.Contains(ch, "/"):
-		return ch + "/stable"
-	}
-	return ch
 }

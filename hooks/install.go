@@ -2,16 +2,13 @@ package hooks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
@@ -34,7 +31,7 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
 		return nil, fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
-	resource, sum, err := snapResource(ctx, d)
+	resource, sum, err := charm.EtcdResource(ctx, d.Tools)
 	if err != nil {
 		return nil, err
 	}
@@ -72,33 +69,6 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		return nil, fmt.Errorf("cannot read the installed etcd snap: %w", err)
 	}
 	return installed, nil
-}
-
-// snapResource returns the attached etcd resource's path and sha256, or ""
-// when none is attached or it is empty (Charmhub's placeholder).
-func snapResource(ctx context.Context, d Deps) (path, sum string, err error) {
-	path, err = d.Tools.ResourceGet(ctx, "etcd")
-	var te *juju.ToolError
-	if errors.As(err, &te) {
-		return "", "", nil // no blob uploaded: use the store
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("cannot fetch the etcd resource: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", "", fmt.Errorf("cannot read the etcd resource: %w", err)
-	}
-	if n == 0 {
-		return "", "", nil
-	}
-	return path, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // installChannel resolves the channel for a fresh install: "auto" is the
@@ -155,19 +125,5 @@ func wantRefresh(installed *snap.Snap, configured string) bool {
 	if configured == "auto" || installed == nil {
 		return false
 	}
-	return fullChannel(configured) != fullChannel(installed.Channel)
-}
-
-// fullChannel normalises "3.5" to "3.5/stable" and "edge" to
-// "latest/edge", as snapd reports tracking channels.
-func fullChannel(ch string) string {
-	switch {
-	case ch == "":
-		return ""
-	case ch == "stable" || ch == "candidate" || ch == "beta" || ch == "edge":
-		return "latest/" + ch
-	case !strings.Contains(ch, "/"):
-		return ch + "/stable"
-	}
-	return ch
+	return charm.FullChannel(configured) != charm.FullChannel(installed.Channel)
 }

@@ -18,14 +18,13 @@ import (
 // member when the unit's relation departs; the stop hook itself does not
 // fail, as a failing stop would hold the unit's removal forever.
 func stop(ctx context.Context, d Deps, ev juju.Event) error {
-	installed, err := d.Snap.Snap(ctx, snapName)
+	_, err := d.Snap.Snap(ctx, snapName)
 	if errors.Is(err, snap.ErrNotInstalled) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
-	_ = installed
 	if err := leaveCluster(ctx, d, ev); err != nil {
 		d.logf("cannot remove this unit's member: %v", err)
 		if serr := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusBlocked, Message: "Unregistration failed for the departing unit/s."}, false); serr != nil {
