@@ -13,7 +13,7 @@ export ETCD_BINS
 LDFLAGS     := -s -w
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build charm charms sim sim-bench etcd-bins etcd-snap test unit lint size clean demo
+.PHONY: help build charm charms sim sim-bench bench bench-quick etcdbench etcd-bins etcd-snap test unit lint size clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -40,6 +40,16 @@ sim: ## build jujusim and its hook-tool binary into bin/
 sim-bench: ## jujusim overhead: 3-unit no-op deploy until settled, one hook-tool call
 	$(GO) test ./sim/controller -run '^$$' -bench . -benchtime 5x
 	$(GO) test ./sim/controller -run '^$$' -bench ToolCall -benchtime 500x -count 3
+
+etcdbench: ## build bin/etcdbench (static: it is also the charm's timing wrapper)
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/etcdbench ./cmd/etcdbench
+
+bench: charms sim etcdbench etcd-bins ## charm vs bare etcd, full run (~15 min); writes BENCHMARKS.md
+	$(BIN)/etcdbench -out BENCHMARKS.md
+
+bench-quick: charms sim etcdbench etcd-bins ## short benchmark run for CI (a few minutes); prints the table only
+	$(BIN)/etcdbench -short
 
 etcd-bins: ## build real etcd 3.5/3.6 (and copy Debian's 3.4) into $(ETCD_BINS)
 	./scripts/etcd-bins.sh "$(ETCD_BINS)"

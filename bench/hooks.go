@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// hookKind is one hook the benchmark re-runs through jujusim exec, in a
+// hook context of the unit (exec gives the hook tools and Juju's
+// environment; the variables below make the charm see the named hook).
+type hookKind struct {
+	label string
+	env   string
+}
+
+// measureHooks runs each hook kind and action runs times on unit and
+// reports the charm binary's wall time and peak RSS from the wrapper's
+// records. It also measures jujusim's own costs: the round trip of a no-op
+// exec (what jujusim adds around every hook, not in the charm figures) and
+// one hook-tool call (which the charm figures do include).
+func measureHooks(s *Sim, res *Results, unit string, runs int) error {
+	out, err := s.Run("exec", unit, "--", "relation-ids cluster; relation-ids db")
+	if err != nil {
+		return err
+	}
+	var clusterID, dbID string
+	for _, l := range strings.Fields(out) {
+		switch {
+		case strings.HasPrefix(l, "cluster:"):
+			clusterID = l
+		case strings.HasPrefix(l, "db:"):
+			dbID = l
+		}
+	}
+	if clusterID == "" || dbID == "" {
+		return fmt.Errorf("cannot find the cluster and db relations on %s: %q", unit, out)
+	}
+	peer := "etcd/1"
+	if unit == peer {
+		peer = "etcd/0"
+	}
+	kinds := []hookKind{
+		{"install", "JUJU_HOOK_NAME=install"},
+		{"config-changed", "JUJU_HOOK_NAME=config-changed"},
+		{"cluster-relation-changed", fmt.Sprintf("JUJU_HOOK_NAME=cluster-relation-changed JUJU_RELATION=cluster JUJU_RELATION_ID=%s JUJU_REMOTE_UNIT=%s JUJU_REMOTE_APP=etcd", clusterID, peer)},
+		{"update-status", "JUJU_HOOK_NAME=update-status"},
+		{"db-relation-changed", fmt.Sprintf("JUJU_HOOK_NAME=db-relation-changed JUJU_RELATION=db JUJU_RELATION_ID=%s JUJU_REMOTE_UNIT=etcd-client/0 JUJU_REMOTE_APP=etcd-client", dbID)},
+	}
+	start := time.Now()
+	for _, k := range kinds {
+		name := strings.TrimPrefix(strings.Fields(k.env)[0], "JUJU_HOOK_NAME=")
+		cmd := fmt.Sprintf("ETCDBENCH_EXEC=1 JUJU_DISPATCH_PATH=hooks/%s %s ./dispatch >/dev/null 2>&1", name, k.env)
+		for i := 0; i < runs; i++ {
+			if _, err := s.Run("exec", unit, "--", cmd); err != nil {
+				return fmt.Errorf("hook %s: %w", k.label, err)
+			}
+		}
+	}
+	for _, a := range []string{"health", "snapshot"} {
+		for i := 0; i < runs; i++ {
+			if _, err := s.Run("run", unit, a); err != nil {
+				return fmt.Errorf("action %s: %w", a, err)
+			}
+		}
+	}
+	// jujusim's own overhead, measured apart.
+	var execRT []time.Duration
+	for i := 0; i < runs; i++ {
+		t := time.Now()
+		if _, err := s.Run("exec", unit, "--", "true"); err != nil {
+			return err
+		}
+		execRT = append(execRT, time.Since(t))
+	}
+	loop := fmt.Sprintf(`s=$(date +%%s%%N); for i in $(seq %d); do is-leader >/dev/null; done; e=$(date +%%s%%N); echo $(( (e-s)/%d ))`, runs, runs)
+	out, err = s.Run("exec", unit, "--", loop)
+	if err != nil {
+		return err
+	}
+	toolNS, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	if err != nil {
+		return fmt.Errorf("cannot read the hook-tool timing %q: %w", out, err)
+	}
+
+	recs, err := ReadHookRecords(s.Home)
+	if err != nil {
+		return err
+	}
+	report := func(label, dispatch string, keep func(HookRecord) bool) {
+		var walls []time.Duration
+		var rss []int64
+		failed := 0
+		for _, r := range recs {
+			if r.Dispatch != dispatch || !keep(r) {
+				continue
+			}
+			if r.Code != 0 {
+				failed++
+			}
+			walls = append(walls, r.Wall())
+			rss = append(rss, r.MaxRSSKB)
+		}
+		if len(walls) == 0 {
+			res.fail("hook "+label, fmt.Errorf("no runs recorded"))
+			return
+		}
+		p50 := quantile(walls, 0.5)
+		res.add(Row{
+			Figure: fmt.Sprintf("%s (n=%d)", label, len(walls)),
+			Value: fmt.Sprintf("p50 %s, p95 %s; RSS p50 %.1f MB, max %.1f MB", msec(p50), msec(quantile(walls, 0.95)),
+				float64(quantileInt(rss, 0.5))/1024, float64(quantileInt(rss, 1))/1024),
+			Baseline: "50 ms (goal)",
+			Ratio:    ratio(float64(p50), float64(50*time.Millisecond)),
+			Goal:     "p50 < 50 ms, RSS < 30 MB",
+		})
+		if failed > 0 {
+			res.note("%s: %d of %d runs exited non-zero", label, failed, len(walls))
+		}
+	}
+	report("first install (deploy, incl. snap install)", "hooks/install", func(r HookRecord) bool { return !r.Exec })
+	for _, k := range kinds {
+		name := strings.TrimPrefix(strings.Fields(k.env)[0], "JUJU_HOOK_NAME=")
+		report("hook "+k.label, "hooks/"+name, func(r HookRecord) bool { return r.Exec && r.Start >= start.UnixNano() })
+	}
+	for _, a := range []string{"health", "snapshot"} {
+		report("action "+a, "actions/"+a, func(r HookRecord) bool { return r.Start >= start.UnixNano() })
+	}
+	res.add(Row{
+		Figure:   "jujusim overhead: no-op exec round trip / one hook-tool call",
+		Value:    fmt.Sprintf("%s / %s", msec(quantile(execRT, 0.5)), msec(time.Duration(toolNS))),
+		Baseline: "-", Ratio: "-", Goal: "-",
+	})
+	return nil
+}
