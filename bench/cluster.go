@@ -11,7 +11,7 @@ import (
 // turnUpCharm deploys n units and measures from the moment easyrsa has
 // issued the last unit's certificate (seen in the debug log) until every
 // unit is active and reports itself healthy with n peers.
-func turnUpCharm(s *Sim, charm, easyrsa string, n int) (time.Duration, error) {
+func turnUpCharm(s *Sim, res *Results, charm, easyrsa string, n int) (time.Duration, error) {
 	if err := s.DeployEtcd(charm, easyrsa, n); err != nil {
 		return 0, err
 	}
@@ -23,6 +23,8 @@ func turnUpCharm(s *Sim, charm, easyrsa string, n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	busy, runs := s.charmBusy(issued, healthy)
+	res.note("turn-up %d units: the etcd charm ran %d times for %s in total within the %s measured", n, runs, secs(busy), secs(healthy.Sub(issued)))
 	return healthy.Sub(issued), nil
 }
 
@@ -46,7 +48,7 @@ func turnUpBare(b *Bare, n int) (time.Duration, error) {
 // scaleOutCharm adds one unit to a healthy 3-unit model and returns the
 // time from its certificate being issued, and from add-unit, until it is a
 // voting member.
-func scaleOutCharm(s *Sim) (fromCert, fromAdd time.Duration, err error) {
+func scaleOutCharm(s *Sim, res *Results) (fromCert, fromAdd time.Duration, err error) {
 	cl, err := s.Client("etcd/0")
 	if err != nil {
 		return 0, 0, err
@@ -71,6 +73,8 @@ func scaleOutCharm(s *Sim) (fromCert, fromAdd time.Duration, err error) {
 	for time.Now().Before(deadline) {
 		if n, err := votingMembers(cl); err == nil && n == 4 {
 			now := time.Now()
+			busy, runs := s.charmBusy(issued, now)
+			res.note("scale-out: the etcd charm ran %d times for %s in total within the %s from certificate to voting member", runs, secs(busy), secs(now.Sub(issued)))
 			return now.Sub(issued), now.Sub(added), nil
 		}
 		time.Sleep(50 * time.Millisecond)

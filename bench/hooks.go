@@ -65,6 +65,28 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 			}
 		}
 	}
+	// One more run of each with the tool-call counter on (slower: kept
+	// out of the timings).
+	flag := `touch "$SNAPPY_GLOBAL_ROOT/` + CountFlagPath + `"`
+	if _, err := s.Run("exec", unit, "--", flag); err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		name := strings.TrimPrefix(strings.Fields(k.env)[0], "JUJU_HOOK_NAME=")
+		cmd := fmt.Sprintf("ETCDBENCH_EXEC=1 JUJU_DISPATCH_PATH=hooks/%s %s ./dispatch >/dev/null 2>&1", name, k.env)
+		if _, err := s.Run("exec", unit, "--", cmd); err != nil {
+			return fmt.Errorf("counting hook %s: %w", k.label, err)
+		}
+	}
+	for _, a := range []string{"health", "snapshot"} {
+		if _, err := s.Run("run", unit, a); err != nil {
+			return fmt.Errorf("counting action %s: %w", a, err)
+		}
+	}
+	if _, err := s.Run("exec", unit, "--", `rm -f "$SNAPPY_GLOBAL_ROOT/`+CountFlagPath+`"`); err != nil {
+		return err
+	}
+
 	// jujusim's own overhead, measured apart.
 	var execRT []time.Duration
 	for i := 0; i < runs; i++ {
@@ -91,9 +113,13 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 	report := func(label, dispatch string, keep func(HookRecord) bool) {
 		var walls []time.Duration
 		var rss []int64
-		failed := 0
+		failed, calls := 0, -1
 		for _, r := range recs {
 			if r.Dispatch != dispatch || !keep(r) {
+				continue
+			}
+			if r.Counted {
+				calls = r.ToolCalls
 				continue
 			}
 			if r.Code != 0 {
@@ -106,13 +132,22 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 			res.fail("hook "+label, fmt.Errorf("no runs recorded"))
 			return
 		}
-		p50 := quantile(walls, 0.5)
+		p50, p95 := quantile(walls, 0.5), quantile(walls, 0.95)
+		value := fmt.Sprintf("p50 %s, p95 %s", msec(p50), msec(p95))
+		net := p50
+		if calls >= 0 {
+			// jujusim serves every hook-tool call: take its measured cost
+			// out, as the issue asks.
+			sim := time.Duration(calls) * time.Duration(toolNS)
+			net = max(p50-sim, 0)
+			value = fmt.Sprintf("p50 %s, p95 %s net of %d tool calls (raw p50 %s)", msec(net), msec(max(p95-sim, 0)), calls, msec(p50))
+		}
+		value += fmt.Sprintf("; RSS p50 %.1f MB, max %.1f MB", float64(quantileInt(rss, 0.5))/1024, float64(quantileInt(rss, 1))/1024)
 		res.add(Row{
-			Figure: fmt.Sprintf("%s (n=%d)", label, len(walls)),
-			Value: fmt.Sprintf("p50 %s, p95 %s; RSS p50 %.1f MB, max %.1f MB", msec(p50), msec(quantile(walls, 0.95)),
-				float64(quantileInt(rss, 0.5))/1024, float64(quantileInt(rss, 1))/1024),
+			Figure:   fmt.Sprintf("%s (n=%d)", label, len(walls)),
+			Value:    value,
 			Baseline: "50 ms (goal)",
-			Ratio:    ratio(float64(p50), float64(50*time.Millisecond)),
+			Ratio:    ratio(float64(net), float64(50*time.Millisecond)),
 			Goal:     "p50 < 50 ms, RSS < 30 MB",
 		})
 		if failed > 0 {

@@ -21,7 +21,9 @@ type Config struct {
 	Client   string // build/etcd-client.charm
 	EtcdBins string // $ETCD_BINS
 	Self     string // a static build of etcdbench, the dispatch wrapper
-	Log      io.Writer
+	// Concurrency is jujusim's --concurrency: units running hooks at once.
+	Concurrency int
+	Log         io.Writer
 }
 
 func (c Config) logf(format string, args ...any) {
@@ -84,13 +86,13 @@ func Run(cfg Config) (*Results, error) {
 
 	// The charm: turn-up 3, hooks, scale-out on one model.
 	cfg.logf("jujusim: deploy 3 units")
-	s, err := NewSim(cfg.Jujusim, work, 1)
+	s, err := NewSim(cfg.Jujusim, work, 1, cfg.Concurrency)
 	if err != nil {
 		return nil, err
 	}
 	func() {
 		defer s.Destroy()
-		d, err := turnUpCharm(s, charm, cfg.Easyrsa, 3)
+		d, err := turnUpCharm(s, res, charm, cfg.Easyrsa, 3)
 		if err != nil {
 			res.fail("turn-up 3 units", err)
 			return
@@ -117,7 +119,7 @@ func Run(cfg Config) (*Results, error) {
 			return
 		}
 		cfg.logf("jujusim: add one unit")
-		fromCert, fromAdd, err := scaleOutCharm(s)
+		fromCert, fromAdd, err := scaleOutCharm(s, res)
 		if err != nil {
 			res.fail("scale-out 3→4", err)
 			return
@@ -133,11 +135,11 @@ func Run(cfg Config) (*Results, error) {
 
 	if !cfg.Short {
 		cfg.logf("jujusim: deploy 5 units")
-		s5, err := NewSim(cfg.Jujusim, work, 2)
+		s5, err := NewSim(cfg.Jujusim, work, 2, cfg.Concurrency)
 		if err != nil {
 			return nil, err
 		}
-		d, err := turnUpCharm(s5, charm, cfg.Easyrsa, 5)
+		d, err := turnUpCharm(s5, res, charm, cfg.Easyrsa, 5)
 		if err != nil {
 			res.fail("turn-up 5 units", err)
 		} else {
@@ -149,7 +151,7 @@ func Run(cfg Config) (*Results, error) {
 	}
 
 	cfg.logf("jujusim: rolling upgrade 3.5 → 3.6 under writes")
-	su, err := NewSim(cfg.Jujusim, work, 3)
+	su, err := NewSim(cfg.Jujusim, work, 3, cfg.Concurrency)
 	if err != nil {
 		return nil, err
 	}

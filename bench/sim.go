@@ -25,14 +25,17 @@ type Sim struct {
 	up   bool
 }
 
-// NewSim bootstraps a controller in a fresh home below dir.
-func NewSim(bin, dir string, seed int) (*Sim, error) {
+// NewSim bootstraps a controller in a fresh home below dir; concurrency is
+// how many units may run hooks at once (Juju's unit agents are
+// independent, so a faithful model lets every unit run; 1 serialises the
+// whole model for exact seeded replays).
+func NewSim(bin, dir string, seed, concurrency int) (*Sim, error) {
 	home, err := os.MkdirTemp(dir, "jujusim-")
 	if err != nil {
 		return nil, err
 	}
 	s := &Sim{Bin: bin, Home: home}
-	if _, err := s.Run("bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s"); err != nil {
+	if _, err := s.Run("bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s", "--concurrency", fmt.Sprint(concurrency)); err != nil {
 		return nil, err
 	}
 	s.up = true
@@ -237,4 +240,22 @@ func votingMembers(cl *clientv3.Client) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// charmBusy sums the wall time of the etcd charm's runs that started in
+// [from, to): how much of a wait was the charm working.
+func (s *Sim) charmBusy(from, to time.Time) (time.Duration, int) {
+	recs, err := ReadHookRecords(s.Home)
+	if err != nil {
+		return 0, 0
+	}
+	var sum time.Duration
+	n := 0
+	for _, r := range recs {
+		if r.Start >= from.UnixNano() && r.Start < to.UnixNano() {
+			sum += r.Wall()
+			n++
+		}
+	}
+	return sum, n
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -37,6 +38,59 @@ type HookRecord struct {
 	MaxRSSKB int64  `json:"maxrss_kb"`
 	Code     int    `json:"code"`
 	Exec     bool   `json:"exec"` // started by the benchmark through jujusim exec
+	// Counted runs put a shim before the hook tools and count the charm's
+	// tool calls; they are slower and kept out of the timings.
+	Counted   bool `json:"counted,omitempty"`
+	ToolCalls int  `json:"tool_calls,omitempty"`
+}
+
+// CountFlagPath, when the file exists in a machine's root, makes the
+// wrapper count the charm's hook-tool calls instead of timing the run.
+const CountFlagPath = "var/log/etcdbench-count"
+
+// Environment of a counted run: the real tools directory, and the file
+// each shimmed tool call appends a line to.
+const (
+	envRealTools = "ETCDBENCH_TOOLS"
+	envToolCount = "ETCDBENCH_TOOLCOUNT"
+)
+
+// IsToolShim reports whether this process was started as a hook tool in a
+// counted run.
+func IsToolShim(argv0 string) bool {
+	return os.Getenv(envRealTools) != "" && filepath.Base(argv0) != "dispatch"
+}
+
+// ToolShim counts one hook-tool call and becomes the real tool.
+func ToolShim(args []string) error {
+	if f, err := os.OpenFile(os.Getenv(envToolCount), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+		_, _ = f.WriteString(filepath.Base(args[0]) + "\n")
+		f.Close()
+	}
+	real := filepath.Join(os.Getenv(envRealTools), filepath.Base(args[0]))
+	return syscall.Exec(real, append([]string{real}, args[1:]...), os.Environ())
+}
+
+// shimTools makes a directory of links to self named like every hook tool
+// in the first PATH entry (where Juju puts them) and returns the
+// environment changes a counted run needs.
+func shimTools(self string) (dir string, env []string, err error) {
+	toolsDir := strings.SplitN(os.Getenv("PATH"), ":", 2)[0]
+	entries, err := os.ReadDir(toolsDir)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot list the hook tools: %w", err)
+	}
+	if dir, err = os.MkdirTemp("", "etcdbench-shim-"); err != nil {
+		return "", nil, err
+	}
+	for _, e := range entries {
+		if err := os.Symlink(self, filepath.Join(dir, e.Name())); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, err
+		}
+	}
+	env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), envRealTools+"="+toolsDir, envToolCount+"="+filepath.Join(dir, "calls"))
+	return dir, env, nil
 }
 
 // Wall is the record's wall time.
@@ -48,20 +102,38 @@ func IsWrapperInvocation(argv0 string) bool {
 	return filepath.Base(argv0) == "dispatch"
 }
 
-// Wrap runs the real charm binary and logs its cost. It returns the exit
-// code the wrapper must exit with.
+// Wrap runs the real charm binary beside the wrapper and logs its cost. It
+// returns the exit code the wrapper must exit with.
 func Wrap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "etcdbench wrapper: cannot find itself: %v\n", err)
 		return 1
 	}
-	real := filepath.Join(filepath.Dir(self), RealDispatch)
+	return wrap(self, filepath.Join(filepath.Dir(self), RealDispatch), args, stdin, stdout, stderr)
+}
+
+// wrap runs real; self is what the tool shims link to.
+func wrap(self, real string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := exec.Command(real)
 	cmd.Args = append([]string{args[0]}, args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	root := os.Getenv("SNAPPY_GLOBAL_ROOT")
+	if root == "" {
+		root = "/"
+	}
+	var shimDir string
+	if _, err := os.Stat(filepath.Join(root, CountFlagPath)); err == nil {
+		var env []string
+		if shimDir, env, err = shimTools(self); err != nil {
+			fmt.Fprintf(stderr, "etcdbench wrapper: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(shimDir)
+		cmd.Env = env
+	}
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	wall := time.Since(start)
 	code := 0
 	var exitErr *exec.ExitError
@@ -79,6 +151,11 @@ func Wrap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		WallNS:   int64(wall),
 		Code:     code,
 		Exec:     os.Getenv("ETCDBENCH_EXEC") != "",
+	}
+	if shimDir != "" {
+		rec.Counted = true
+		b, _ := os.ReadFile(filepath.Join(shimDir, "calls"))
+		rec.ToolCalls = strings.Count(string(b), "\n")
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rec.MaxRSSKB = ru.Maxrss // kilobytes on Linux

@@ -20,6 +20,11 @@ import (
 )
 
 func main() {
+	if bench.IsToolShim(os.Args[0]) {
+		err := bench.ToolShim(os.Args)
+		fmt.Fprintln(os.Stderr, "etcdbench tool shim:", err)
+		os.Exit(1)
+	}
 	if bench.IsWrapperInvocation(os.Args[0]) {
 		os.Exit(bench.Wrap(os.Args, os.Stdin, os.Stdout, os.Stderr))
 	}
@@ -38,6 +43,7 @@ func run() error {
 	easyrsa := flag.String("easyrsa", "build/easyrsa.charm", "the easyrsa charm")
 	client := flag.String("etcd-client", "build/etcd-client.charm", "the etcd-client charm")
 	self := flag.String("wrapper", "", "a static (CGO_ENABLED=0) build of etcdbench to wrap the charm with (default: this binary)")
+	concurrency := flag.Int("concurrency", 8, "jujusim --concurrency: units running hooks at once (Juju runs every unit agent independently)")
 	flag.Parse()
 	bins := os.Getenv("ETCD_BINS")
 	if bins == "" {
@@ -55,6 +61,7 @@ func run() error {
 	cfg := bench.Config{
 		Short: *short, Repo: abs(*repo), Jujusim: abs(*jujusim), Charm: abs(*charm),
 		Easyrsa: abs(*easyrsa), Client: abs(*client), EtcdBins: bins, Self: abs(wrapper), Log: os.Stderr,
+		Concurrency: *concurrency,
 	}
 	started := time.Now().UTC()
 	res, err := bench.Run(cfg)
@@ -72,6 +79,7 @@ func run() error {
 	}
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (`go run ./cmd/etcdbench`); %s run of %s, took %s.\n\n",
 		mode, started.Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second))
+	fmt.Fprintf(&b, "jujusim runs with --concurrency %d (units run hooks at once, as Juju's independent unit agents do).\n\n", *concurrency)
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s; %s %s/%s; etcd %s.\n\n",
 		runtime.NumCPU(), memTotal(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, etcdVersions(bins))
 	res.Markdown(&b)
