@@ -23,8 +23,7 @@ func turnUpCharm(s *Sim, res *Results, charm, easyrsa string, n int) (time.Durat
 	if err != nil {
 		return 0, err
 	}
-	busy, runs := s.charmBusy(issued, healthy)
-	res.note("turn-up %d units: the etcd charm ran %d times for %s in total within the %s measured", n, runs, secs(busy), secs(healthy.Sub(issued)))
+	res.note("turn-up %d units (%s): %s", n, secs(healthy.Sub(issued)), s.charmBusy(issued, healthy))
 	return healthy.Sub(issued), nil
 }
 
@@ -73,8 +72,7 @@ func scaleOutCharm(s *Sim, res *Results) (fromCert, fromAdd time.Duration, err e
 	for time.Now().Before(deadline) {
 		if n, err := votingMembers(cl); err == nil && n == 4 {
 			now := time.Now()
-			busy, runs := s.charmBusy(issued, now)
-			res.note("scale-out: the etcd charm ran %d times for %s in total within the %s from certificate to voting member", runs, secs(busy), secs(now.Sub(issued)))
+			res.note("scale-out, certificate → voting member (%s): %s", secs(now.Sub(issued)), s.charmBusy(issued, now))
 			return now.Sub(issued), now.Sub(added), nil
 		}
 		time.Sleep(50 * time.Millisecond)

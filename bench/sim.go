@@ -242,20 +242,29 @@ func votingMembers(cl *clientv3.Client) (int, error) {
 	return n, nil
 }
 
-// charmBusy sums the wall time of the etcd charm's runs that started in
-// [from, to): how much of a wait was the charm working.
-func (s *Sim) charmBusy(from, to time.Time) (time.Duration, int) {
+// charmBusy describes the etcd charm's runs that started in [from, to):
+// how many, their summed wall time (units run in parallel, so it can
+// exceed the interval) and the longest one, to show where a wait went.
+func (s *Sim) charmBusy(from, to time.Time) string {
 	recs, err := ReadHookRecords(s.Home)
 	if err != nil {
-		return 0, 0
+		return err.Error()
 	}
 	var sum time.Duration
+	var longest HookRecord
 	n := 0
 	for _, r := range recs {
 		if r.Start >= from.UnixNano() && r.Start < to.UnixNano() {
 			sum += r.Wall()
 			n++
+			if r.WallNS > longest.WallNS {
+				longest = r
+			}
 		}
 	}
-	return sum, n
+	if n == 0 {
+		return "the etcd charm did not run"
+	}
+	return fmt.Sprintf("the etcd charm ran %d times, %s in all; longest %s %s, %s (started %s after the clock)",
+		n, secs(sum), longest.Unit, longest.Dispatch, secs(longest.Wall()), secs(time.Duration(longest.Start-from.UnixNano())))
 }

@@ -69,8 +69,18 @@ func run() error {
 		return err
 	}
 	res.Text(os.Stdout)
+	failed := 0
+	for _, row := range res.Rows {
+		if row.Value == "FAILED" {
+			failed++
+		}
+	}
+	var failure error
+	if failed > 0 {
+		failure = fmt.Errorf("%d figures could not be measured (see the notes)", failed)
+	}
 	if *out == "" {
-		return nil
+		return failure
 	}
 	var b bytes.Buffer
 	mode := "full"
@@ -84,7 +94,10 @@ func run() error {
 		runtime.NumCPU(), memTotal(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, etcdVersions(bins))
 	res.Markdown(&b)
 	b.WriteString(methodNotes)
-	return os.WriteFile(*out, b.Bytes(), 0o644)
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return failure
 }
 
 func memTotal() string {
