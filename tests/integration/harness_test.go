@@ -130,7 +130,7 @@ type model struct {
 	home string
 }
 
-func newModel(t *testing.T, seed int64) *model {
+func newModel(t *testing.T, seed int64, extra ...string) *model {
 	t.Helper()
 	a := getArtifacts(t)
 	m := &model{t: t, a: a, home: t.TempDir()}
@@ -151,7 +151,7 @@ func newModel(t *testing.T, seed int64) *model {
 			t.Errorf("destroy: %v\n%s", err, out)
 		}
 	})
-	m.must("bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s")
+	m.must(append([]string{"bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s"}, extra...)...)
 	return m
 }
 
