@@ -47,107 +47,105 @@ func Run(cfg Config) (*Results, error) {
 	if _, err := os.Stat(etcd); err != nil {
 		return nil, fmt.Errorf("cannot find etcd 3.6 (make etcd-bins): %w", err)
 	}
-	runs := 20
-	if cfg.Short {
-		runs = 5
-	}
+	runs, reps := 20, 3
 	sizes := []int{3, 5}
 	if cfg.Short {
+		runs, reps = 5, 1
 		sizes = []int{3}
 	}
 
 	// Bare baselines first, alone on the machine.
-	bareTurnUp := map[int]time.Duration{}
-	var bareScale time.Duration
-	for i, n := range sizes {
-		cfg.logf("bare etcd: static TLS bootstrap of %d members", n)
-		b, err := NewBare(etcd, mkdir(work, fmt.Sprintf("bare%d", n)), fmt.Sprintf("127.0.%d.", 250-i))
+	bareTurnUp := map[int][]time.Duration{}
+	var bareScale []time.Duration
+	for rep := 0; rep < reps; rep++ {
+		for i, n := range sizes {
+			cfg.logf("bare etcd: static TLS bootstrap of %d members (%d/%d)", n, rep+1, reps)
+			b, err := NewBare(etcd, mkdir(work, fmt.Sprintf("bare%d-%d", n, rep)), fmt.Sprintf("127.0.%d.", 250-i))
+			if err != nil {
+				return nil, err
+			}
+			d, err := turnUpBare(b, n)
+			if err == nil {
+				bareTurnUp[n] = append(bareTurnUp[n], d)
+			} else {
+				res.note("bare turn-up %d: %v", n, err)
+			}
+			if n == 3 && err == nil {
+				// etcd refuses membership changes for 5 s after a member
+				// starts (its health interval); the charm's cluster has
+				// been up longer than that when it scales out.
+				time.Sleep(6 * time.Second)
+				cfg.logf("bare etcd: learner add, start, promote")
+				if d, err := scaleOutBare(b); err == nil {
+					bareScale = append(bareScale, d)
+				} else {
+					res.note("bare scale-out: %v", err)
+				}
+			}
+			b.Stop()
+		}
+	}
+
+	// The charm: turn-up of 3 units then scale-out to 4 on one model, reps
+	// times; hook latency on the first.
+	var turnUp3, scaleCert, scaleAdd []time.Duration
+	for rep := 0; rep < reps; rep++ {
+		cfg.logf("jujusim: deploy 3 units (%d/%d)", rep+1, reps)
+		s, err := NewSim(cfg.Jujusim, work, 1+rep, cfg.Concurrency)
 		if err != nil {
 			return nil, err
 		}
-		d, err := turnUpBare(b, n)
-		if err == nil {
-			bareTurnUp[n] = d
-		} else {
-			res.note("bare turn-up %d: %v", n, err)
-		}
-		if n == 3 && err == nil {
-			// etcd refuses membership changes for 5 s after a member
-			// starts (its health interval); the charm's cluster has been
-			// up longer than that when it scales out.
-			time.Sleep(6 * time.Second)
-			cfg.logf("bare etcd: learner add, start, promote")
-			if bareScale, err = scaleOutBare(b); err != nil {
-				res.note("bare scale-out: %v", err)
+		err = func() error {
+			defer s.Destroy()
+			d, err := turnUpCharm(s, res, charm, cfg.Easyrsa, 3)
+			if err != nil {
+				return fmt.Errorf("turn-up: %w", err)
 			}
-		}
-		b.Stop()
-	}
-
-	// The charm: turn-up 3, hooks, scale-out on one model.
-	cfg.logf("jujusim: deploy 3 units")
-	s, err := NewSim(cfg.Jujusim, work, 1, cfg.Concurrency)
-	if err != nil {
-		return nil, err
-	}
-	func() {
-		defer s.Destroy()
-		d, err := turnUpCharm(s, res, charm, cfg.Easyrsa, 3)
+			turnUp3 = append(turnUp3, d)
+			if rep == 0 {
+				cfg.logf("jujusim: hook latency, %d runs each", runs)
+				if err := hookLatency(s, res, cfg.Client, runs); err != nil {
+					res.fail("hook latency", err)
+				}
+			}
+			if err := s.WaitActive(5 * time.Minute); err != nil {
+				return fmt.Errorf("before scale-out: %w", err)
+			}
+			cfg.logf("jujusim: add one unit")
+			fromCert, fromAdd, err := scaleOutCharm(s, res)
+			if err != nil {
+				return fmt.Errorf("scale-out: %w", err)
+			}
+			scaleCert, scaleAdd = append(scaleCert, fromCert), append(scaleAdd, fromAdd)
+			return nil
+		}()
 		if err != nil {
-			res.fail("turn-up 3 units", err)
-			return
+			res.note("3-unit model %d: %v", rep+1, err)
 		}
-		addTurnUp(res, 3, d, bareTurnUp[3])
-		cfg.logf("jujusim: hook latency, %d runs each", runs)
-		if _, err := s.Run("deploy", cfg.Client, "etcd-client"); err != nil {
-			res.fail("hook latency", err)
-			return
-		}
-		if _, err := s.Run("integrate", "etcd:db", "etcd-client:etcd"); err != nil {
-			res.fail("hook latency", err)
-			return
-		}
-		if err := s.WaitActive(5 * time.Minute); err != nil {
-			res.fail("hook latency", err)
-			return
-		}
-		if err := measureHooks(s, res, "etcd/0", runs); err != nil {
-			res.fail("hook latency", err)
-		}
-		if err := s.WaitActive(5 * time.Minute); err != nil {
-			res.fail("scale-out 3→4", err)
-			return
-		}
-		cfg.logf("jujusim: add one unit")
-		fromCert, fromAdd, err := scaleOutCharm(s, res)
-		if err != nil {
-			res.fail("scale-out 3→4", err)
-			return
-		}
-		res.add(Row{Figure: "scale-out 3→4: certificate issued → voting member", Value: secs(fromCert), Baseline: secs(bareScale),
-			Ratio: ratio(float64(fromCert), float64(bareScale)), Goal: "≤ 2x"})
-		res.add(Row{Figure: "scale-out 3→4: add-unit → voting member", Value: secs(fromAdd), Baseline: secs(bareScale),
-			Ratio: ratio(float64(fromAdd), float64(bareScale)), Goal: "-"})
-	}()
-	if err := s.Destroy(); err != nil {
-		res.note("destroy: %v", err)
 	}
+	addCompare(res, "turn-up 3 units: last certificate → all active and healthy", turnUp3, bareTurnUp[3], "≤ 1.5x")
+	addCompare(res, "scale-out 3→4: certificate issued → voting member", scaleCert, bareScale, "≤ 2x")
+	addCompare(res, "scale-out 3→4: add-unit → voting member", scaleAdd, bareScale, "-")
 
 	if !cfg.Short {
-		cfg.logf("jujusim: deploy 5 units")
-		s5, err := NewSim(cfg.Jujusim, work, 2, cfg.Concurrency)
-		if err != nil {
-			return nil, err
+		var turnUp5 []time.Duration
+		for rep := 0; rep < reps; rep++ {
+			cfg.logf("jujusim: deploy 5 units (%d/%d)", rep+1, reps)
+			s5, err := NewSim(cfg.Jujusim, work, 10+rep, cfg.Concurrency)
+			if err != nil {
+				return nil, err
+			}
+			d, err := turnUpCharm(s5, res, charm, cfg.Easyrsa, 5)
+			if err != nil {
+				res.note("5-unit model %d: %v", rep+1, err)
+			} else {
+				turnUp5 = append(turnUp5, d)
+			}
+			if err := s5.Destroy(); err != nil {
+				res.note("destroy: %v", err)
+			}
 		}
-		d, err := turnUpCharm(s5, res, charm, cfg.Easyrsa, 5)
-		if err != nil {
-			res.fail("turn-up 5 units", err)
-		} else {
-			addTurnUp(res, 5, d, bareTurnUp[5])
-		}
-		if err := s5.Destroy(); err != nil {
-			res.note("destroy: %v", err)
-		}
+		addCompare(res, "turn-up 5 units: last certificate → all active and healthy", turnUp5, bareTurnUp[5], "≤ 1.5x")
 	}
 
 	cfg.logf("jujusim: rolling upgrade 3.5 → 3.6 under writes")
@@ -177,14 +175,36 @@ func Run(cfg Config) (*Results, error) {
 	return res, nil
 }
 
-func addTurnUp(res *Results, n int, charm, bare time.Duration) {
-	res.add(Row{
-		Figure:   fmt.Sprintf("turn-up %d units: last certificate → all active and healthy", n),
-		Value:    secs(charm),
-		Baseline: secs(bare),
-		Ratio:    ratio(float64(charm), float64(bare)),
-		Goal:     "≤ 1.5x",
-	})
+// hookLatency relates etcd-client on the db relation, then measures hooks.
+func hookLatency(s *Sim, res *Results, client string, runs int) error {
+	if _, err := s.Run("deploy", client, "etcd-client"); err != nil {
+		return err
+	}
+	if _, err := s.Run("integrate", "etcd:db", "etcd-client:etcd"); err != nil {
+		return err
+	}
+	if err := s.WaitActive(5 * time.Minute); err != nil {
+		return err
+	}
+	return measureHooks(s, res, "etcd/0", runs)
+}
+
+// addCompare adds a row comparing the medians of charm and bare runs.
+func addCompare(res *Results, figure string, charm, bare []time.Duration, goal string) {
+	if len(charm) == 0 || len(bare) == 0 {
+		res.fail(figure, fmt.Errorf("%d charm runs, %d bare runs succeeded", len(charm), len(bare)))
+		return
+	}
+	c, b := quantile(charm, 0.5), quantile(bare, 0.5)
+	res.add(Row{Figure: figure, Value: spread(charm), Baseline: spread(bare), Ratio: ratio(float64(c), float64(b)), Goal: goal})
+}
+
+// spread is one run's figure, or the median of several with their range.
+func spread(ds []time.Duration) string {
+	if len(ds) == 1 {
+		return secs(ds[0])
+	}
+	return fmt.Sprintf("%s (median of %d, %.2f–%.2f)", secs(quantile(ds, 0.5)), len(ds), quantile(ds, 0).Seconds(), quantile(ds, 1).Seconds())
 }
 
 func mkdir(parent, name string) string {

@@ -87,7 +87,7 @@ func run() error {
 	if *short {
 		mode = "short (CI)"
 	}
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (`go run ./cmd/etcdbench`); %s run of %s, took %s.\n\n",
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (`bin/etcdbench -out BENCHMARKS.md`); %s run of %s, took %s.\n\n",
 		mode, started.Format("2006-01-02 15:04 UTC"), time.Since(started).Round(time.Second))
 	fmt.Fprintf(&b, "jujusim runs with --concurrency %d (units run hooks at once, as Juju's independent unit agents do).\n\n", *concurrency)
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s, %s; %s %s/%s; etcd %s.\n\n",
@@ -178,6 +178,13 @@ const methodNotes = `
   charm's client credentials writes one key every 20 ms; after a quiet period
   ` + "`config etcd channel=3.6/stable`" + `; total time is until every member reports 3.6
   and every unit is active again. Every acknowledged key is read back at the end.
-- Single runs of each cluster figure: on a shared 2-core machine expect
-  ±20% between runs.
+- The full run repeats each turn-up and scale-out 3 times (fresh model or
+  fresh bare cluster each time) and shows the median with the range; the
+  short run (CI) does each once. On a shared 2-core machine single runs
+  vary by tens of percent.
+- The snapshot/restore database is the actions benchmark's 210 MB, not the
+  256 MB the issue names. The restore action's figure includes what the
+  action does beyond ` + "`etcdutl snapshot restore`" + `: unpacking and verifying the
+  archive, stopping etcd, swapping the data directory and waiting for the
+  restored member to serve.
 `
