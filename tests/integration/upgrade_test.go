@@ -137,7 +137,13 @@ func (m *model) versions() map[string]string {
 }
 
 func TestChannelChangeUnderWrites(t *testing.T) {
-	m := newModel(t, seeds()[0])
+	for _, seed := range seeds() {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { channelChangeUnderWrites(t, seed) })
+	}
+}
+
+func channelChangeUnderWrites(t *testing.T, seed int64) {
+	m := newModel(t, seed)
 	m.deployEtcd(3, "channel=3.5/stable")
 	m.waitActive(4 * time.Minute)
 	for u, v := range m.versions() {
@@ -173,7 +179,13 @@ func TestChannelChangeUnderWrites(t *testing.T) {
 }
 
 func TestPortChange(t *testing.T) {
-	m := newModel(t, seeds()[0])
+	for _, seed := range seeds() {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { portChange(t, seed) })
+	}
+}
+
+func portChange(t *testing.T, seed int64) {
+	m := newModel(t, seed)
 	m.deployEtcd(3)
 	m.must("deploy", m.a.etcdClient, "etcd-client")
 	m.must("integrate", "etcd:db", "etcd-client:etcd")
