@@ -194,7 +194,6 @@ func realBins(t *testing.T) string {
 	return dir
 }
 
-
 // runWrapper runs a /snap/bin wrapper with a clean environment, as a
 // `jujusim exec` command would.
 func runWrapper(path string, args ...string) (string, error) {
