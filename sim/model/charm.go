@@ -2,11 +2,10 @@ package model
 
 import (
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 
 	"github.com/juju/charm/v12"
 )
@@ -53,51 +52,7 @@ func StoreCharm(src, dst string) (charm.Charm, error) {
 }
 
 // CopyTree copies a directory tree (files, dirs, symlinks), keeping modes.
-func CopyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, info.Mode().Perm()|0o700)
-		case info.Mode()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		default:
-			return copyFile(p, target, info.Mode().Perm())
-		}
-	})
-}
-
-func copyFile(src, dst string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
+func CopyTree(src, dst string) error { return fsutil.CopyTree(src, dst) }
 
 // Charms caches the parsed charms of the controller's store by path.
 type Charms struct {

@@ -3,12 +3,12 @@ package snapd
 import (
 	_ "embed"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 
 	"gopkg.in/yaml.v3"
 )
@@ -147,55 +147,10 @@ func (d *Daemon) copySnapData(name, from, to string) error {
 	if _, err := os.Stat(src); os.IsNotExist(err) {
 		return os.MkdirAll(dst, 0o755)
 	}
-	if err := copyTree(src, dst); err != nil {
+	if err := fsutil.CopyTree(src, dst); err != nil {
 		return fmt.Errorf("cannot copy snap data: %w", err)
 	}
 	return nil
-}
-
-// copyTree copies a directory tree keeping modes and symlinks.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case info.IsDir():
-			return os.MkdirAll(target, info.Mode().Perm())
-		case info.Mode()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case info.Mode().IsRegular():
-			return copyFile(path, target, info.Mode().Perm())
-		}
-		return nil // sockets, fifos: not data
-	})
-}
-
-func copyFile(src, dst string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // replaceSymlink points link at target atomically.
