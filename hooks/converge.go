@@ -78,6 +78,21 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 	}
 	res, err := ensureMember(ctx, d, w, installed, tlsChanged)
+	if err == nil && w.leader && res.request != "" {
+		// The leader's own restart request appears only now, after its
+		// duties ran. Juju never runs relation-changed on the unit that
+		// wrote the data, so no later hook would grant it: grant it here,
+		// and restart in this hook when the lock is free.
+		pending := want
+		pending.RestartRequest = res.request
+		w.announce(pending)
+		if err := grantRestartLock(ctx, d, w); err != nil {
+			return err
+		}
+		if w.leaderData.RestartLock == w.ev.Unit {
+			res, err = ensureMember(ctx, d, w, installed, tlsChanged)
+		}
+	}
 	var outcome *juju.Outcome
 	if err != nil && !errors.As(err, &outcome) {
 		return err

@@ -208,3 +208,38 @@ func TestDegradedStatusNamesTheProblem(t *testing.T) {
 		t.Errorf("status with alarm = %+v", st)
 	}
 }
+
+// The leader's own restart request is granted in the hook that makes it:
+// no later hook would run on the leader for its own relation data.
+func TestLeaderRestartsItselfWhenTheLockIsFree(t *testing.T) {
+	s := formed(t, 3)
+	for _, u := range s.units {
+		u.tools.Config["heartbeat_interval"] = int64(150)
+		u.snapd.Calls()
+	}
+	s.mustRun(s.units[0], juju.Event{Name: "config-changed"})
+	if !restarted(s.units[0]) {
+		t.Fatalf("leader did not restart; lock %q", s.leaderData["restart-lock"])
+	}
+	if got := s.units[0].tools.Relations["cluster:0"].LocalUnitData["restart-request"]; got != "" {
+		t.Fatalf("leader's request still pending: %q", got)
+	}
+	if got := s.units[0].tools.Status.Name; got != juju.StatusActive {
+		t.Errorf("leader status = %+v", s.units[0].tools.Status)
+	}
+	// The others then restart one at a time as before.
+	for _, u := range s.units[1:] {
+		s.mustRun(u, juju.Event{Name: "config-changed"})
+	}
+	for i := 0; i < 4 && s.pendingRestarts() > 0; i++ {
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+		for _, u := range s.units[1:] {
+			if s.leaderData["restart-lock"] == u.name {
+				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+			}
+		}
+	}
+	if n := s.pendingRestarts(); n != 0 {
+		t.Fatalf("%d restarts still pending", n)
+	}
+}
