@@ -46,8 +46,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := ensureRefreshTimer(ctx, d, w); err != nil {
 		return err
 	}
-	tlsChanged, err := ensureCertificates(ctx, d, w)
-	if err != nil {
+	if err := ensureCertificates(ctx, d, w); err != nil {
 		return err
 	}
 	// Ready: announce this unit to its peers.
@@ -77,7 +76,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 			return err
 		}
 	}
-	res, err := ensureMember(ctx, d, w, installed, tlsChanged)
+	res, err := ensureMember(ctx, d, w, installed)
 	if err == nil && w.leader && res.request != "" {
 		// The leader's own restart request appears only now, after its
 		// duties ran. Juju never runs relation-changed on the unit that
@@ -90,7 +89,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 			return err
 		}
 		if w.leaderData.RestartLock == w.ev.Unit {
-			res, err = ensureMember(ctx, d, w, installed, tlsChanged)
+			res, err = ensureMember(ctx, d, w, installed)
 		}
 	}
 	var outcome *juju.Outcome

@@ -27,10 +27,18 @@ type memberResult struct {
 
 // ensureMember renders etcd.conf.yml and gets the local etcd running with
 // it. A first start happens at once. A restart of a running member (new
-// config, new certificates, a channel refresh) waits for the leader's
-// restart lock when other members run, so only one member is down at a
-// time; the unit then reports the request done once its etcd serves again.
-func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, tlsChanged bool) (memberResult, error) {
+// config, a new CA, a channel refresh) waits for the leader's restart lock
+// when other members run, so only one member is down at a time; the unit
+// then reports the request done once its etcd serves again.
+//
+// A re-issued server certificate alone restarts nothing: etcd (3.3.5 and
+// later) reads its certificate and key again for every new client and
+// peer connection (etcd-io/etcd#9541). easyrsa re-issues every unit's
+// certificate whenever a peer joins (each carries all peers' addresses,
+// as layer-etcd requests), so restarting for it would roll the whole
+// cluster on every add-unit. internal/etcd's
+// TestServerCertificateReloadsWithoutRestart pins that behaviour.
+func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap) (memberResult, error) {
 	var res memberResult
 	stored := charm.Start{
 		InitialCluster: w.state[stateStartCluster],
@@ -56,6 +64,16 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 	if err != nil {
 		return res, fmt.Errorf("cannot read etcd's service state: %w", err)
 	}
+	ca := caDigest(d)
+	caChanged := w.state[stateEtcdCA] != "" && w.state[stateEtcdCA] != ca
+	// recordCA notes the CA etcd now runs with (assumed to be the current
+	// one for a running etcd the state says nothing about).
+	recordCA := func() error {
+		if w.state[stateEtcdCA] == ca {
+			return nil
+		}
+		return w.setState(ctx, d, map[string]string{stateEtcdCA: ca})
+	}
 	if start != stored {
 		if err := w.setState(ctx, d, map[string]string{
 			stateStartCluster: start.InitialCluster, stateStartState: start.State, stateStartToken: start.Token,
@@ -76,17 +94,23 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 		if err := d.Snap.Start(ctx, serviceName); err != nil {
 			return res, fmt.Errorf("cannot start etcd: %w", err)
 		}
+		if err := recordCA(); err != nil {
+			return res, err
+		}
 		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
 		res.starting = !res.serving
 		return res, err
 	}
-	if !configChanged && !tlsChanged && !refresh {
+	if !configChanged && !caChanged && !refresh {
+		if err := recordCA(); err != nil {
+			return res, err
+		}
 		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
 		res.starting = !res.serving
 		res.done = w.self.RestartRequest // a finished restart, or nothing
 		return res, err
 	}
-	request := charm.Hash(append(rendered, []byte(w.cfg.Channel+certsDigest(d))...))
+	request := charm.Hash(append(rendered, []byte(w.cfg.Channel+ca)...))
 	if len(w.startedPeers()) > 1 && w.leaderData.RestartLock != w.ev.Unit {
 		res.request = request
 		res.serving = true
@@ -106,6 +130,9 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, t
 	}
 	if err := d.Snap.Restart(ctx, serviceName); err != nil {
 		return res, fmt.Errorf("cannot restart etcd: %w", err)
+	}
+	if err := recordCA(); err != nil {
+		return res, err
 	}
 	res.serving, err = waitServing(ctx, d, w, true)
 	if res.serving {
@@ -282,15 +309,11 @@ func tlsFiles(d Deps) etcd.TLS {
 	return etcd.TLS{CertFile: d.Paths.ServerCert(), KeyFile: d.Paths.ServerKey(), CAFile: d.Paths.CACert()}
 }
 
-// certsDigest changes when any TLS file changes, so a certificate rotation
-// is a new restart request.
-func certsDigest(d Deps) string {
-	var all []byte
-	for _, p := range []string{d.Paths.CACert(), d.Paths.ServerCert(), d.Paths.ServerKey()} {
-		b, _ := os.ReadFile(p)
-		all = append(all, b...)
-	}
-	return charm.Hash(all)
+// caDigest identifies the CA certificate in place, so a CA rotation is a
+// new restart request.
+func caDigest(d Deps) string {
+	b, _ := os.ReadFile(d.Paths.CACert())
+	return charm.Hash(b)
 }
 
 // storageLocation is where the data storage is mounted, "" without one.

@@ -39,6 +39,10 @@ const (
 	stateStartState   = "start-initial-cluster-state"
 	stateStartToken   = "start-initial-cluster-token"
 	stateResource     = "snap-resource"
+	// stateEtcdCA is the digest of the CA certificate the running etcd
+	// was started with: a new CA needs a restart, a re-issued server
+	// certificate does not (etcd reads it again for every connection).
+	stateEtcdCA = "etcd-ca"
 )
 
 func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config) (*world, error) {

@@ -243,3 +243,52 @@ func TestLeaderRestartsItselfWhenTheLockIsFree(t *testing.T) {
 		t.Fatalf("%d restarts still pending", n)
 	}
 }
+
+// A re-issued server certificate (easyrsa adds every new peer's address)
+// is written but restarts nothing: etcd reads it again per connection. A
+// new CA restarts every member, one at a time.
+func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
+	s := formed(t, 3)
+	for _, u := range s.units {
+		u.snapd.Calls()
+		bag := u.tools.Relations["certificates:9"].Units["easyrsa/0"]
+		cert := strings.ReplaceAll(u.name, "/", "_")
+		bag[cert+".server.cert"] = "SERVER CERT " + u.name + " with etcd/3's address"
+	}
+	for _, u := range s.units {
+		s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
+		got, err := os.ReadFile(u.paths.ServerCert())
+		if err != nil || !strings.Contains(string(got), "with etcd/3's address") {
+			t.Fatalf("%s server.crt = %q, %v", u.name, got, err)
+		}
+		if restarted(u) {
+			t.Errorf("%s restarted for a re-issued server certificate", u.name)
+		}
+		if req := u.tools.Relations["cluster:0"].LocalUnitData["restart-request"]; req != "" {
+			t.Errorf("%s asks to restart for a re-issued server certificate", u.name)
+		}
+	}
+
+	for _, u := range s.units {
+		u.tools.Relations["certificates:9"].Units["easyrsa/0"]["ca"] = "NEW CA PEM"
+	}
+	for _, u := range s.units {
+		s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
+	}
+	for i := 0; i < 6 && s.pendingRestarts() > 0; i++ {
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+		for _, u := range s.units[1:] {
+			if s.leaderData["restart-lock"] == u.name {
+				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+			}
+		}
+	}
+	if n := s.pendingRestarts(); n != 0 {
+		t.Fatalf("%d restarts still pending after a CA change", n)
+	}
+	for _, u := range s.units {
+		if !restarted(u) {
+			t.Errorf("%s did not restart for a new CA", u.name)
+		}
+	}
+}

@@ -13,31 +13,32 @@ import (
 
 // ensureCertificates publishes this unit's certificate request and, once
 // the authority answered, writes the TLS files where the rendered config
-// points etcd. It returns whether any file changed (etcd must then
-// restart) or an outcome: blocked without a certificate authority, waiting
-// while the answer is pending.
-func ensureCertificates(ctx context.Context, d Deps, w *world) (changed bool, err error) {
+// points etcd. It returns an outcome when it cannot: blocked without a
+// certificate authority, waiting while the answer is pending. Whether etcd
+// must restart for new files is ensureMember's call (only a new CA needs
+// it; see stateEtcdCA).
+func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 	ids, err := d.Tools.RelationIDs(ctx, "certificates")
 	if err != nil {
-		return false, fmt.Errorf("cannot list certificates relations: %w", err)
+		return fmt.Errorf("cannot list certificates relations: %w", err)
 	}
 	// During certificates-relation-broken the relation is going away.
 	if isRelationHook(w.ev.Name, "certificates") && w.ev.RelationHook() == "broken" {
 		ids = without(ids, w.ev.RelationID)
 	}
 	if len(ids) == 0 {
-		return false, juju.Blocked(msgMissingCA)
+		return juju.Blocked(msgMissingCA)
 	}
 	if err := requestCertificates(ctx, d, w, ids); err != nil {
-		return false, err
+		return err
 	}
 	var bags []map[string]string
 	if err := eachRemoteBag(ctx, d, ids, func(bag map[string]string) { bags = append(bags, bag) }); err != nil {
-		return false, err
+		return err
 	}
 	certs := relations.FindCertificates(bags, relations.CertName(w.ev.Unit))
 	if !certs.Complete() {
-		return false, juju.Waiting(msgWaitingForCerts)
+		return juju.Waiting(msgWaitingForCerts)
 	}
 	files := []struct {
 		path string
@@ -51,13 +52,11 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) (changed bool, er
 		{d.Paths.ClientKey(), certs.ClientKey, 0o600},
 	}
 	for _, f := range files {
-		c, err := writeIfChanged(f.path, []byte(f.data), f.mode)
-		if err != nil {
-			return false, fmt.Errorf("cannot write TLS files: %w", err)
+		if _, err := writeIfChanged(f.path, []byte(f.data), f.mode); err != nil {
+			return fmt.Errorf("cannot write TLS files: %w", err)
 		}
-		changed = changed || c
 	}
-	return changed, nil
+	return nil
 }
 
 // requestCertificates publishes the server certificate request on every

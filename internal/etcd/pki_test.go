@@ -17,17 +17,22 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 )
 
-// writePKI writes a throwaway CA (ca.crt) and a server certificate
-// (server.crt, server.key) valid for ips, usable as server and client
-// certificate, as the charm uses it. It returns the TLS naming them.
-func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
+// testCA is a throwaway certificate authority that can issue again, as
+// easyrsa re-issues a unit's server certificate when its SANs change.
+type testCA struct {
+	cert   *x509.Certificate
+	key    *ecdsa.PrivateKey
+	serial int64
+}
+
+func newTestCA(t testing.TB) *testCA {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	caTmpl := &x509.Certificate{
+	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "etcd test CA"},
 		NotBefore:             now.Add(-time.Hour),
@@ -36,20 +41,30 @@ func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := x509.ParseCertificate(caDER)
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &testCA{cert: cert, key: key, serial: 1}
+}
+
+// issue writes ca.crt and a new server certificate (server.crt,
+// server.key) valid for ips into dir, usable as server and client
+// certificate, as the charm uses it, and returns its serial number.
+func (ca *testCA) issue(t testing.TB, dir string, ips ...string) (etcd.TLS, int64) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ca.serial++
+	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
+		SerialNumber: big.NewInt(ca.serial),
 		Subject:      pkix.Name{CommonName: "etcd test server"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(24 * time.Hour),
@@ -60,7 +75,7 @@ func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
 	for _, ip := range ips {
 		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +90,24 @@ func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
 	}
 	write := func(path, typ string, der []byte) {
 		data := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+		tmp := path + ".new"
+		if err := os.WriteFile(tmp, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(files.CAFile, "CERTIFICATE", caDER)
-	write(files.CertFile, "CERTIFICATE", der)
+	write(files.CAFile, "CERTIFICATE", ca.cert.Raw)
 	write(files.KeyFile, "EC PRIVATE KEY", keyDER)
+	write(files.CertFile, "CERTIFICATE", der)
+	return files, ca.serial
+}
+
+// writePKI writes a throwaway CA and a server certificate valid for ips
+// into dir and returns the TLS naming them.
+func writePKI(t testing.TB, dir string, ips ...string) etcd.TLS {
+	t.Helper()
+	files, _ := newTestCA(t).issue(t, dir, ips...)
 	return files
 }

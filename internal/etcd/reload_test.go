@@ -1,0 +1,105 @@
+package etcd_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+)
+
+// presentedSerial is the serial number of the certificate etcd presents
+// on a new TLS connection to rawURL, authenticating with files.
+func presentedSerial(t *testing.T, rawURL string, files etcd.TLS) (int64, error) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.LoadX509KeyPair(files.CertFile, files.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(files.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	conn, err := tls.Dial("tcp", u.Host, &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool})
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64(), nil
+}
+
+// The charm does not restart etcd when only its server certificate
+// changes (easyrsa re-issues it with every new peer's address, see
+// hooks/tls.go): etcd reads the certificate and key files again for every
+// new connection, on the client and the peer port, since 3.3.5 for IP
+// SANs (etcd-io/etcd#9541). This pins that behaviour for every version
+// the charm installs: after a re-issue, new connections see the new
+// certificate, and a member whose certificate is only trusted through the
+// same CA joins through the running member's peer port.
+func TestServerCertificateReloadsWithoutRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts etcd processes")
+	}
+	for _, v := range []struct{ version, net string }{
+		{"3.4", "127.0.44."}, {"3.5", "127.0.45."}, {"3.6", "127.0.46."},
+	} {
+		t.Run(v.version, func(t *testing.T) {
+			bin := etcdBinary(t, v.version)
+			ipA, ipB := v.net+"1", v.net+"2"
+			ca := newTestCA(t)
+			dirA, dirB := t.TempDir(), t.TempDir()
+			filesA, first := ca.issue(t, dirA, "127.0.0.1", ipA)
+			a, b := newNode(t, "a", ipA), newNode(t, "b", ipB)
+			a.start(t, bin, filesA, "a="+a.peerURL, "new")
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			var c *etcd.Client
+			waitFor(t, 20*time.Second, "etcd a listening", func() (err error) {
+				c, err = etcd.Open(ctx, []string{a.client}, filesA, nil)
+				return err
+			})
+			t.Cleanup(func() { c.Close() })
+			waitHealthy(t, c, a.client)
+			for _, ep := range []string{a.client, a.peerURL} {
+				if got, err := presentedSerial(t, ep, filesA); err != nil || got != first {
+					t.Fatalf("%s presents serial %d (%v), want %d", ep, got, err, first)
+				}
+			}
+
+			// Re-issue a's certificate with b's address added, as easyrsa
+			// does when a peer appears; etcd keeps running.
+			_, second := ca.issue(t, dirA, "127.0.0.1", ipA, ipB)
+			for _, ep := range []string{a.client, a.peerURL} {
+				if got, err := presentedSerial(t, ep, filesA); err != nil || got != second {
+					t.Fatalf("after the re-issue %s presents serial %d (%v), want %d", ep, got, err, second)
+				}
+			}
+			filesB, _ := ca.issue(t, dirB, "127.0.0.1", ipB)
+			if _, _, err := c.AddLearner(ctx, b.peerURL); err != nil {
+				t.Fatal(err)
+			}
+			b.start(t, bin, filesB, "a="+a.peerURL+",b="+b.peerURL, "existing")
+			waitFor(t, 30*time.Second, "b serving", func() error {
+				sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				_, err := c.Status(sctx, b.client)
+				return err
+			})
+			select {
+			case <-a.exited:
+				t.Fatal("etcd a exited")
+			default:
+			}
+		})
+	}
+}
