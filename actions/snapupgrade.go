@@ -25,10 +25,15 @@ const (
 //
 //   - a Debian-package etcd (the pre-snap charms) is migrated to the snap
 //     (see migrateDeb);
-//   - a newly attached `etcd` resource (one whose sha256 differs from the
-//     one this unit installed) is sideloaded;
-//   - else the snap is refreshed to the configured channel when it tracks
-//     another one.
+//   - an attached `etcd` resource this unit does not run yet is sideloaded:
+//     one whose sha256 differs from the one this unit installed, or any
+//     when a store revision runs (the resource was attached after a store
+//     install, or a channel refresh replaced the sideloaded file);
+//   - else, with no resource attached, the snap is refreshed to the
+//     configured channel when it tracks another one. A non-empty resource
+//     wins over the channel, as in layer-etcd and metadata.yaml ("attach
+//     an empty file to use the store"): refreshing it away here would be
+//     undone by the next run, which sideloads it again.
 //
 // snapd restarts etcd into the new revision; the action then waits for
 // the member to serve again and reports the versions. When none of these
@@ -64,8 +69,11 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
+	// A sideload makes a local revision (x1, x2, …); snapd keeps a store
+	// install's tracking channel, so only Local tells the two apart.
+	resourceRuns := resource != "" && installed.Local && sum == state[stateResource]
 	switch {
-	case resource != "" && sum != state[stateResource]:
+	case resource != "" && !resourceRuns:
 		if err := d.Snap.InstallPath(ctx, resource); err != nil {
 			return juju.Failf("Cannot install the attached etcd resource: %v", err)
 		}
@@ -73,22 +81,19 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 			return fmt.Errorf("cannot record the installed resource: %w", err)
 		}
 		results["result"] = "installed the attached etcd resource (sha256 " + sum + ")"
-	case cfg.Channel != "auto" && charm.FullChannel(cfg.Channel) != charm.FullChannel(installed.Channel):
+	case resource == "" && cfg.Channel != "auto" && charm.FullChannel(cfg.Channel) != charm.FullChannel(installed.Channel):
 		if err := d.Snap.Refresh(ctx, etcdSnap, cfg.Channel); err != nil {
 			return juju.Failf("Cannot refresh etcd to channel %s: %v", cfg.Channel, err)
 		}
 		results["result"] = "refreshed etcd to channel " + charm.FullChannel(cfg.Channel)
+	case resourceRuns:
+		return juju.Failf("Nothing to upgrade: this unit runs etcd %s, and the attached etcd resource is the one installed (sha256 %s). Attach a new etcd resource (juju attach-resource %s etcd=<file.snap>), or an empty one to follow the channel config, then run snap-upgrade again.", before, sum, ev.App())
 	default:
 		why := "the channel config is auto"
 		if cfg.Channel != "auto" {
 			why = "it already tracks the configured channel " + charm.FullChannel(cfg.Channel)
 		}
-		if resource != "" {
-			why += ", and the attached etcd resource is the one installed"
-		} else {
-			why += ", and no etcd resource is attached"
-		}
-		return juju.Failf("Nothing to upgrade: this unit runs etcd %s, %s. Attach a new etcd resource (juju attach-resource %s etcd=<file.snap>) or set the channel config, then run snap-upgrade again.", before, why, ev.App())
+		return juju.Failf("Nothing to upgrade: this unit runs etcd %s, %s, and no etcd resource is attached. Attach a new etcd resource (juju attach-resource %s etcd=<file.snap>) or set the channel config, then run snap-upgrade again.", before, why, ev.App())
 	}
 	after, err := d.Snap.Snap(ctx, etcdSnap)
 	if err != nil {

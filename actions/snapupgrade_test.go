@@ -52,6 +52,8 @@ func TestSnapUpgrade(t *testing.T) {
 		after    string
 		failed   string
 		snapCall string
+		// untouched: a refusal that must not install or refresh anything.
+		untouched bool
 	}{{
 		name: "new etcd resource",
 		arrange: func(t *testing.T, w *world) {
@@ -70,20 +72,51 @@ func TestSnapUpgrade(t *testing.T) {
 		after:    "3.6.16 (revision 2, channel 3.6/stable)",
 		snapCall: "Refresh etcd 3.6/stable",
 	}, {
-		name:    "nothing to do on auto",
-		channel: "auto",
-		failed:  "Nothing to upgrade: this unit runs etcd 3.5.17 (revision 1, channel 3.5/stable), the channel config is auto, and no etcd resource is attached.",
+		name:      "nothing to do on auto",
+		channel:   "auto",
+		failed:    "Nothing to upgrade: this unit runs etcd 3.5.17 (revision 1, channel 3.5/stable), the channel config is auto, and no etcd resource is attached.",
+		untouched: true,
 	}, {
-		name:    "nothing to do on the tracked channel, resource already installed",
-		channel: "3.5",
+		// Deployed with the resource and an explicit channel: a hook
+		// refreshed the sideloaded file to the store, so the recorded
+		// sha256 matches but a store revision runs. The action used to
+		// say "the attached etcd resource is the one installed".
+		name:    "resource recorded but a store revision runs",
+		channel: "3.5/stable",
 		arrange: func(t *testing.T, w *world) {
-			res := filepath.Join(t.TempDir(), "etcd.snap")
-			writeFile(t, res, "squashfs")
+			res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
+			writeFile(t, res, "squashfs of 3.6.16")
 			w.tools.Resources["etcd"] = res
 			sum, _, _ := etcdResourceSum(res)
 			w.tools.State[stateResource] = sum
 		},
-		failed: "it already tracks the configured channel 3.5/stable, and the attached etcd resource is the one installed",
+		result:   "installed the attached etcd resource (sha256 ",
+		after:    "3.6.16 (local revision x1, channel 3.5/stable)",
+		snapCall: "InstallPath",
+	}, {
+		name:    "nothing to do: the attached resource runs",
+		channel: "3.5",
+		arrange: func(t *testing.T, w *world) {
+			installResource(t, w, "etcd_3.6.16_amd64.snap")
+		},
+		failed:    "Nothing to upgrade: this unit runs etcd 3.6.16 (local revision x1, channel 3.5/stable), and the attached etcd resource is the one installed (sha256 ",
+		untouched: true,
+	}, {
+		// A refresh would replace the resource, and the next run would
+		// sideload it again: the resource wins until an empty one is
+		// attached.
+		name:    "the attached resource runs; another channel does not replace it",
+		channel: "3.6/stable",
+		arrange: func(t *testing.T, w *world) {
+			installResource(t, w, "etcd_3.6.16_amd64.snap")
+		},
+		failed:    "or an empty one to follow the channel config, then run snap-upgrade again.",
+		untouched: true,
+	}, {
+		name:      "nothing to do on the tracked channel",
+		channel:   "3.5",
+		failed:    "Nothing to upgrade: this unit runs etcd 3.5.17 (revision 1, channel 3.5/stable), it already tracks the configured channel 3.5/stable, and no etcd resource is attached.",
+		untouched: true,
 	}, {
 		name:    "store refuses the channel",
 		channel: "3.9/stable",
@@ -107,9 +140,13 @@ func TestSnapUpgrade(t *testing.T) {
 			}
 			w.snapd.Calls()
 			w.run(t, "snap-upgrade", nil)
+			calls := strings.Join(w.snapd.Calls(), ";")
 			if tt.failed != "" {
 				if !strings.Contains(w.tools.ActionFailed, tt.failed) {
 					t.Errorf("failed = %q\nwant      %q", w.tools.ActionFailed, tt.failed)
+				}
+				if tt.untouched && (strings.Contains(calls, "Install") || strings.Contains(calls, "Refresh")) {
+					t.Errorf("a refusal changed the snap: %s", calls)
 				}
 				return
 			}
@@ -123,7 +160,7 @@ func TestSnapUpgrade(t *testing.T) {
 			if r["etcd.version"] == "" {
 				t.Errorf("no etcd.version: %v", r)
 			}
-			if calls := strings.Join(w.snapd.Calls(), ";"); !strings.Contains(calls, tt.snapCall) {
+			if !strings.Contains(calls, tt.snapCall) {
 				t.Errorf("snapd calls %s, want %s", calls, tt.snapCall)
 			}
 			if tt.snapCall == "InstallPath" {
@@ -134,6 +171,20 @@ func TestSnapUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// installResource attaches a resource file and installs it as the hooks
+// do at install: sideloaded (a local revision), its sha256 recorded.
+func installResource(t *testing.T, w *world, name string) {
+	t.Helper()
+	res := filepath.Join(t.TempDir(), name)
+	writeFile(t, res, "squashfs of "+name)
+	w.tools.Resources["etcd"] = res
+	if err := w.snapd.InstallPath(t.Context(), res); err != nil {
+		t.Fatal(err)
+	}
+	sum, _, _ := etcdResourceSum(res)
+	w.tools.State[stateResource] = sum
 }
 
 func etcdResourceSum(path string) (string, int, error) {
