@@ -15,8 +15,10 @@ import (
 // the connection string of all started voting members, the version and the
 // provider's global client credentials; on every proxy relation the member
 // list and the same credentials. Every unit derives it from etcd's member
-// list, so all units publish the same bytes.
-func publishClients(ctx context.Context, d Deps, members []etcd.Member, version string) error {
+// list, so all units publish the same bytes. Outside the client
+// relations' own hooks, data equal to what was published last is not
+// written again (see memo.go).
+func publishClients(ctx context.Context, d Deps, w *world, members []etcd.Member, version string) error {
 	var urls []string
 	var cluster []relations.NamedURL
 	for _, m := range members {
@@ -40,10 +42,15 @@ func publishClients(ctx context.Context, d Deps, members []etcd.Member, version 
 		}
 		*f.dst = string(b)
 	}
-	for endpoint, settings := range map[string]map[string]string{
+	all := map[string]map[string]string{
 		"db":    creds.Settings(),
 		"proxy": creds.ProxySettings(relations.FormatInitialCluster(cluster)),
-	} {
+	}
+	digest := settingsDigest(all["db"], all["proxy"])
+	if !w.fullCheck("db") && !w.fullCheck("proxy") && w.remembered(memoClients, digest) {
+		return nil
+	}
+	for endpoint, settings := range all {
 		ids, err := d.Tools.RelationIDs(ctx, endpoint)
 		if err != nil {
 			return fmt.Errorf("cannot list %s relations: %w", endpoint, err)
@@ -54,13 +61,17 @@ func publishClients(ctx context.Context, d Deps, members []etcd.Member, version 
 			}
 		}
 	}
-	return nil
+	return w.setState(ctx, d, map[string]string{memoClients: digest})
 }
 
 // ensurePort opens the client port once etcd serves, closing a previous
-// one after a port change.
-func ensurePort(ctx context.Context, d Deps, port int) error {
+// one after a port change. The unit's ports change only through the
+// charm, so a port it opened in a committed hook is still open.
+func ensurePort(ctx context.Context, d Deps, w *world, port int) error {
 	want := fmt.Sprintf("%d/tcp", port)
+	if !w.fullCheck("") && w.remembered(memoPort, want) {
+		return nil
+	}
 	opened, err := d.Tools.OpenedPorts(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot list opened ports: %w", err)
@@ -75,8 +86,10 @@ func ensurePort(ctx context.Context, d Deps, port int) error {
 			return fmt.Errorf("cannot close port %s: %w", p, err)
 		}
 	}
-	if has {
-		return nil
+	if !has {
+		if err := d.Tools.OpenPort(ctx, want); err != nil {
+			return err
+		}
 	}
-	return d.Tools.OpenPort(ctx, want)
+	return w.setState(ctx, d, map[string]string{memoPort: want})
 }

@@ -22,7 +22,7 @@ const (
 // peers → (leader) membership step → local etcd started or restarted →
 // clients told → status. Each stage returns an outcome when it cannot go on
 // (blocked or waiting), and every stage is idempotent.
-func converge(ctx context.Context, d Deps, ev juju.Event) error {
+func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if ev.Departing() {
 		// The dying unit's cluster-relation-departed: its stop hook
 		// removes its member.
@@ -36,11 +36,22 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
+	// Unit state is written once, as the hook ends without an error
+	// (a blocked or waiting outcome still commits, as Juju does).
+	defer func() {
+		w.closeOwn()
+		var outcome *juju.Outcome
+		if err == nil || errors.As(err, &outcome) {
+			if ferr := w.flushState(ctx, d); ferr != nil {
+				err = ferr
+			}
+		}
+	}()
 	installed, err := ensureSnap(ctx, d, w)
 	if err != nil {
 		return err
 	}
-	if err := d.Tools.ApplicationVersionSet(ctx, installed.Version); err != nil {
+	if err := ensureVersion(ctx, d, w, installed.Version); err != nil {
 		return err
 	}
 	if err := ensureRefreshTimer(ctx, d, w); err != nil {
@@ -124,13 +135,21 @@ func converge(ctx context.Context, d Deps, ev juju.Event) error {
 // reportServing opens the port, tells the clients and sets the status of
 // a unit whose etcd answers.
 func reportServing(ctx context.Context, d Deps, w *world, version, waitReason string, restartPending bool) error {
-	cl, err := d.Dial(ctx, []string{w.member.ClientURL(w.cfg)}, tlsFiles(d))
-	if err != nil {
-		return juju.Waiting("Waiting for etcd to answer")
+	cl := w.own
+	if cl == nil {
+		var err error
+		if cl, err = d.Dial(ctx, []string{w.member.ClientURL(w.cfg)}, tlsFiles(d)); err != nil {
+			return juju.Waiting("Waiting for etcd to answer")
+		}
+		defer cl.Close()
 	}
-	defer cl.Close()
 	members, err := cl.Members(ctx)
 	if err != nil {
+		if w.ownLearner {
+			// etcd 3.6 answers no member list on a learner; the leader's
+			// promotion wakes this unit (leader setting "voters").
+			return juju.Waiting("Waiting to be promoted from learner")
+		}
 		return juju.Waiting("Waiting for etcd to answer: %v", err)
 	}
 	// Heal a peer URL left behind (a management_port change whose update
@@ -138,10 +157,10 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	if err := ensureOwnPeerURL(ctx, d, w, cl, members); err != nil {
 		return err
 	}
-	if err := ensurePort(ctx, d, w.cfg.Port); err != nil {
+	if err := ensurePort(ctx, d, w, w.cfg.Port); err != nil {
 		return err
 	}
-	if err := publishClients(ctx, d, members, version); err != nil {
+	if err := publishClients(ctx, d, w, members, version); err != nil {
 		return err
 	}
 	st := clusterStatus(ctx, cl, w.member.Name, members)

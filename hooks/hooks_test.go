@@ -3,6 +3,7 @@ package hooks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -35,6 +36,9 @@ type scenario struct {
 	// leaderData is the application's leader settings, shared by all units.
 	leaderData map[string]string
 	now        time.Time
+	// dialFails makes the next dials fail, as when etcd was just started
+	// and does not listen yet.
+	dialFails int
 }
 
 func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
@@ -107,7 +111,13 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 			_ = os.MkdirAll(u.paths.DataDir("etcd"+string(rune('0'+u.n)), "")+"/member", 0o700)
 			_ = s.etcd.StartMember("https://"+addr("1", u.n)+":2380", "etcd"+string(rune('0'+u.n)), "https://"+addr("0", u.n)+":2379")
 		}},
-		Dial:     s.etcd.Dial,
+		Dial: func(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
+			if s.dialFails > 0 {
+				s.dialFails--
+				return nil, errors.New("connection refused")
+			}
+			return s.etcd.Dial(ctx, endpoints, tls)
+		},
 		Log:      &log,
 		Now:      func() time.Time { return s.now },
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
@@ -206,7 +216,9 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 	if learner.ID == 0 {
 		t.Fatalf("no learner added: %+v", s.etcd.List())
 	}
-	// The joiner starts with state existing and reports started.
+	// The joiner starts with state existing and reports started, waiting
+	// out the moment its etcd does not listen yet.
+	s.dialFails = 2
 	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
 	conf, _ := os.ReadFile(joiner.paths.ConfigFile())
 	if !strings.Contains(string(conf), "initial-cluster-state: existing") {
@@ -223,7 +235,11 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 			t.Errorf("still a learner after the leader's hook: %+v", m)
 		}
 	}
-	s.mustRun(joiner, juju.Event{Name: "update-status"})
+	// The promotion changes leader settings, so Juju wakes the joiner.
+	if s.leaderData["voters"] == "" {
+		t.Fatalf("promotion left no trace in leader settings: %v", s.leaderData)
+	}
+	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
 	want := juju.Status{Name: juju.StatusActive, Message: "Healthy with 2 known peers"}
 	if joiner.tools.Status != want {
 		t.Errorf("joiner status = %+v, want %+v", joiner.tools.Status, want)

@@ -31,6 +31,11 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
 		return nil, fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
+	if installed != nil {
+		// A resource attached later is the snap-upgrade action's: no
+		// resource-get (on Juju it may download the file) every hook.
+		return installed, nil
+	}
 	resource, sum, err := charm.EtcdResource(ctx, d.Tools)
 	if err != nil {
 		return nil, err
@@ -39,19 +44,16 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 	// An attached resource installs etcd; a newer one attached later is
 	// rolled out by the operator, unit by unit, with the snap-upgrade
 	// action, never by every unit at once.
-	case resource != "" && installed == nil:
+	case resource != "":
 		if err := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusMaintenance, Message: "Installing etcd."}, false); err != nil {
 			return nil, err
 		}
 		if err := d.Snap.InstallPath(ctx, resource); err != nil {
 			return nil, juju.Blocked("Cannot install the attached etcd resource: %v", err)
 		}
-		if err := d.Tools.StateSet(ctx, map[string]string{stateResource: sum}); err != nil {
+		if err := w.setState(ctx, d, map[string]string{stateResource: sum}); err != nil {
 			return nil, err
 		}
-		w.state[stateResource] = sum
-	case installed != nil:
-		return installed, nil
 	default:
 		channel, err := installChannel(ctx, d, w.cfg.Channel)
 		if err != nil {

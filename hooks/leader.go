@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
@@ -107,8 +110,10 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 			return false, "", err
 		}
 		// The admission stays while the member exists: a unit whose data
-		// directory is lost restarts from it.
-		return true, "", nil
+		// directory is lost restarts from it. Changing "voters" wakes every
+		// unit (leader-settings-changed): no other hook would run on the
+		// promoted unit, which last saw itself a learner.
+		return true, "", w.setLeader(ctx, d, map[string]string{"voters": votersAfter(members, step.Member.ID)})
 	case charm.StepRemove:
 		if err := removeMember(ctx, d, cl, members, step.Member); err != nil {
 			if retryLater(err) {
@@ -122,6 +127,18 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Member.Name): ""})
 	}
 	return false, "", fmt.Errorf("cannot apply membership step %q", step.Kind)
+}
+
+// votersAfter identifies the voting members once learner id is promoted.
+func votersAfter(members []etcd.Member, promoted uint64) string {
+	var ids []string
+	for _, m := range members {
+		if !m.IsLearner || m.ID == promoted {
+			ids = append(ids, strconv.FormatUint(m.ID, 16))
+		}
+	}
+	sort.Strings(ids)
+	return charm.Hash([]byte(strings.Join(ids, ",")))
 }
 
 // retryLater reports etcd refusals that resolve by themselves.
@@ -217,6 +234,8 @@ func (w *world) setLeader(ctx context.Context, d Deps, updates map[string]string
 			w.leaderData.LeaderAddress = v
 		case "restart-lock":
 			w.leaderData.RestartLock = v
+		case "voters":
+			w.leaderData.Voters = v
 		case "snapd_refresh":
 			w.leaderData.SnapdRefresh = v
 		default:

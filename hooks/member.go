@@ -245,20 +245,41 @@ func canServe(w *world, start charm.Start) bool {
 }
 
 // waitServing checks that the local etcd answers, waiting up to
-// Waits.Serve when wait is set, else asking once.
+// Waits.Serve when wait is set, else asking once. The client that got the
+// answer is kept in w.own for the rest of the hook (one TLS handshake
+// fewer).
 func waitServing(ctx context.Context, d Deps, w *world, wait bool) (bool, error) {
+	w.closeOwn()
 	own := w.member.ClientURL(w.cfg)
-	cl, err := d.Dial(ctx, []string{own}, tlsFiles(d))
-	if err != nil {
-		return false, nil
-	}
-	defer cl.Close()
 	deadline := d.Now().Add(d.Waits.Serve)
+	// Just after a start etcd does not listen yet: Dial fails at once
+	// until it does.
+	var cl etcd.Cluster
+	for {
+		var err error
+		if cl, err = d.Dial(ctx, []string{own}, tlsFiles(d)); err == nil {
+			break
+		}
+		if !wait || d.Now().After(deadline) {
+			d.logf("etcd does not listen at %s yet: %v", own, err)
+			return false, nil
+		}
+		if err := sleep(ctx, d.Waits.Poll); err != nil {
+			return false, err
+		}
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			cl.Close()
+		}
+	}()
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 2*d.Waits.Poll+time.Second)
-		_, err := cl.Status(sctx, own)
+		st, err := cl.Status(sctx, own)
 		cancel()
 		if err == nil {
+			w.own, w.ownLearner, kept = cl, st.IsLearner, true
 			return true, nil
 		}
 		if !wait || d.Now().After(deadline) {
@@ -294,6 +315,14 @@ func dialPeers(ctx context.Context, d Deps, w *world, orSelf bool) (etcd.Cluster
 		return nil, nil
 	}
 	return cl, nil
+}
+
+// closeOwn closes the client kept by waitServing.
+func (w *world) closeOwn() {
+	if w.own != nil {
+		w.own.Close()
+		w.own = nil
+	}
 }
 
 func contains(list []string, s string) bool {
@@ -332,17 +361,6 @@ func (w *world) storageLocation(ctx context.Context, d Deps) string {
 		return d.Paths.Join(st.Location)
 	}
 	return st.Location
-}
-
-// setState writes unit state (committed with the hook) and keeps the copy.
-func (w *world) setState(ctx context.Context, d Deps, updates map[string]string) error {
-	if err := d.Tools.StateSet(ctx, updates); err != nil {
-		return fmt.Errorf("cannot write unit state: %w", err)
-	}
-	for k, v := range updates {
-		w.state[k] = v
-	}
-	return nil
 }
 
 func exists(path string) bool {

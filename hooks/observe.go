@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
 )
@@ -28,8 +29,14 @@ type world struct {
 	// refreshSource is the snapd_refresh option the leader's timer came
 	// from (leader data snapd_refresh_source).
 	refreshSource string
-	// state is this unit's charm state (state-get), committed on success.
+	// state is this unit's charm state (state-get), committed on success;
+	// dirty holds what this hook changed in it (see flushState).
 	state map[string]string
+	dirty map[string]string
+	// own is a client of this unit's etcd that answered in this hook;
+	// ownLearner is whether it said it is a learner.
+	own        etcd.Cluster
+	ownLearner bool
 }
 
 // Unit state keys.

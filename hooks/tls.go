@@ -17,7 +17,15 @@ import (
 // certificate authority, waiting while the answer is pending. Whether etcd
 // must restart for new files is ensureMember's call (only a new CA needs
 // it; see stateEtcdCA).
+//
+// Outside the certificates relation's own hooks, a unit whose request is
+// unchanged and whose files are in place has nothing to do (see memo.go).
 func ensureCertificates(ctx context.Context, d Deps, w *world) error {
+	req := certRequest(d, w)
+	digest := settingsDigest(req.Settings())
+	if !w.fullCheck("certificates") && w.remembered(memoCertRequest, digest) && tlsPlaced(d) {
+		return nil
+	}
 	ids, err := d.Tools.RelationIDs(ctx, "certificates")
 	if err != nil {
 		return fmt.Errorf("cannot list certificates relations: %w", err)
@@ -27,10 +35,16 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 		ids = without(ids, w.ev.RelationID)
 	}
 	if len(ids) == 0 {
+		if err := w.setState(ctx, d, map[string]string{memoCertRequest: ""}); err != nil {
+			return err
+		}
 		return juju.Blocked(msgMissingCA)
 	}
-	if err := requestCertificates(ctx, d, w, ids); err != nil {
-		return err
+	for _, id := range ids {
+		err := d.Tools.RelationSet(ctx, id, false, req.Settings())
+		if err != nil && !juju.IsRelationNotFound(err) {
+			return fmt.Errorf("cannot request a certificate: %w", err)
+		}
 	}
 	var bags []map[string]string
 	if err := eachRemoteBag(ctx, d, ids, func(bag map[string]string) { bags = append(bags, bag) }); err != nil {
@@ -56,15 +70,25 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 			return fmt.Errorf("cannot write TLS files: %w", err)
 		}
 	}
-	return nil
+	return w.setState(ctx, d, map[string]string{memoCertRequest: digest})
 }
 
-// requestCertificates publishes the server certificate request on every
-// certificates relation: CN = the unit's client address, SANs = the db and
-// cluster addresses, the hostname, 127.0.0.1 and every peer's
-// db-ingress-address (layer-etcd-reference.md §5). Rewritten every hook,
-// so an address change re-requests.
-func requestCertificates(ctx context.Context, d Deps, w *world, ids []string) error {
+// tlsPlaced reports whether the TLS files etcd and the clients use exist.
+func tlsPlaced(d Deps) bool {
+	for _, p := range []string{d.Paths.CACert(), d.Paths.ServerCert(), d.Paths.ServerKey(), d.Paths.ClientCert(), d.Paths.ClientKey()} {
+		if !exists(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// certRequest is the server certificate request this unit publishes on
+// every certificates relation: CN = the unit's client address, SANs = the
+// db and cluster addresses, the hostname, 127.0.0.1 and every peer's
+// db-ingress-address (layer-etcd-reference.md §5). An address change
+// changes it, so the unit requests again.
+func certRequest(d Deps, w *world) relations.CertRequest {
 	sans := []string{w.member.DBAddress, w.member.ClusterAddress, "127.0.0.1"}
 	if host, err := d.Hostname(); err == nil {
 		sans = append(sans, host)
@@ -72,14 +96,7 @@ func requestCertificates(ctx context.Context, d Deps, w *world, ids []string) er
 	for _, p := range w.peers {
 		sans = append(sans, p.DBAddress)
 	}
-	req := relations.CertRequest{CommonName: w.member.DBAddress, SANs: sans, CertName: relations.CertName(w.ev.Unit)}
-	for _, id := range ids {
-		err := d.Tools.RelationSet(ctx, id, false, req.Settings())
-		if err != nil && !juju.IsRelationNotFound(err) {
-			return fmt.Errorf("cannot request a certificate: %w", err)
-		}
-	}
-	return nil
+	return relations.CertRequest{CommonName: w.member.DBAddress, SANs: sans, CertName: relations.CertName(w.ev.Unit)}
 }
 
 // eachRemoteBag calls f with the bag of every remote unit of the relations.

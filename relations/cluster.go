@@ -118,13 +118,16 @@ func ParseInitialCluster(s string) ([]NamedURL, error) {
 // cluster and leader_address keep layer-etcd's meanings; join-<name>
 // admits a unit that joins an existing cluster, holding the initial
 // cluster it must start with; restart-lock names the one unit allowed to
-// restart now.
+// restart now; voters identifies the voting members after the leader's
+// last promotion (changing it wakes every unit, so a promoted learner and
+// its peers report the new membership without waiting for update-status).
 type Leader struct {
 	Token         string
 	Cluster       string
 	LeaderAddress string
 	SnapdRefresh  string
 	RestartLock   string
+	Voters        string
 	Joins         map[string]string // member name → initial cluster
 }
 
@@ -138,6 +141,7 @@ func DecodeLeader(m map[string]string) Leader {
 		LeaderAddress: m["leader_address"],
 		SnapdRefresh:  m["snapd_refresh"],
 		RestartLock:   m["restart-lock"],
+		Voters:        m["voters"],
 		Joins:         map[string]string{},
 	}
 	for k, v := range m {

@@ -1,0 +1,84 @@
+package hooks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+func calledAny(calls []string, prefixes ...string) []string {
+	var hit []string
+	for _, c := range calls {
+		for _, p := range prefixes {
+			if strings.HasPrefix(c, p) {
+				hit = append(hit, c)
+			}
+		}
+	}
+	return hit
+}
+
+// Hooks that change nothing skip the calls that would only repeat what
+// the unit published; hooks that may see a different world do them all.
+func TestQuietHooksSkipRepeatedCalls(t *testing.T) {
+	repeated := []string{"resource-get", "application-version-set", "relation-ids certificates",
+		"relation-set -r certificates", "opened-ports", "open-port", "relation-ids db", "relation-ids proxy", "state-set"}
+	for _, tc := range []struct {
+		ev   juju.Event
+		full bool // reads certificates and client relations again
+	}{
+		{juju.Event{Name: "update-status"}, false},
+		{juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: "etcd/2"}, false},
+		{juju.Event{Name: "leader-settings-changed"}, false},
+		{juju.Event{Name: "config-changed"}, true},
+		{juju.Event{Name: "upgrade-charm"}, true},
+		{juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"}, true},
+	} {
+		t.Run(tc.ev.Name, func(t *testing.T) {
+			s := formed(t, 3)
+			u := s.units[1]
+			s.mustRun(u, juju.Event{Name: "update-status"}) // memo written
+			u.tools.Calls = nil
+			s.mustRun(u, tc.ev)
+			hit := calledAny(u.tools.Calls, repeated...)
+			if !tc.full && len(hit) > 0 {
+				t.Errorf("%s repeated %v; calls %v", tc.ev.Name, hit, u.tools.Calls)
+			}
+			if tc.full && len(calledAny(u.tools.Calls, "relation-ids certificates")) == 0 {
+				t.Errorf("%s did not read the certificates relation; calls %v", tc.ev.Name, u.tools.Calls)
+			}
+			if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+				t.Errorf("status %+v", u.tools.Status)
+			}
+		})
+	}
+}
+
+// What the memo skips still happens when the thing it stands for
+// changed: a new peer changes the certificate request, a lost CA
+// relation blocks every later hook, not only the -broken one.
+func TestMemoFollowsChanges(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[1]
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	before := u.tools.Relations["certificates:9"].LocalUnitData["sans"]
+
+	s.mustRun(s.addUnit(), juju.Event{Name: "install"})
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: "etcd/3"})
+	after := u.tools.Relations["certificates:9"].LocalUnitData["sans"]
+	if before == after || !strings.Contains(after, addr("0", 3)) {
+		t.Errorf("certificate SANs %s → %s, want etcd/3's address added", before, after)
+	}
+
+	delete(u.tools.Relations, "certificates:9")
+	s.mustRun(u, juju.Event{Name: "certificates-relation-broken", RelationID: "certificates:9"})
+	if u.tools.Status.Name != juju.StatusBlocked {
+		t.Fatalf("after the CA left: %+v", u.tools.Status)
+	}
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if u.tools.Status.Name != juju.StatusBlocked {
+		t.Errorf("update-status after the CA left: %+v", u.tools.Status)
+	}
+}
