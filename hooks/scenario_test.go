@@ -292,3 +292,27 @@ func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
 		}
 	}
 }
+
+// A learner is outside the quorum and answers no linearizable read:
+// while one joins, the other units stay active instead of probing it.
+func TestLearnerDoesNotMakePeersUnhealthy(t *testing.T) {
+	s := formed(t, 2)
+	joiner := s.addUnit()
+	s.mustRun(joiner, juju.Event{Name: "install"})
+	s.etcd.PromoteNotReady(1000)
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: joiner.name})
+	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
+	learners := 0
+	for _, m := range s.etcd.List() {
+		if m.IsLearner && m.Started() {
+			learners++
+		}
+	}
+	if learners != 1 {
+		t.Fatalf("want one started learner: %+v", s.etcd.List())
+	}
+	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
+	if want := (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}); s.units[1].tools.Status != want {
+		t.Errorf("peer status while a learner joins = %+v, want %+v", s.units[1].tools.Status, want)
+	}
+}

@@ -13,6 +13,11 @@ import (
 // clusterStatus is the unit's honest status once its etcd serves: active
 // "Healthy with N known peers" (layer-etcd's words) only when every member
 // answers and no alarm is raised; otherwise blocked, naming what is wrong.
+// Learners are not probed: they answer no linearizable read, are outside
+// the quorum, and one that has just joined may not serve clients for
+// seconds (etcd waits out its request timeout when its first publish
+// crosses the snapshot that brings it up to date), which would stall every
+// unit's hook for the probe's timeout.
 func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []etcd.Member) juju.Status {
 	n := len(members)
 	var endpoints []string
@@ -22,7 +27,7 @@ func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []
 		if m.Name == self && m.IsLearner {
 			selfLearner = true
 		}
-		if !m.Started() {
+		if !m.Started() || m.IsLearner {
 			continue
 		}
 		for _, u := range m.ClientURLs {
