@@ -43,12 +43,15 @@ type Waits struct {
 	Serve time.Duration
 	// Promote: for a learner to catch up so it can be promoted.
 	Promote time.Duration
+	// Publish: for a joining member to serve before the charm checks
+	// whether etcd lost track of its first publish (see waitJoined).
+	Publish time.Duration
 	// Poll is the interval of every wait.
 	Poll time.Duration
 }
 
 // DefaultWaits are used under Juju.
-var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Poll: 250 * time.Millisecond}
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Publish: 2 * time.Second, Poll: 100 * time.Millisecond}
 
 func (d *Deps) defaults() {
 	if d.Now == nil {

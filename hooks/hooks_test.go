@@ -39,6 +39,24 @@ type scenario struct {
 	// dialFails makes the next dials fail, as when etcd was just started
 	// and does not listen yet.
 	dialFails int
+	// silent client URLs answer no Status until their unit restarts etcd.
+	silent map[string]bool
+	// tick advances the clock at every reading (0: a fixed clock).
+	tick time.Duration
+}
+
+// silentCluster is a client whose Status fails for the scenario's silent
+// endpoints.
+type silentCluster struct {
+	etcd.Cluster
+	s *scenario
+}
+
+func (c silentCluster) Status(ctx context.Context, endpoint string) (etcd.Status, error) {
+	if c.s.silent[endpoint] {
+		return etcd.Status{}, errors.New("context deadline exceeded")
+	}
+	return c.Cluster.Status(ctx, endpoint)
 }
 
 func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
@@ -89,7 +107,18 @@ func (s *scenario) syncPeers() {
 // its service, as the real etcd announces its name when it starts.
 type linkedSnapd struct {
 	snap.Client
-	start func()
+	start   func()
+	restart func()
+}
+
+func (l linkedSnapd) Restart(ctx context.Context, svc string) error {
+	if err := l.Client.Restart(ctx, svc); err != nil {
+		return err
+	}
+	if l.restart != nil {
+		l.restart()
+	}
+	return nil
 }
 
 func (l linkedSnapd) Start(ctx context.Context, svc string) error {
@@ -110,18 +139,22 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Snap: linkedSnapd{u.snapd, func() {
 			_ = os.MkdirAll(u.paths.DataDir("etcd"+string(rune('0'+u.n)), "")+"/member", 0o700)
 			_ = s.etcd.StartMember("https://"+addr("1", u.n)+":2380", "etcd"+string(rune('0'+u.n)), "https://"+addr("0", u.n)+":2379")
-		}},
+		}, func() { delete(s.silent, "https://"+addr("0", u.n)+":2379") }},
 		Dial: func(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
 			if s.dialFails > 0 {
 				s.dialFails--
 				return nil, errors.New("connection refused")
 			}
-			return s.etcd.Dial(ctx, endpoints, tls)
+			cl, err := s.etcd.Dial(ctx, endpoints, tls)
+			if err != nil {
+				return nil, err
+			}
+			return silentCluster{cl, s}, nil
 		},
 		Log:      &log,
-		Now:      func() time.Time { return s.now },
+		Now:      func() time.Time { s.now = s.now.Add(s.tick); return s.now },
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
-		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Poll: time.Millisecond},
+		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Publish: time.Millisecond, Poll: time.Millisecond},
 	}
 	code := juju.Run(context.Background(), ev, u.tools, Handler(d), &log)
 	s.syncPeers()

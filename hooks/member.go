@@ -97,7 +97,11 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap) (
 		if err := recordCA(); err != nil {
 			return res, err
 		}
-		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
+		if start.State == "existing" && !hasData {
+			res.serving, err = waitJoined(ctx, d, w)
+		} else {
+			res.serving, err = waitServing(ctx, d, w, canServe(w, start))
+		}
 		res.starting = !res.serving
 		return res, err
 	}
@@ -290,6 +294,53 @@ func waitServing(ctx context.Context, d Deps, w *world, wait bool) (bool, error)
 			return false, err
 		}
 	}
+}
+
+// waitJoined waits for a member that joins a running cluster to serve.
+//
+// etcd serves clients only once its own publish (its name and client
+// URLs, proposed through raft as it starts) comes back applied. A joiner
+// proposes it at once, and the leader often brings the joiner up to date
+// with a snapshot that already holds the committed publish: the joiner
+// then never applies that entry itself, and waits out its request
+// timeout (5 s + 2 election timeouts) before it publishes again. When
+// the joiner does not serve within Waits.Publish and its peers already
+// list it by name, it is in that wait; a restart (harmless for a learner,
+// outside the quorum) publishes again at once.
+func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
+	full := d.Waits.Serve
+	d.Waits.Serve = d.Waits.Publish
+	if ok, err := waitServing(ctx, d, w, true); ok || err != nil {
+		return ok, err
+	}
+	d.Waits.Serve = full
+	if publishedLearner(ctx, d, w) {
+		d.logf("etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
+		if err := d.Snap.Restart(ctx, serviceName); err != nil {
+			return false, fmt.Errorf("cannot restart etcd: %w", err)
+		}
+	}
+	return waitServing(ctx, d, w, true)
+}
+
+// publishedLearner reports whether the serving peers list this unit's
+// member as a learner that has published its name.
+func publishedLearner(ctx context.Context, d Deps, w *world) bool {
+	cl, err := dialPeers(ctx, d, w, false)
+	if err != nil || cl == nil {
+		return false
+	}
+	defer cl.Close()
+	members, err := cl.Members(ctx)
+	if err != nil {
+		return false
+	}
+	for _, m := range members {
+		if m.Name == w.member.Name {
+			return m.IsLearner
+		}
+	}
+	return false
 }
 
 // dialPeers connects to the members whose units report their etcd serving

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -314,5 +315,36 @@ func TestLearnerDoesNotMakePeersUnhealthy(t *testing.T) {
 	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
 	if want := (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}); s.units[1].tools.Status != want {
 		t.Errorf("peer status while a learner joins = %+v, want %+v", s.units[1].tools.Status, want)
+	}
+}
+
+// A joiner whose etcd published its name but does not serve (etcd's
+// publish retry wait) is restarted once, and then serves.
+func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
+	s := formed(t, 2)
+	joiner := s.addUnit()
+	s.mustRun(joiner, juju.Event{Name: "install"})
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: joiner.name})
+	own := "https://" + addr("0", joiner.n) + ":2379"
+	s.silent = map[string]bool{own: true}
+	s.tick = time.Millisecond
+	joiner.snapd.Calls()
+	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
+	if !restarted(joiner) {
+		t.Fatalf("joiner not restarted; snapd calls %v", joiner.snapd.Calls())
+	}
+	if got := joiner.tools.Relations["cluster:0"].LocalUnitData["state"]; got != "started" {
+		t.Errorf("joiner peer state %q, want started", got)
+	}
+
+	// A joiner that serves in time is not restarted.
+	s2 := formed(t, 2)
+	j2 := s2.addUnit()
+	s2.mustRun(j2, juju.Event{Name: "install"})
+	s2.mustRun(s2.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: j2.name})
+	j2.snapd.Calls()
+	s2.mustRun(j2, juju.Event{Name: "leader-settings-changed"})
+	if restarted(j2) {
+		t.Errorf("a joiner that serves was restarted: %v", j2.snapd.Calls())
 	}
 }
