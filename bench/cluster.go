@@ -82,7 +82,10 @@ func scaleOutCharm(s *Sim, res *Results) (fromCert, fromAdd time.Duration, err e
 
 // scaleOutBare adds member 3 to the running 3-member bare cluster by hand:
 // member add --learner, start, member promote (retried until the learner
-// has caught up, as etcd refuses to promote a lagging learner).
+// has caught up, as etcd refuses to promote a lagging learner). It stops,
+// like the charm's figure, when the member list shows 4 voting members
+// with names (a member is named once its own publish is applied, which
+// can come seconds after the promotion).
 func scaleOutBare(b *Bare) (time.Duration, error) {
 	if err := b.issue(b.name(3), []net.IP{net.ParseIP(b.ip(3))}); err != nil {
 		return 0, err
@@ -108,9 +111,18 @@ func scaleOutBare(b *Bare) (time.Duration, error) {
 		_, err = cl.MemberPromote(ctx, add.Member.ID)
 		cancel()
 		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cannot promote the learner within 1m: %w (log %s)", err, filepath.Join(b.Dir, "m3.log"))
+	}
+	for time.Now().Before(deadline) {
+		if n, err := votingMembers(cl); err == nil && n == 4 {
 			return time.Since(start), nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return 0, fmt.Errorf("cannot promote the learner within 1m: %w (log %s)", err, filepath.Join(b.Dir, "m3.log"))
+	return 0, fmt.Errorf("the promoted member has no name within 1m (log %s)", filepath.Join(b.Dir, "m3.log"))
 }
