@@ -169,7 +169,8 @@ const methodNotes = `
   new unit's certificate (and, second row, from add-unit) until the member
   list shows 4 started voting members. Baseline: on the bare 3-member cluster
   (after etcd's 5 s post-start health interval), ` + "`MemberAddAsLearner`" + `, start
-  the process, ` + "`MemberPromote`" + ` retried every 20 ms until accepted.
+  the process, ` + "`MemberPromote`" + ` retried every 20 ms until accepted, until
+  the member list shows 4 started (named) voting members, as for the charm.
 - **Snapshot and restore.** ` + "`go test ./actions -bench SnapshotRestore -benchtime 1x`" + `:
   the actions' code against a real etcd holding a 210 MB database (half
   random, half repetitive text), next to ` + "`etcdctl snapshot save`" + ` and
