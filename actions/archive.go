@@ -40,10 +40,17 @@ type archiveFile struct {
 	path string
 	f    *os.File
 	sum  hash.Hash
+	buf  *bufio.Writer
 	gz   *gzip.Writer
 	tw   *tar.Writer
 	size countWriter
 }
+
+// ioBufSize is the size of the buffers archives are written and read
+// through. The compressor hands its output on in pieces of ~250 bytes:
+// written straight to the file that is one system call each, which cost
+// more than the compression itself.
+const ioBufSize = 1 << 20
 
 type countWriter struct{ n int64 }
 
@@ -55,7 +62,8 @@ func createArchive(path string, mode os.FileMode) (*archiveFile, error) {
 		return nil, err
 	}
 	a := &archiveFile{path: path, f: f, sum: sha256.New()}
-	gz, err := gzip.NewWriterLevel(io.MultiWriter(f, a.sum, &a.size), archiveLevel)
+	a.buf = bufio.NewWriterSize(io.MultiWriter(f, a.sum, &a.size), ioBufSize)
+	gz, err := gzip.NewWriterLevel(a.buf, archiveLevel)
 	if err != nil {
 		a.abort()
 		return nil, err
@@ -124,6 +132,9 @@ func (a *archiveFile) commit() (int64, string, error) {
 		err = a.gz.Close()
 	}
 	if err == nil {
+		err = a.buf.Flush()
+	}
+	if err == nil {
 		err = a.f.Sync()
 	}
 	if cerr := a.f.Close(); err == nil {
@@ -188,11 +199,14 @@ func extractDB(archive, dst string, check io.Writer) (int64, error) {
 		return 0, fmt.Errorf("cannot open the snapshot: %w", err)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+	gz, err := gzip.NewReader(bufio.NewReaderSize(f, ioBufSize))
 	if err != nil {
 		return 0, notSnapshot("the snapshot is not a gzip archive (%v)", err)
 	}
-	tr := tar.NewReader(gz)
+	// Inflate in a goroutine while this one hashes and writes.
+	ahead := newReadAhead(gz, ioBufSize, 4)
+	defer ahead.Close()
+	tr := tar.NewReader(ahead)
 	found, v2 := false, false
 	var size int64
 	for {
@@ -214,11 +228,14 @@ func extractDB(archive, dst string, check io.Writer) (int64, error) {
 			return 0, notSnapshot("the snapshot archive holds db twice")
 		}
 		found, size = true, hdr.Size
-		if err := copyOut(io.TeeReader(tr, check), dst, hdr.Size); err != nil {
+		// Hash in a third goroutine, beside inflating and writing.
+		hashing := newWriteBehind(check, ioBufSize, 4)
+		defer hashing.Close() // before the caller reads check
+		if err := copyOut(io.TeeReader(tr, hashing), dst, hdr.Size); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := io.Copy(io.Discard, gz); err != nil {
+	if _, err := io.Copy(io.Discard, ahead); err != nil {
 		return 0, notSnapshot("the snapshot archive is damaged or truncated (%v)", err)
 	}
 	switch {
@@ -235,7 +252,7 @@ func copyOut(r io.Reader, dst string, size int64) error {
 	if err != nil {
 		return fmt.Errorf("cannot unpack the snapshot: %w", err)
 	}
-	n, err := io.Copy(out, r)
+	n, err := copyChunks(out, r)
 	if err == nil && n != size {
 		err = io.ErrUnexpectedEOF
 	}
@@ -250,6 +267,28 @@ func copyOut(r io.Reader, dst string, size int64) error {
 	// No fsync: the file is scratch, read at once by etcd's restore,
 	// whose output is what must be durable.
 	return out.Close()
+}
+
+// copyChunks is io.Copy through a buffer of ioBufSize (io.Copy would
+// use the file's ReadFrom, which copies 32 KiB at a time).
+func copyChunks(w io.Writer, r io.Reader) (int64, error) {
+	buf := make([]byte, ioBufSize)
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // stamp is the timestamp layer-etcd put in snapshot names.

@@ -12,13 +12,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	gzip "github.com/klauspost/compress/gzip"
 )
 
-// benchDBSize is the database the throughput benchmarks work on: the
-// issue asks for at least 200 MB.
-const benchDBSize = 210 << 20
+// benchDBSize is the smallest database the throughput benchmarks work
+// on: issue #8 asks for 256 MB (#7 for at least 200 MB). benchUnit writes
+// until etcd reports at least this size.
+const benchDBSize = 256 << 20
 
 // benchUnit is a real etcd holding benchDBSize of values, half random
 // (base64, so it compresses about 4:3) and half repetitive JSON-like
@@ -35,24 +37,30 @@ func benchUnit(b *testing.B) (*realUnit, int64) {
 	}
 	const valueSize = 1 << 20
 	random := make([]byte, valueSize*3/8)
-	for i := 0; i < benchDBSize/valueSize; i++ {
+	text := strings.Repeat(`{"kind":"Pod","apiVersion":"v1","metadata":{"namespace":"default"}},`, valueSize/2/70)
+	// Bounded: the values alone reach benchDBSize after benchDBSize/valueSize
+	// puts; bolt's overhead only makes the file larger.
+	for i := 0; i < 2*benchDBSize/valueSize; i++ {
+		if i >= benchDBSize/valueSize && i%8 == 0 {
+			st, err := u.cli.Status(context.Background(), u.cli.Endpoints()[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if st.DbSize >= benchDBSize {
+				b.Logf("database: %d bytes", st.DbSize)
+				return u, st.DbSize
+			}
+		}
 		if _, err := rand.Read(random); err != nil {
 			b.Fatal(err)
 		}
-		text := strings.Repeat(`{"kind":"Pod","apiVersion":"v1","metadata":{"namespace":"default"}},`, valueSize/2/70)
 		value := base64.StdEncoding.EncodeToString(random) + text
 		if _, err := u.cli.Put(context.Background(), fmt.Sprintf("/registry/pods/%05d", i), value); err != nil {
 			b.Fatal(err)
 		}
 	}
-	st, err := u.cli.Status(context.Background(), u.cli.Endpoints()[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	if st.DbSize < 200<<20 {
-		b.Fatalf("database is only %d bytes", st.DbSize)
-	}
-	return u, st.DbSize
+	b.Fatalf("the database does not reach %d bytes", benchDBSize)
+	return nil, 0
 }
 
 // BenchmarkSnapshotRestore compares the snapshot and restore actions with
@@ -71,6 +79,7 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 
 	b.Run("snapshot/etcdctl", func(b *testing.B) {
 		b.SetBytes(size)
+		reportSize(b, size)
 		for i := 0; i < b.N; i++ {
 			os.Remove(db)
 			cmd := exec.Command(filepath.Join(bins, "etcdctl"), append([]string{"snapshot", "save", db}, tlsArgs...)...)
@@ -90,6 +99,7 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 	archiveLevel = gzip.BestSpeed
 	b.Run("restore/etcdutl", func(b *testing.B) {
 		b.SetBytes(size)
+		reportSize(b, size)
 		for i := 0; i < b.N; i++ {
 			dir := filepath.Join(work, "restored")
 			os.RemoveAll(dir)
@@ -109,6 +119,7 @@ func benchActions(b *testing.B, u *realUnit, size int64, name string) {
 	var archive string
 	b.Run("snapshot/action-"+name, func(b *testing.B) {
 		b.SetBytes(size)
+		reportSize(b, size)
 		for i := 0; i < b.N; i++ {
 			if archive != "" {
 				os.Remove(archive)
@@ -125,15 +136,46 @@ func benchActions(b *testing.B, u *realUnit, size int64, name string) {
 	}
 	b.Run("restore/action-"+name, func(b *testing.B) {
 		b.SetBytes(size)
+		reportSize(b, size)
 		u.tools.Resources["snapshot"] = archive
 		var log bytes.Buffer
 		u.d.Log = &log
 		defer func() { u.d.Log = io.Discard; b.Log(log.String()) }()
+		var phase time.Duration
 		for i := 0; i < b.N; i++ {
+			log.Reset()
 			u.run(b, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true})
 			if u.tools.ActionFailed != "" {
 				b.Fatal(u.tools.ActionFailed)
 			}
+			phase += restorePhase(b, log.String())
 		}
+		b.ReportMetric(float64(size)*float64(b.N)/1e6/phase.Seconds(), "phase-MB/s")
 	})
+}
+
+// restorePhase reads from the restore action's log how long it took until
+// etcd's restore was done: unpacking and checking the archive and running
+// etcdutl, the part comparable to `etcdutl snapshot restore`.
+func restorePhase(b *testing.B, log string) time.Duration {
+	const mark = "restore: etcd's restore done at "
+	i := strings.Index(log, mark)
+	if i < 0 {
+		b.Fatalf("no %q in the restore log:\n%s", mark, log)
+	}
+	rest := log[i+len(mark):]
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(rest))
+	if err != nil {
+		b.Fatalf("restore log: %v", err)
+	}
+	return d
+}
+
+// reportSize puts the database size on the benchmark's line, where
+// bench/snapshot.go reads it for the table.
+func reportSize(b *testing.B, size int64) {
+	b.ReportMetric(float64(size)/(1<<20), "db-MiB")
 }

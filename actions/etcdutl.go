@@ -24,8 +24,10 @@ type RestoreConfig struct {
 	// InitialCluster is "name=peerURL" for the one member.
 	InitialCluster string
 	Token          string
-	// SkipHashCheck is for a snapshot without etcd's integrity hash (a
-	// copied member/snap/db).
+	// SkipHashCheck leaves out etcd's check of the snapshot's integrity
+	// hash: for a snapshot without one (a copied member/snap/db), or one
+	// whose hash the caller has checked (etcdutl would read the whole db
+	// again for it). etcdutl strips the hash either way.
 	SkipHashCheck bool
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,15 +73,20 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return juju.Failf("Cannot create the target directory %s: %v", target, err)
 	}
-	spool := dir
-	if keys == "v3" {
-		spool = spoolDir(d, dir, st.DBSize)
+	// A client that streams the snapshot needs no work directory.
+	streamer, streams := m.(snapshotStreamer)
+	var work string
+	if keys == "v2" || !streams {
+		spool := dir
+		if keys == "v3" {
+			spool = spoolDir(d, dir, st.DBSize)
+		}
+		work, err = os.MkdirTemp(spool, ".etcd-snapshot-")
+		if err != nil {
+			return juju.Failf("Cannot write to the target directory %s: %v", target, err)
+		}
+		defer os.RemoveAll(work)
 	}
-	work, err := os.MkdirTemp(spool, ".etcd-snapshot-")
-	if err != nil {
-		return juju.Failf("Cannot write to the target directory %s: %v", target, err)
-	}
-	defer os.RemoveAll(work)
 
 	version := st.Version
 	name, err := archivePath(d, dir, "etcd-snapshot-")
@@ -91,8 +97,14 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	var sum string
 	switch keys {
 	case "v3":
-		save := func(path string) (string, error) { return m.Snapshot(ctx, local.ClientURL, path) }
-		v, n, s, err := packStreamed(save, filepath.Join(work, snapshotEntry), name, d.now())
+		var src snapshotSource
+		if streams {
+			src = streamSource(func() (io.ReadCloser, string, error) { return streamer.SnapshotStream(ctx, local.ClientURL) })
+		} else {
+			save := func(path string) (string, error) { return m.Snapshot(ctx, local.ClientURL, path) }
+			src = fileSource(save, filepath.Join(work, snapshotEntry))
+		}
+		v, n, s, err := packStreamed(src, name, d.now())
 		if err != nil {
 			return juju.Failf("Cannot take a snapshot from %s into %s: %v", local.ClientURL, target, err)
 		}
@@ -133,6 +145,13 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		"snapshot.keys":    keys,
 		"copy.cmd":         copyCmd(ev.Unit, path),
 	})
+}
+
+// snapshotStreamer is what the real etcd client offers beyond
+// etcd.Maintenance: the snapshot as a stream, packed as it arrives rather
+// than saved to a file and read back.
+type snapshotStreamer interface {
+	SnapshotStream(ctx context.Context, endpoint string) (io.ReadCloser, string, error)
 }
 
 // ownLikeParent gives file to the owner of dir's parent, so an archive

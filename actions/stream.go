@@ -2,6 +2,7 @@ package actions
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,27 +18,74 @@ import (
 )
 
 // A snapshot archive is packed while etcd streams the snapshot, so
-// packing costs almost nothing on top of the transfer (see
-// BenchmarkSnapshotRestore). tar needs the entry's size before its data,
-// which is known only at the end; the archive is therefore two gzip
-// members, which every gzip reader (Go's, GNU gzip, Python's) reads as
-// one stream:
+// packing costs little on top of the transfer (see
+// BenchmarkSnapshotRestore). tar needs the entry's size before its data;
+// the archive is therefore two gzip members, which every gzip reader
+// (Go's, GNU gzip, Python's) reads as one stream:
 //
 //	[member 1: the 512-byte tar header of db, stored uncompressed]
 //	[member 2: db's bytes, tar padding and end-of-archive, compressed]
 //
-// Member 1 has the same length whatever the size in it, so its place is
-// reserved first and it is written last.
+// Member 1 has the same length whatever the size in it. The size is
+// known from the stream's first page (boltSize), so member 1 is normally
+// written first and the archive is hashed as it is written, in one pass.
+// Should the stream end at another size, member 1 is rewritten in place
+// and the finished file hashed again.
 
 // snapshotSaver writes a snapshot to path, possibly through path.part
 // renamed at the end (the client's snapshot API does).
 type snapshotSaver func(path string) (version string, err error)
 
-// packStreamed runs save into work/db and packs the growing file into the
-// archive at dst (written as dst.part, renamed when complete). It checks
-// etcd's integrity hash on the way when the snapshot has one. It returns
-// the server's version and the archive's size and sha256.
-func packStreamed(save snapshotSaver, db, dst string, now time.Time) (version string, size int64, sum string, err error) {
+// snapshotSource starts a snapshot and returns its bytes (the db, then
+// etcd's sha256 of it); finish, called once they are read or reading
+// failed, ends the transfer and returns the server's version and the
+// transfer's error.
+type snapshotSource func() (r io.Reader, finish func() (version string, err error), err error)
+
+// streamSource packs the snapshot as it arrives from the client: nothing
+// is written but the archive.
+func streamSource(open func() (io.ReadCloser, string, error)) snapshotSource {
+	return func() (io.Reader, func() (string, error), error) {
+		rc, version, err := open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc, func() (string, error) { return version, rc.Close() }, nil
+	}
+}
+
+// fileSource runs save into db and reads the growing file: for an etcd
+// client that can only save snapshots to files.
+func fileSource(save snapshotSaver, db string) snapshotSource {
+	return func() (io.Reader, func() (string, error), error) {
+		type result struct {
+			version string
+			err     error
+		}
+		saved := make(chan result, 1)
+		tail := &tailReader{part: db + ".part", final: db, saved: make(chan struct{})}
+		go func() {
+			v, err := save(db)
+			saved <- result{v, err}
+			close(tail.saved)
+		}()
+		finish := func() (string, error) {
+			r := <-saved
+			if tail.f != nil {
+				tail.f.Close()
+			}
+			return r.version, r.err
+		}
+		return tail, finish, nil
+	}
+}
+
+// packStreamed packs the snapshot src yields into the archive at dst
+// (written as dst.part, synced once and renamed when complete). It checks
+// etcd's integrity hash on the way: a stream without one is refused
+// unless it is no bolt database at all (only test doubles send those).
+// It returns the server's version and the archive's size and sha256.
+func packStreamed(src snapshotSource, dst string, now time.Time) (version string, size int64, sum string, err error) {
 	out, err := os.OpenFile(dst+".part", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", 0, "", err
@@ -49,47 +97,73 @@ func packStreamed(save snapshotSaver, db, dst string, now time.Time) (version st
 			os.Remove(dst + ".part")
 		}
 	}()
-	reserved, err := tarHeaderMember(0, now)
+	r, finish, err := src()
 	if err != nil {
 		return "", 0, "", err
 	}
-	if _, err := out.Write(make([]byte, len(reserved))); err != nil {
-		return "", 0, "", err
-	}
-
-	type result struct {
-		version string
-		err     error
-	}
-	saved := make(chan result, 1)
-	go func() {
-		v, err := save(db)
-		saved <- result{v, err}
+	finished := false
+	defer func() {
+		if !finished {
+			finish()
+		}
 	}()
 
-	gz, err := gzip.NewWriterLevel(out, archiveLevel)
+	// The first page tells the size (boltSize).
+	head, readErr := readHead(r, 4096)
+	dbSize, sized := boltSize(head)
+	want := dbSize + sha256.Size
+
+	// The archive's hash and the snapshot's integrity hash are computed
+	// in goroutines of their own, beside compressing.
+	h := sha256.New()
+	archiveHash := newWriteBehind(h, ioBufSize, 4)
+	defer archiveHash.Close()
+	var count countWriter
+	bw := bufio.NewWriterSize(io.MultiWriter(out, archiveHash, &count), ioBufSize)
+	header, err := tarHeaderMember(want, now)
 	if err != nil {
-		<-saved
 		return "", 0, "", err
 	}
-	tail := &tailReader{part: db + ".part", final: db, saved: make(chan struct{})}
-	var saveErr error
-	go func() {
-		r := <-saved
-		version, saveErr = r.version, r.err
-		close(tail.saved)
-	}()
+	if !sized {
+		clear(header) // a place holder, rewritten at the end
+	}
+	if _, err := bw.Write(header); err != nil {
+		return "", 0, "", err
+	}
+	gz, err := gzip.NewWriterLevel(bw, archiveLevel)
+	if err != nil {
+		return "", 0, "", err
+	}
 	check := &trailerHash{h: sha256.New()}
-	n, copyErr := io.Copy(io.MultiWriter(gz, check), tail)
-	<-tail.saved // version and saveErr are set
+	checking := newWriteBehind(check, ioBufSize, 4)
+	defer checking.Close()
+	data := io.MultiWriter(gz, checking)
+	n := int64(len(head))
+	if _, err := data.Write(head); err != nil {
+		return "", 0, "", err
+	}
+	if readErr == nil {
+		var m int64
+		m, readErr = copyChunks(data, r)
+		n += m
+	} else if readErr == io.EOF {
+		readErr = nil
+	}
+	version, saveErr := finish()
+	finished = true
 	if saveErr != nil {
 		return version, 0, "", saveErr
 	}
-	if copyErr != nil {
-		return version, 0, "", fmt.Errorf("cannot read the snapshot as it is saved: %w", copyErr)
+	if readErr != nil {
+		return version, 0, "", fmt.Errorf("cannot read the snapshot as it is saved: %w", readErr)
 	}
-	if n%512 == sha256.Size && !check.ok() {
+	checking.Close()
+	hashed := n%512 == sha256.Size
+	if hashed && !check.ok() {
 		return version, 0, "", errors.New("the snapshot's integrity hash does not match its data")
+	}
+	if !hashed && sized {
+		return version, 0, "", fmt.Errorf("the snapshot (%d bytes) lacks etcd's integrity hash: the transfer was cut short", n)
 	}
 	// tar padding to a 512-byte block, then the two zero blocks ending
 	// the archive.
@@ -100,25 +174,31 @@ func packStreamed(save snapshotSaver, db, dst string, now time.Time) (version st
 	if err := gz.Close(); err != nil {
 		return version, 0, "", err
 	}
-	header, err := tarHeaderMember(n, now)
-	if err != nil {
+	if err := bw.Flush(); err != nil {
 		return version, 0, "", err
 	}
-	if len(header) != len(reserved) {
-		return version, 0, "", fmt.Errorf("cannot pack the snapshot: tar header member is %d bytes, reserved %d", len(header), len(reserved))
-	}
-	if _, err := out.WriteAt(header, 0); err != nil {
-		return version, 0, "", err
+	archiveHash.Close()
+	if !sized || n != want {
+		// Rewrite member 1 with the size read, then hash the file anew.
+		fixed, err := tarHeaderMember(n, now)
+		if err != nil {
+			return version, 0, "", err
+		}
+		if len(fixed) != len(header) {
+			return version, 0, "", fmt.Errorf("cannot pack the snapshot: tar header member is %d bytes, reserved %d", len(fixed), len(header))
+		}
+		if _, err := out.WriteAt(fixed, 0); err != nil {
+			return version, 0, "", err
+		}
+		if _, err := out.Seek(0, io.SeekStart); err != nil {
+			return version, 0, "", err
+		}
+		h.Reset()
+		if count.n, err = io.CopyBuffer(h, out, make([]byte, ioBufSize)); err != nil {
+			return version, 0, "", err
+		}
 	}
 	if err := out.Sync(); err != nil {
-		return version, 0, "", err
-	}
-	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return version, 0, "", err
-	}
-	h := sha256.New()
-	size, err = io.Copy(h, out)
-	if err != nil {
 		return version, 0, "", err
 	}
 	if err := out.Close(); err != nil {
@@ -128,7 +208,22 @@ func packStreamed(save snapshotSaver, db, dst string, now time.Time) (version st
 		return version, 0, "", err
 	}
 	committed = true
-	return version, size, hex.EncodeToString(h.Sum(nil)), nil
+	return version, count.n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readHead reads up to n bytes from r; err is r's error, io.EOF when r
+// ended within them.
+func readHead(r io.Reader, n int) ([]byte, error) {
+	head := make([]byte, n)
+	got := 0
+	for got < n {
+		m, err := r.Read(head[got:])
+		got += m
+		if err != nil {
+			return head[:got], err
+		}
+	}
+	return head, nil
 }
 
 // tarHeaderMember is a gzip member holding, uncompressed, the tar header
