@@ -122,9 +122,13 @@ func trackLess(a, b string) bool {
 
 // wantRefresh reports whether the installed snap should move to the
 // configured channel: only for an explicit channel ("auto" keeps what is
-// installed) that differs from the tracked one.
-func wantRefresh(installed *snap.Snap, configured string) bool {
-	if configured == "auto" || installed == nil {
+// installed) that differs from the tracked one, and never away from the
+// attached `etcd` resource the charm installed (fromResource: a local
+// revision recorded in unit state). The resource wins, as metadata.yaml
+// says, until the operator attaches an empty one and runs snap-upgrade;
+// an offline machine would otherwise be blocked on a store refresh.
+func wantRefresh(installed *snap.Snap, configured string, fromResource bool) bool {
+	if configured == "auto" || installed == nil || (installed.Local && fromResource) {
 		return false
 	}
 	return charm.FullChannel(configured) != charm.FullChannel(installed.Channel)

@@ -59,7 +59,7 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap) (
 	rendered := ec.Render()
 	current, _ := os.ReadFile(d.Paths.ConfigFile())
 	configChanged := string(current) != string(rendered)
-	refresh := wantRefresh(installed, w.cfg.Channel)
+	refresh := wantRefresh(installed, w.cfg.Channel, w.state[stateResource] != "")
 	active, err := d.Snap.Active(ctx, serviceName)
 	if err != nil {
 		return res, fmt.Errorf("cannot read etcd's service state: %w", err)

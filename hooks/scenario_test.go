@@ -3,6 +3,7 @@ package hooks
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -346,5 +347,39 @@ func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
 	s2.mustRun(j2, juju.Event{Name: "leader-settings-changed"})
 	if restarted(j2) {
 		t.Errorf("a joiner that serves was restarted: %v", j2.snapd.Calls())
+	}
+}
+
+// An attached etcd resource is what runs, even with an explicit channel
+// configured: the hooks never refresh the sideloaded snap to the store
+// (an offline machine would stay blocked), and a later config change of
+// the channel does not either; snap-upgrade is the operator's tool.
+func TestAttachedResourceIsNotRefreshedAway(t *testing.T) {
+	s := newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	u := s.units[0]
+	res := filepath.Join(t.TempDir(), "etcd_3.6.16.snap")
+	if err := os.WriteFile(res, []byte("a snap"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u.tools.Resources["etcd"] = res
+	u.tools.Config["channel"] = "3.5/stable"
+	s.mustRun(u, juju.Event{Name: "install"})
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	u.tools.Config["channel"] = "3.4/stable"
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	calls := u.snapd.Calls()
+	installed := false
+	for _, c := range calls {
+		if strings.HasPrefix(c, "Refresh") {
+			t.Errorf("refreshed away from the attached resource: %v", calls)
+		}
+		installed = installed || strings.HasPrefix(c, "InstallPath")
+	}
+	if !installed {
+		t.Fatalf("the resource was not installed: %v", calls)
+	}
+	if u.tools.Status.Name != juju.StatusActive {
+		t.Errorf("status %+v", u.tools.Status)
 	}
 }
