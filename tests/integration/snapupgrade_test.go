@@ -245,3 +245,28 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// Deployed with an etcd resource and an explicit channel, the units run
+// the resource: the hooks never refresh it away to the store (an offline
+// machine would be blocked on that refresh).
+func TestDeployWithResourceRunsIt(t *testing.T) {
+	m := newModel(t, seeds()[0])
+	snapFile, _ := etcdSnap(t, "3.6")
+	m.must("deploy", m.a.etcdCharm, "etcd", "-n", "2", "--config", "bind_to_all_interfaces=false",
+		"--config", "channel=3.5/stable", "--resource", "etcd="+snapFile)
+	m.must("deploy", m.a.easyrsa, "easyrsa")
+	m.must("integrate", "etcd:certificates", "easyrsa:client")
+	m.waitActive(4 * time.Minute)
+	// A config change afterwards does not move it either.
+	m.must("config", "etcd", "heartbeat_interval=120")
+	m.waitActive(4 * time.Minute)
+	vs := m.versions()
+	if len(vs) != 2 {
+		t.Fatalf("versions %v", vs)
+	}
+	for u, v := range vs {
+		if !strings.HasPrefix(v, "3.6.") {
+			t.Errorf("%s runs etcd %s, want the attached 3.6 resource", u, v)
+		}
+	}
+}
