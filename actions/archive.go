@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	gzip "github.com/klauspost/compress/gzip"
@@ -167,33 +168,64 @@ func notSnapshot(format string, args ...any) error {
 }
 
 // extractSnapshot unpacks the db of a snapshot archive into dst (which
-// must not exist) and checks etcd's integrity hash on the way. It reads
-// the whole archive, so a truncated or corrupt one is refused even when
-// db itself came through, and refuses a v2 backup (which holds member/wal
-// instead of db). hashed is false for a db without the hash: etcd's
-// snapshots always have one (the database is whole 512-byte units and a
-// sha256 of it follows), layer-etcd's were raw copies of member/snap/db,
-// bare bolt files of whole pages, which the caller must check otherwise.
-func extractSnapshot(archive, dst string) (hashed bool, err error) {
-	check := &trailerHash{h: sha256.New()}
-	size, err := extractDB(archive, dst, check)
+// must not exist). It reads the whole archive, so a truncated or corrupt
+// one is refused even when db itself came through, and refuses a v2
+// backup (which holds member/wal instead of db).
+//
+// etcd's snapshots end in a sha256 of the database (the database is whole
+// 512-byte units and the hash follows); for those, extractSnapshot starts
+// checking the hash of the unpacked file in a goroutine and returns
+// check, which waits for the verdict. Meanwhile the caller may work on a
+// copy of the db it can throw away (restore runs etcd's restore into a
+// scratch directory), but it must not act on the db before check returns
+// nil. check is nil for a db without the hash: layer-etcd's snapshots
+// were raw copies of member/snap/db, bare bolt files of whole pages,
+// which the caller must check otherwise.
+func extractSnapshot(archive, dst string) (check func() error, err error) {
+	size, err := extractDB(archive, dst)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	switch {
 	case size == 0:
-		return false, notSnapshot("the snapshot's db is empty")
+		return nil, notSnapshot("the snapshot's db is empty")
 	case size%512 == 0:
-		return false, nil
+		return nil, nil
 	case size%512 != sha256.Size:
-		return false, notSnapshot("the snapshot's db (%d bytes) is neither a bolt database nor one with etcd's integrity hash: it is truncated or not an etcd snapshot", size)
-	case !check.ok():
-		return false, notSnapshot("the snapshot's integrity hash does not match its data: it is corrupt")
+		return nil, notSnapshot("the snapshot's db (%d bytes) is neither a bolt database nor one with etcd's integrity hash: it is truncated or not an etcd snapshot", size)
 	}
-	return true, nil
+	verdict := make(chan error, 1)
+	go func() { verdict <- checkFileHash(dst) }()
+	return func() error { return <-verdict }, nil
 }
 
-func extractDB(archive, dst string, check io.Writer) (int64, error) {
+// checkFileHash checks etcd's integrity hash at the end of the file at
+// path. It hashes the file through a read-only mapping of it, which costs
+// no copy of the (freshly written, cached) data.
+func checkFileHash(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot check the snapshot: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot check the snapshot: %w", err)
+	}
+	check := &trailerHash{h: sha256.New()}
+	if data, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED); err == nil {
+		check.Write(data)
+		syscall.Munmap(data)
+	} else if _, err := io.CopyBuffer(check, struct{ io.Reader }{f}, make([]byte, ioBufSize)); err != nil {
+		return fmt.Errorf("cannot check the snapshot: %w", err)
+	}
+	if !check.ok() {
+		return notSnapshot("the snapshot's integrity hash does not match its data: it is corrupt")
+	}
+	return nil
+}
+
+func extractDB(archive, dst string) (int64, error) {
 	f, err := os.Open(archive)
 	if err != nil {
 		return 0, fmt.Errorf("cannot open the snapshot: %w", err)
@@ -228,10 +260,7 @@ func extractDB(archive, dst string, check io.Writer) (int64, error) {
 			return 0, notSnapshot("the snapshot archive holds db twice")
 		}
 		found, size = true, hdr.Size
-		// Hash in a third goroutine, beside inflating and writing.
-		hashing := newWriteBehind(check, ioBufSize, 4)
-		defer hashing.Close() // before the caller reads check
-		if err := copyOut(io.TeeReader(tr, hashing), dst, hdr.Size); err != nil {
+		if err := copyOut(tr, dst, hdr.Size); err != nil {
 			return 0, err
 		}
 	}

@@ -49,11 +49,14 @@ const (
 // the restored cluster the usual way.
 //
 // It never loses data. Everything that can fail on a bad snapshot comes
-// first, while etcd keeps serving: the archive is unpacked and checked
-// (etcd's integrity hash, or `etcdutl snapshot status` for layer-etcd's
-// raw db copies), then restored with etcd's own restore into a new
-// directory beside the data directory (a new cluster ID, this member
-// only). Only then is etcd stopped, the current data backed up (unless
+// first, while etcd keeps serving: the archive is unpacked (inflated in
+// one goroutine, written in another) beside the data directory and
+// restored with etcd's own restore into a new directory there (a new
+// cluster ID, this member only), while etcd's integrity hash of the
+// unpacked db is checked in a third goroutine (etcd's restore is told to
+// skip its own check, which would read the db again); layer-etcd's raw db
+// copies, which have no hash, are checked with `etcdutl snapshot status`
+// before etcd's restore. Only once both succeeded is etcd stopped, the current data backed up (unless
 // skip-backup), the directories swapped, etcd.conf.yml rewritten for a
 // fresh one-member cluster and etcd started. The old data is deleted only
 // once the restored member serves; if it does not, the old data and
@@ -110,25 +113,33 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	untouched := "The running cluster was not changed."
 	db := filepath.Join(staging, snapshotEntry)
 	began := time.Now()
-	if err := checkSnapshot(ctx, d, archive, db); err != nil {
+	notUsable := func(err error) error {
 		var ns *errNotSnapshot
 		if errors.As(err, &ns) {
 			return juju.Failf("Cannot restore: %v. %s", err, untouched)
 		}
 		return fmt.Errorf("cannot restore: %w", err)
 	}
-	d.logf("restore: snapshot unpacked and checked in %s", time.Since(began).Round(time.Millisecond))
+	verified, err := checkSnapshot(ctx, d, archive, db)
+	if err != nil {
+		return notUsable(err)
+	}
+	d.logf("restore: snapshot unpacked in %s", time.Since(began).Round(time.Millisecond))
 	token := newToken()
 	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
 	restored := filepath.Join(staging, "data")
+	// etcd's restore works on the unpacked db while its integrity hash is
+	// checked: it only writes into staging, thrown away if the hash fails.
 	err = d.Etcd.SnapshotRestore(ctx, RestoreConfig{
 		Snapshot: db, DataDir: restored, Name: local.conf.Name, PeerURL: local.PeerURL,
 		InitialCluster: initial, Token: token,
-		// Checked above: etcd's integrity hash while unpacking (etcd's
-		// restore would read the whole db once more for it), or etcd's
-		// status of a db without one.
+		// Checked here instead (etcd's restore would read the whole db
+		// once more for it), or by etcd's status for a db without one.
 		SkipHashCheck: true,
 	})
+	if verr := verified(); verr != nil {
+		return notUsable(verr)
+	}
 	if err != nil {
 		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
 	}
@@ -201,20 +212,25 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	return d.Tools.ActionSet(ctx, results)
 }
 
-// checkSnapshot unpacks the archive's db to db and verifies it: etcd's
-// integrity hash when the snapshot has one, else etcd's own reading of it
-// (layer-etcd's snapshots were raw copies of the db).
-func checkSnapshot(ctx context.Context, d Deps, archive, db string) error {
-	hashed, err := extractSnapshot(archive, db)
-	if err != nil || hashed {
-		return err
+// checkSnapshot unpacks the archive's db to db and starts verifying it:
+// etcd's integrity hash when the snapshot has one (checked in the
+// background: the db must not be trusted before wait returns nil), else
+// etcd's own reading of it (layer-etcd's snapshots were raw copies of the
+// db), done before it returns.
+func checkSnapshot(ctx context.Context, d Deps, archive, db string) (wait func() error, err error) {
+	check, err := extractSnapshot(archive, db)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		return check, nil
 	}
 	status, err := d.Etcd.SnapshotStatus(ctx, db)
 	if err != nil {
-		return notSnapshot("the snapshot has no integrity hash and etcd cannot read its db (%v)", err)
+		return nil, notSnapshot("the snapshot has no integrity hash and etcd cannot read its db (%v)", err)
 	}
 	d.logf("snapshot status: %s", status)
-	return nil
+	return func() error { return nil }, nil
 }
 
 // backupData archives the stopped member's data directory as

@@ -263,6 +263,12 @@ func TestRestoreRefusals(t *testing.T) {
 		archive: tarGz(t, [2]string{"db", string(corrupt)}),
 		failed:  "the snapshot's integrity hash does not match its data",
 	}, {
+		// etcd's restore runs while the hash is checked: the hash decides.
+		name:    "hash mismatch and etcd's restore fails too",
+		archive: tarGz(t, [2]string{"db", string(corrupt)}),
+		arrange: func(w *world) { w.tool.restoreErr = errors.New("etcdutl snapshot restore: exit status 1: invalid database") },
+		failed:  "Cannot restore: the snapshot's integrity hash does not match its data: it is corrupt. The running cluster was not changed.",
+	}, {
 		name:    "db truncated inside a whole archive",
 		archive: tarGz(t, [2]string{"db", string(big[:len(big)-1000])}),
 		failed:  "is neither a bolt database nor one with etcd's integrity hash",
