@@ -266,8 +266,10 @@ func TestRestoreRefusals(t *testing.T) {
 		// etcd's restore runs while the hash is checked: the hash decides.
 		name:    "hash mismatch and etcd's restore fails too",
 		archive: tarGz(t, [2]string{"db", string(corrupt)}),
-		arrange: func(w *world) { w.tool.restoreErr = errors.New("etcdutl snapshot restore: exit status 1: invalid database") },
-		failed:  "Cannot restore: the snapshot's integrity hash does not match its data: it is corrupt. The running cluster was not changed.",
+		arrange: func(w *world) {
+			w.tool.restoreErr = errors.New("etcdutl snapshot restore: exit status 1: invalid database")
+		},
+		failed: "Cannot restore: the snapshot's integrity hash does not match its data: it is corrupt. The running cluster was not changed.",
 	}, {
 		name:    "db truncated inside a whole archive",
 		archive: tarGz(t, [2]string{"db", string(big[:len(big)-1000])}),
