@@ -27,9 +27,13 @@ import (
 // member/snap, taken offline by etcdutl/etcdctl backup), which only
 // etcd 3.4 and 3.5 can make.
 //
-// Nothing partial is left behind: the snapshot is taken into a hidden
-// work directory inside target and the archive is written as .part and
-// renamed once complete and synced.
+// The snapshot is packed as it arrives (packStreamed): the stream goes
+// straight into the compressor, its integrity hash and the archive's
+// sha256 are computed in goroutines beside it, and the archive is synced
+// once at the end. Nothing partial is left behind: the archive is written
+// as .part and renamed once complete and synced (a v2 backup, or a
+// client that can only save to a file, works in a hidden directory
+// inside target, removed at the end).
 func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	p, err := getParams(ctx, d)
 	if err != nil {

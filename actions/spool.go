@@ -8,10 +8,12 @@ import (
 	"syscall"
 )
 
-// spoolDir is where the snapshot action lets etcd's snapshot stream land
-// while it is packed: the snapshot file is scratch (only the archive is
-// kept), and the client's snapshot API fsyncs it, so on disk it costs a
-// second full write and flush of the database. Memory-backed <root>/dev/shm
+// spoolDir is where the snapshot action lets etcd's snapshot land while
+// it is packed, with a client that can only save snapshots to a file (the
+// real one streams it straight into the archive, see snapshotStreamer):
+// the snapshot file is scratch (only the archive is kept), and the
+// client's snapshot API fsyncs it, so on disk it costs a second full
+// write and flush of the database. Memory-backed <root>/dev/shm
 // is used instead when its filesystem has room for twice the database and
 // the machine has that much memory available; otherwise the target
 // directory, whose filesystem must hold the archive anyway.
