@@ -172,9 +172,10 @@ const methodNotes = `
   the process, ` + "`MemberPromote`" + ` retried every 20 ms until accepted, until
   the member list shows 4 started (named) voting members, as for the charm.
 - **Snapshot and restore.** ` + "`go test ./actions -bench SnapshotRestore -benchtime 1x`" + `:
-  the actions' code against a real etcd holding a 210 MB database (half
-  random, half repetitive text), next to ` + "`etcdctl snapshot save`" + ` and
-  ` + "`etcdutl snapshot restore`" + ` on the same data; MB/s of the database size.
+  the actions' code against a real etcd filled to at least 256 MiB (half
+  random, half repetitive text; the rows name the size reached), next to
+  ` + "`etcdctl snapshot save`" + ` and ` + "`etcdutl snapshot restore`" + ` on the same data; MB/s
+  of the database size.
 - **Rolling upgrade.** 3 units deployed on channel 3.5/stable; a client with the
   charm's client credentials writes one key every 20 ms; after a quiet period
   ` + "`config etcd channel=3.6/stable`" + `; total time is until every member reports 3.6
@@ -183,9 +184,9 @@ const methodNotes = `
   fresh bare cluster each time) and shows the median with the range; the
   short run (CI) does each once. On a shared 2-core machine single runs
   vary by tens of percent.
-- The snapshot/restore database is the actions benchmark's 210 MB, not the
-  256 MB the issue names. The restore action's figure includes what the
-  action does beyond ` + "`etcdutl snapshot restore`" + `: unpacking and verifying the
-  archive, stopping etcd, swapping the data directory and waiting for the
-  restored member to serve.
+- The restore action's end-to-end figure includes what the action does
+  beyond ` + "`etcdutl snapshot restore`" + `: unpacking and verifying the archive,
+  stopping etcd, swapping the data directory and waiting for the restored
+  member to serve (etcd's first election alone takes 0.1-1 s). The row "up to
+  etcd's restore done" is the part comparable to etcdutl.
 `
