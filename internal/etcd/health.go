@@ -39,14 +39,20 @@ func (c *Client) health(ctx context.Context, endpoint string) Health {
 		h.Error = err.Error()
 		return h
 	}
-	cli, err := c.one(endpoint)
-	if err != nil {
-		h.Error = err.Error()
-		return h
+	cli := c.cli
+	if len(c.cfg.Endpoints) != 1 || c.cfg.Endpoints[0] != endpoint {
+		// A client of this endpoint alone, as etcdctl uses per endpoint
+		// (a client already dialled to it alone serves as is).
+		one, err := c.one(endpoint)
+		if err != nil {
+			h.Error = err.Error()
+			return h
+		}
+		defer one.Close()
+		cli = one
 	}
-	defer cli.Close()
 	start := time.Now()
-	_, err = cli.Get(ctx, "health")
+	_, err := cli.Get(ctx, "health")
 	h.Took = time.Since(start)
 	if err != nil && !isRPC(err, rpctypes.ErrPermissionDenied) {
 		h.Error = err.Error()
