@@ -6,9 +6,9 @@ import (
 
 // readAhead reads its source in a goroutine into a few large buffers
 // that Read then hands out, so that producing the bytes (inflating an
-// archive) runs on one core while consuming them (hashing and writing the
-// db) runs on another: restore unpacks a snapshot in about the time of
-// the slower of the two instead of their sum.
+// archive) runs on one core while consuming them (writing the db) runs on
+// another: restore unpacks a snapshot in about the time of the slower of
+// the two instead of their sum.
 //
 // The source's error (io.EOF included) is returned once every byte read
 // before it has been consumed. Close stops the goroutine; it must be
@@ -100,7 +100,7 @@ func (ra *readAhead) Close() error {
 
 // writeBehind hands what is written to it to a goroutine that writes it
 // to w, so that hashing runs on another core than what produces the
-// bytes (inflating or compressing). Write copies p (the caller may reuse
+// bytes (the snapshot action's compressing). Write copies p (the caller may reuse
 // it at once) and blocks only when n buffers are waiting. Close waits
 // until everything is written and returns w's first error (hashes have
 // none). Only one goroutine may call Write and Close.
