@@ -60,7 +60,7 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 	}
 	for _, a := range []string{"health", "snapshot"} {
 		for i := 0; i < runs; i++ {
-			if _, err := s.Run("run", unit, a); err != nil {
+			if _, err := s.Run(actionArgs(unit, a, i)...); err != nil {
 				return fmt.Errorf("action %s: %w", a, err)
 			}
 		}
@@ -79,7 +79,7 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 		}
 	}
 	for _, a := range []string{"health", "snapshot"} {
-		if _, err := s.Run("run", unit, a); err != nil {
+		if _, err := s.Run(actionArgs(unit, a, runs)...); err != nil {
 			return fmt.Errorf("counting action %s: %w", a, err)
 		}
 	}
@@ -168,4 +168,16 @@ func measureHooks(s *Sim, res *Results, unit string, runs int) error {
 		Baseline: "-", Ratio: "-", Goal: "-",
 	})
 	return nil
+}
+
+// actionArgs runs action a on unit for the i-th time. Each snapshot goes
+// to its own directory: the archive is named after the current second,
+// and the action waits for the next second rather than overwrite an
+// archive of the same name, which back-to-back runs would measure.
+func actionArgs(unit, a string, i int) []string {
+	args := []string{"run", unit, a}
+	if a == "snapshot" {
+		args = append(args, fmt.Sprintf("target=/home/ubuntu/etcd-snapshots/bench-%d", i))
+	}
+	return args
 }
