@@ -233,14 +233,7 @@ func TestLeaderRestartsItselfWhenTheLockIsFree(t *testing.T) {
 	for _, u := range s.units[1:] {
 		s.mustRun(u, juju.Event{Name: "config-changed"})
 	}
-	for i := 0; i < 4 && s.pendingRestarts() > 0; i++ {
-		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
-		for _, u := range s.units[1:] {
-			if s.leaderData["restart-lock"] == u.name {
-				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
-			}
-		}
-	}
+	s.rollRestarts(4)
 	if n := s.pendingRestarts(); n != 0 {
 		t.Fatalf("%d restarts still pending", n)
 	}
@@ -277,14 +270,7 @@ func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
 	for _, u := range s.units {
 		s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
 	}
-	for i := 0; i < 6 && s.pendingRestarts() > 0; i++ {
-		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
-		for _, u := range s.units[1:] {
-			if s.leaderData["restart-lock"] == u.name {
-				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
-			}
-		}
-	}
+	s.rollRestarts(6)
 	if n := s.pendingRestarts(); n != 0 {
 		t.Fatalf("%d restarts still pending after a CA change", n)
 	}
@@ -381,5 +367,19 @@ func TestAttachedResourceIsNotRefreshedAway(t *testing.T) {
 	}
 	if u.tools.Status.Name != juju.StatusActive {
 		t.Errorf("status %+v", u.tools.Status)
+	}
+}
+
+// rollRestarts runs up to rounds of the rolling restart as Juju would:
+// the leader's cluster-relation-changed moves the lock, then the holder's
+// leader-settings-changed restarts it.
+func (s *scenario) rollRestarts(rounds int) {
+	for i := 0; i < rounds && s.pendingRestarts() > 0; i++ {
+		s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+		for _, u := range s.units[1:] {
+			if s.leaderData["restart-lock"] == u.name {
+				s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+			}
+		}
 	}
 }
