@@ -121,11 +121,7 @@ func (c *Client) Remove(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
-	found := false
-	for _, m := range members {
-		found = found || m.ID == id
-	}
-	if !found {
+	if !hasMember(members, id) {
 		return nil
 	}
 	ctx, cancel := bound(ctx, callTimeout)
@@ -133,6 +129,16 @@ func (c *Client) Remove(ctx context.Context, id uint64) error {
 	_, err = c.cli.MemberRemove(ctx, id)
 	if err == nil || isRPC(err, rpctypes.ErrMemberNotFound) {
 		return nil
+	}
+	// A member asked to remove itself applies the removal and stops
+	// before it answers: "server stopped" then means the removal may
+	// well be done. Ask the others (clientv3 moves on from the stopped
+	// endpoint); if they cannot tell, the error stands and the caller
+	// retries, which this method makes safe.
+	if isRPC(err, rpctypes.ErrStopped) {
+		if after, lerr := c.Members(ctx); lerr == nil && !hasMember(after, id) {
+			return nil
+		}
 	}
 	return membershipError(fmt.Sprintf("remove etcd member %x", id), err)
 }
@@ -253,4 +259,13 @@ func (c *Client) Alarms(ctx context.Context) ([]Alarm, error) {
 		out = append(out, Alarm{MemberID: a.MemberID, Type: a.Alarm.String()})
 	}
 	return out, nil
+}
+
+func hasMember(members []Member, id uint64) bool {
+	for _, m := range members {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
 }
