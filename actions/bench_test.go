@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/snaparchive"
 	gzip "github.com/klauspost/compress/gzip"
 )
 
@@ -28,13 +29,6 @@ const benchDBSize = 256 << 20
 func benchUnit(b *testing.B) (*realUnit, int64) {
 	b.Helper()
 	u := startReal(b)
-	// As on a machine: the root's /dev/shm is the memory-backed one.
-	if err := os.MkdirAll(u.d.Paths.Join("dev"), 0o755); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Symlink("/dev/shm", u.d.Paths.Join("dev/shm")); err != nil {
-		b.Fatal(err)
-	}
 	const valueSize = 1 << 20
 	random := make([]byte, valueSize*3/8)
 	text := strings.Repeat(`{"kind":"Pod","apiVersion":"v1","metadata":{"namespace":"default"}},`, valueSize/2/70)
@@ -102,10 +96,10 @@ func BenchmarkSnapshotRestore(b *testing.B) {
 		name  string
 		level int
 	}{{"gzip-fastest", gzip.BestSpeed}, {"stored", gzip.NoCompression}} {
-		archiveLevel = level.level
+		snaparchive.Level = level.level
 		benchActions(b, u, size, level.name)
 	}
-	archiveLevel = gzip.BestSpeed
+	snaparchive.Level = gzip.BestSpeed
 	b.Run("restore/etcdutl", func(b *testing.B) {
 		b.SetBytes(size)
 		reportSize(b, size)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snaparchive"
 	"github.com/etcd-charm/etcd-charm/relations"
 )
 
@@ -111,10 +112,10 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	defer os.RemoveAll(staging)
 	untouched := "The running cluster was not changed."
-	db := filepath.Join(staging, snapshotEntry)
+	db := filepath.Join(staging, snaparchive.Entry)
 	began := time.Now()
 	notUsable := func(err error) error {
-		var ns *errNotSnapshot
+		var ns *snaparchive.NotSnapshotError
 		if errors.As(err, &ns) {
 			return juju.Failf("Cannot restore: %v. %s", err, untouched)
 		}
@@ -218,7 +219,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 // etcd's own reading of it (layer-etcd's snapshots were raw copies of the
 // db), done before it returns.
 func checkSnapshot(ctx context.Context, d Deps, archive, db string) (wait func() error, err error) {
-	check, err := extractSnapshot(archive, db)
+	check, err := snaparchive.Extract(archive, db)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +228,7 @@ func checkSnapshot(ctx context.Context, d Deps, archive, db string) (wait func()
 	}
 	status, err := d.Etcd.SnapshotStatus(ctx, db)
 	if err != nil {
-		return nil, notSnapshot("the snapshot has no integrity hash and etcd cannot read its db (%v)", err)
+		return nil, snaparchive.NotSnapshot("the snapshot has no integrity hash and etcd cannot read its db (%v)", err)
 	}
 	d.logf("snapshot status: %s", status)
 	return func() error { return nil }, nil
@@ -248,21 +249,13 @@ func backupData(d Deps, target, dataDir string, results map[string]string) error
 	if exists(name) {
 		return fmt.Errorf("%s already exists", d.Paths.Unroot(name))
 	}
-	a, err := createArchive(name, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := a.addTree(dataDir); err != nil {
-		a.abort()
-		return err
-	}
-	_, sum, err := a.commit()
+	written, err := snaparchive.ArchiveTree(dataDir, name)
 	if err != nil {
 		return err
 	}
 	ownLikeParent(dir, name)
 	results["backup.path"] = d.Paths.Unroot(name)
-	results["backup.sha256sum"] = sum
+	results["backup.sha256sum"] = written.SHA256
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snaparchive"
 )
 
 // snapshot saves the cluster's data as
@@ -27,13 +27,12 @@ import (
 // member/snap, taken offline by etcdutl/etcdctl backup), which only
 // etcd 3.4 and 3.5 can make.
 //
-// The snapshot is packed as it arrives (packStreamed): the stream goes
-// straight into the compressor, its integrity hash and the archive's
-// sha256 are computed in goroutines beside it, and the archive is synced
-// once at the end. Nothing partial is left behind: the archive is written
-// as .part and renamed once complete and synced (a v2 backup, or a
-// client that can only save to a file, works in a hidden directory
-// inside target, removed at the end).
+// The snapshot is packed as it arrives (snaparchive.Pack): the stream
+// goes straight into the compressor, its integrity hash and the
+// archive's sha256 are computed in goroutines beside it, and the archive
+// is synced once at the end. Nothing partial is left behind: the archive
+// is written as .part and renamed once complete and synced (a v2 backup
+// works in a hidden directory inside target, removed at the end).
 func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	p, err := getParams(ctx, d)
 	if err != nil {
@@ -77,39 +76,19 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return juju.Failf("Cannot create the target directory %s: %v", target, err)
 	}
-	// A client that streams the snapshot needs no work directory.
-	streamer, streams := m.(snapshotStreamer)
-	var work string
-	if keys == "v2" || !streams {
-		spool := dir
-		if keys == "v3" {
-			spool = spoolDir(d, dir, st.DBSize)
-		}
-		work, err = os.MkdirTemp(spool, ".etcd-snapshot-")
-		if err != nil {
-			return juju.Failf("Cannot write to the target directory %s: %v", target, err)
-		}
-		defer os.RemoveAll(work)
-	}
-
 	version := st.Version
 	name, err := archivePath(d, dir, "etcd-snapshot-")
 	if err != nil {
 		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 	}
-	var size int64
-	var sum string
+	var written snaparchive.Written
 	switch keys {
 	case "v3":
-		var src snapshotSource
-		if streams {
-			src = streamSource(func() (io.ReadCloser, string, error) { return streamer.SnapshotStream(ctx, local.ClientURL) })
-		} else {
-			save := func(path string) (string, error) { return m.Snapshot(ctx, local.ClientURL, path) }
-			src = fileSource(save, filepath.Join(work, snapshotEntry))
-		}
-		v, n, s, err := packStreamed(src, name, d.now())
+		rc, v, err := m.SnapshotStream(ctx, local.ClientURL)
 		if err != nil {
+			return juju.Failf("Cannot take a snapshot from %s into %s: %v", local.ClientURL, target, err)
+		}
+		if written, err = snaparchive.Pack(rc, name, d.now()); err != nil {
 			return juju.Failf("Cannot take a snapshot from %s into %s: %v", local.ClientURL, target, err)
 		}
 		// The stream's version is 3.6's storage version ("3.6.0"), not
@@ -118,21 +97,18 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		if version == "" {
 			version = v
 		}
-		size, sum = n, s
 	case "v2":
+		// etcdutl backup writes a directory, archived then thrown away.
+		work, err := os.MkdirTemp(dir, ".etcd-snapshot-")
+		if err != nil {
+			return juju.Failf("Cannot write to the target directory %s: %v", target, err)
+		}
+		defer os.RemoveAll(work)
 		backup := filepath.Join(work, "backup")
 		if err := d.Etcd.Backup(ctx, local.conf.DataDir, backup); err != nil {
 			return juju.Failf("Cannot make a v2 backup of %s: %v", d.Paths.Unroot(local.conf.DataDir), err)
 		}
-		archive, err := createArchive(name, 0o600)
-		if err != nil {
-			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
-		}
-		if err := archive.addTree(backup); err != nil {
-			archive.abort()
-			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
-		}
-		if size, sum, err = archive.commit(); err != nil {
+		if written, err = snaparchive.ArchiveTree(backup, name); err != nil {
 			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 		}
 	}
@@ -143,19 +119,12 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	path := d.Paths.Unroot(name)
 	return d.Tools.ActionSet(ctx, map[string]string{
 		"snapshot.path":    path,
-		"snapshot.size":    humanSize(size),
-		"snapshot.sha256":  sum,
+		"snapshot.size":    humanSize(written.Size),
+		"snapshot.sha256":  written.SHA256,
 		"snapshot.version": version,
 		"snapshot.keys":    keys,
 		"copy.cmd":         copyCmd(ev.Unit, path),
 	})
-}
-
-// snapshotStreamer is what the real etcd client offers beyond
-// etcd.Maintenance: the snapshot as a stream, packed as it arrives rather
-// than saved to a file and read back.
-type snapshotStreamer interface {
-	SnapshotStream(ctx context.Context, endpoint string) (io.ReadCloser, string, error)
 }
 
 // ownLikeParent gives file to the owner of dir's parent, so an archive
@@ -192,3 +161,6 @@ func archivePath(d Deps, dir, prefix string) (string, error) {
 	}
 	return "", fmt.Errorf("cannot name the archive: %s%s.tar.gz already exists", prefix, stamp(d.now()))
 }
+
+// stamp is the timestamp layer-etcd put in snapshot names.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02-15.04.05") }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 )
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -96,8 +98,11 @@ func TestSnapshot(t *testing.T) {
 					t.Errorf("archive lacks %s: %v", e, got)
 				}
 			}
-			if db, ok := got["db"]; ok && !strings.Contains(db, "at revision 100") {
-				t.Errorf("db = %q, want the fake's snapshot at revision 100", db)
+			if db, ok := got["db"]; ok {
+				snap, err := etcdtest.ReadSnapshot([]byte(db))
+				if err != nil || snap.Revision != 100 || snap.Keys["/etcdtest/100"] != "value at revision 100" {
+					t.Errorf("db holds revision %d (%v), want the fake's snapshot at revision 100", snap.Revision, err)
+				}
 			}
 			if left := files(t, w.d.Paths.Join(tt.target)); len(left) != 1 {
 				t.Errorf("target holds %v, want only the archive", left)

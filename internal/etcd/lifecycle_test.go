@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +32,8 @@ type backend struct {
 	removed func(t *testing.T)
 	// closed is a client URL nothing listens on.
 	closed string
+	// put writes key=value through endpoint and returns its revision.
+	put func(t *testing.T, endpoint, key, value string) int64
 }
 
 type member struct{ name, peerURL, clientURL string }
@@ -78,6 +79,9 @@ func TestRealCluster(t *testing.T) {
 					}
 				},
 				closed: "https://" + ipB + ":1",
+				put: func(t *testing.T, endpoint, key, value string) int64 {
+					return putReal(t, endpoint, tls, key, value)
+				},
 			})
 		})
 	}
@@ -100,6 +104,9 @@ func TestFakeCluster(t *testing.T) {
 					}
 				},
 				closed: "https://10.1.0.2:1",
+				put: func(t *testing.T, _, key, value string) int64 {
+					return f.PutKey(key, value)
+				},
 			})
 		})
 	}
@@ -246,40 +253,7 @@ func lifeCycle(t *testing.T, be backend) {
 
 func maintenance(t *testing.T, ctx context.Context, be backend) {
 	c := be.c
-	path := filepath.Join(t.TempDir(), "snapshot.db")
-	v, err := c.Snapshot(ctx, be.b.clientURL, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-		t.Errorf("snapshot file: %v", err)
-	}
-	if _, err := os.Stat(path + ".part"); !os.IsNotExist(err) {
-		t.Errorf("snapshot left %s.part behind", path)
-	}
-	// Servers before 3.6 do not report a version in the stream; 3.6
-	// reports its storage version once it has recorded one.
-	if be.version == "3.6" && v != "" && v != "3.6.0" || be.version != "3.6" && v != "" {
-		t.Errorf("snapshot version = %q from etcd %s", v, be.version)
-	}
-	if be.version == "3.6" {
-		// 3.6 records its storage version a few seconds after start.
-		waitFor(t, 30*time.Second, "snapshot with a version", func() error {
-			if v, err = c.Snapshot(ctx, be.b.clientURL, path); err == nil && v == "" {
-				err = errors.New("no version yet")
-			}
-			return err
-		})
-		if v != "3.6.0" {
-			t.Errorf("snapshot version = %q from etcd 3.6, want its storage version 3.6.0", v)
-		}
-	}
-	t.Logf("etcd %s: snapshot reports version %q", be.version, v)
-	start := time.Now()
-	if _, err := c.Snapshot(ctx, be.closed, path+"2"); err == nil {
-		t.Error("snapshot from a closed port succeeded")
-	}
-	t.Logf("snapshot from a closed port failed after %v", time.Since(start).Round(time.Millisecond))
+	snapshotStream(t, ctx, be)
 	if err := c.Compact(ctx, 0, true); err != nil {
 		t.Errorf("Compact(0): %v", err)
 	}

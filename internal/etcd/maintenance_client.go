@@ -5,30 +5,7 @@ import (
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/snapshot"
 )
-
-// Snapshot implements Maintenance with clientv3's snapshot package, which
-// streams into path.part, checks the sha256 trailer, fsyncs and renames.
-func (c *Client) Snapshot(ctx context.Context, endpoint, path string) (string, error) {
-	if endpoint == "" || path == "" {
-		return "", fmt.Errorf("cannot save etcd snapshot: need an endpoint and a path")
-	}
-	// Fail fast on an unreachable member: the stream below may run for
-	// minutes, and clientv3 waits for a connection as long as it may.
-	if _, err := c.Status(ctx, endpoint); err != nil {
-		return "", fmt.Errorf("cannot save etcd snapshot: %w", err)
-	}
-	ctx, cancel := bound(ctx, longCallTimeout)
-	defer cancel()
-	cfg := c.cfg
-	cfg.Endpoints = []string{endpoint}
-	version, err := snapshot.SaveWithVersion(ctx, c.lg, cfg, path)
-	if err != nil {
-		return version, fmt.Errorf("cannot save etcd snapshot from %s to %s: %w", endpoint, path, err)
-	}
-	return version, nil
-}
 
 // Compact implements Maintenance.
 func (c *Client) Compact(ctx context.Context, rev int64, physical bool) error {

@@ -11,16 +11,15 @@ import (
 	"google.golang.org/grpc/mem"
 )
 
-// SnapshotStream opens a snapshot stream from endpoint (exactly one
-// member) and returns it unwritten: the database followed by etcd's
-// sha256 of it, the bytes Snapshot would save, for a caller that packs
-// them as they arrive (the snapshot action). A broken transfer is the
-// reader's error. Close releases the stream; version is as Snapshot's.
+// SnapshotStream implements Maintenance: the snapshot unwritten, for a
+// caller that packs it as it arrives (the snapshot action), rather than
+// clientv3's snapshot.Save, which writes it to a file and syncs it.
 func (c *Client) SnapshotStream(ctx context.Context, endpoint string) (rc io.ReadCloser, version string, err error) {
 	if endpoint == "" {
 		return nil, "", fmt.Errorf("cannot stream etcd snapshot: need an endpoint")
 	}
-	// Fail fast on an unreachable member, as Snapshot does.
+	// Fail fast on an unreachable member: the stream below may run for
+	// minutes, and clientv3 waits for a connection as long as it may.
 	if _, err := c.Status(ctx, endpoint); err != nil {
 		return nil, "", fmt.Errorf("cannot stream etcd snapshot: %w", err)
 	}

@@ -1,4 +1,4 @@
-package actions
+package snaparchive
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package actions
+package snaparchive
 
 import (
 	"io"
@@ -154,4 +154,36 @@ func (wb *writeBehind) Close() error {
 	}
 	<-wb.done
 	return wb.err
+}
+
+// ioBufSize is the size of the buffers archives are written and read
+// through. The compressor hands its output on in pieces of ~250 bytes:
+// written straight to the file that is one system call each, which cost
+// more than the compression itself.
+const ioBufSize = 1 << 20
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// copyChunks is io.Copy through a buffer of ioBufSize (io.Copy would
+// use the file's ReadFrom, which copies 32 KiB at a time).
+func copyChunks(w io.Writer, r io.Reader) (int64, error) {
+	buf := make([]byte, ioBufSize)
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }

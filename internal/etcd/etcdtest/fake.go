@@ -21,7 +21,9 @@
 //   - removing the leader elects another started voter;
 //   - a learner answers Status but fails the linearizable read of a
 //     health check ("rpc not supported for learner");
-//   - a NOSPACE or CORRUPT alarm makes every endpoint unhealthy.
+//   - a NOSPACE or CORRUPT alarm makes every endpoint unhealthy;
+//   - a snapshot is a real one, as etcd streams it: a bbolt database laid
+//     out as etcd's holding the member's writes, then its sha256.
 //
 // Knobs inject the transient failures a hook must survive: Promote not
 // ready N more times, membership calls failing with etcd.ErrUnhealthy N
@@ -52,8 +54,9 @@ type Fake struct {
 	compacted int64
 	calls     []string
 	closed    int
-	snapshots map[string]int64 // path -> revision saved
-	window    time.Duration    // etcd's HealthInterval; 0: off
+	writes    []write        // applied puts, by revision (Put, PutKey)
+	snapFault *snapshotFault // the next SnapshotStream fails (FailSnapshot)
+	window    time.Duration  // etcd's HealthInterval; 0: off
 	now       func() time.Time
 }
 
@@ -70,11 +73,10 @@ type member struct {
 // leader: name, peerURL and clientURL as its etcd would announce them.
 func New(name, peerURL, clientURL string) *Fake {
 	f := &Fake{
-		nextID:    0x8e9e05c52164694d,
-		version:   "3.5.17",
-		down:      map[string]string{},
-		snapshots: map[string]int64{},
-		now:       time.Now,
+		nextID:  0x8e9e05c52164694d,
+		version: "3.5.17",
+		down:    map[string]string{},
+		now:     time.Now,
 	}
 	m := f.add(peerURL, false)
 	m.upSince = f.now()

@@ -3,8 +3,7 @@ package etcdtest
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -256,25 +255,52 @@ func TestMaintenance(t *testing.T) {
 	ctx := context.Background()
 	f := New("etcd0", peer0, client0)
 	f.Put(9)
-	path := filepath.Join(t.TempDir(), "snap.db")
-	v, err := f.Snapshot(ctx, client0, path)
+	take := func() (Snapshot, string, error) {
+		t.Helper()
+		rc, v, err := f.SnapshotStream(ctx, client0)
+		if err != nil {
+			return Snapshot{}, "", err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			return Snapshot{}, v, err
+		}
+		snap, err := ReadSnapshot(data)
+		return snap, v, err
+	}
+	snap, v, err := take()
 	if err != nil || v != "" {
-		t.Fatalf("Snapshot = %q, %v; want no version from 3.5", v, err)
+		t.Fatalf("SnapshotStream = %q, %v; want no version from 3.5", v, err)
 	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatal(err)
+	if snap.Revision != 10 || len(snap.Keys) != 9 || snap.Keys["/etcdtest/10"] != "value at revision 10" {
+		t.Errorf("snapshot at revision %d holds %v", snap.Revision, snap.Keys)
 	}
-	if rev, ok := f.SnapshotRevision(path); !ok || rev != 10 {
-		t.Errorf("snapshot revision = %d, %v", rev, ok)
+	if rev := f.PutKey("/registry/a", "b"); rev != 11 {
+		t.Errorf("PutKey revision = %d, want 11", rev)
 	}
 	f.SetVersion("3.6.16")
-	if v, _ := f.Snapshot(ctx, client0, path); v != "3.6.0" {
-		t.Errorf("version = %q", v)
+	if snap, v, _ := take(); v != "3.6.0" || snap.Keys["/registry/a"] != "b" {
+		t.Errorf("version = %q, keys %v", v, snap.Keys)
 	}
-	if err := f.Compact(ctx, 11, false); err == nil {
+	f.FailSnapshot(-1, errors.New("connection refused"))
+	if _, _, err := take(); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("SnapshotStream failing to open = %v", err)
+	}
+	f.FailSnapshot(5000, errors.New("connection reset"))
+	if _, _, err := take(); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Errorf("SnapshotStream breaking = %v", err)
+	}
+	if _, _, err := take(); err != nil {
+		t.Errorf("the fault outlived one snapshot: %v", err)
+	}
+	if _, _, err := f.SnapshotStream(ctx, client1); err == nil {
+		t.Error("SnapshotStream from an unknown endpoint succeeded")
+	}
+	if err := f.Compact(ctx, 12, false); err == nil {
 		t.Error("Compact to a future revision succeeded")
 	}
-	if err := f.Compact(ctx, 0, true); err != nil || f.Compacted() != 10 {
+	if err := f.Compact(ctx, 0, true); err != nil || f.Compacted() != 11 {
 		t.Errorf("Compact(0) = %v, compacted %d", err, f.Compacted())
 	}
 	if err := f.Compact(ctx, 5, false); err == nil {

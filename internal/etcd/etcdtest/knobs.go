@@ -51,17 +51,54 @@ func (f *Fake) StopMember(id uint64) error {
 	return nil
 }
 
-// Put simulates n writes: the revision and raft index of every member
-// that is up advance.
+// Put simulates n writes (of keys /etcdtest/<revision>): the revision
+// and raft index of every member that is up advance, and its snapshots
+// hold them.
 func (f *Fake) Put(n int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for i := int64(0); i < n; i++ {
+		f.put("", "")
+	}
+}
+
+// PutKey writes key=value as one put and returns its revision (0: no
+// member is up to apply it).
+func (f *Fake) PutKey(key, value string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.put(key, value)
+}
+
+// put applies one write on every member that is up; f.mu is held. Its
+// revision is the highest an up member then has; an empty key names it
+// after that revision.
+func (f *Fake) put(key, value string) int64 {
+	var rev int64
 	for _, m := range f.members {
 		if f.up(m) {
-			m.revision += n
-			m.raftIndex += uint64(n)
+			m.revision++
+			m.raftIndex++
+			rev = max(rev, m.revision)
 		}
 	}
+	if rev == 0 {
+		return 0
+	}
+	if key == "" {
+		key, value = fmt.Sprintf("/etcdtest/%d", rev), fmt.Sprintf("value at revision %d", rev)
+	}
+	f.writes = append(f.writes, write{rev: rev, key: key, value: value})
+	return rev
+}
+
+// FailSnapshot makes the next SnapshotStream fail with err: after < 0,
+// it does not open; else the stream breaks after that many bytes, as a
+// transfer cut by the network does.
+func (f *Fake) FailSnapshot(after int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.snapFault = &snapshotFault{after: after, err: err}
 }
 
 // SetRevision sets one member's revision, e.g. to make a learner lag.
@@ -154,7 +191,7 @@ func (f *Fake) RaiseAlarm(id uint64, alarm string) {
 	f.alarms = append(f.alarms, etcd.Alarm{MemberID: id, Type: alarm})
 }
 
-// SetVersion sets the server version Status and Snapshot report.
+// SetVersion sets the server version Status and SnapshotStream report.
 func (f *Fake) SetVersion(v string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
