@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
 )
 
@@ -207,6 +208,36 @@ func TestRestore(t *testing.T) {
 				t.Errorf("backup holds %v", backup)
 			}
 		})
+	}
+}
+
+// The snapshot action's archive of the fake's (real, bolt) snapshot
+// restores: unpacked, its integrity hash checked while etcd's restore
+// runs, and the restored member holds the snapshot's keys.
+func TestRestoreOwnSnapshot(t *testing.T) {
+	src := newWorld(t, 1)
+	src.etcd.Put(41)
+	if src.run(t, "snapshot", map[string]any{"target": "/home/ubuntu/etcd-snapshots"}); src.tools.ActionFailed != "" {
+		t.Fatal(src.tools.ActionFailed)
+	}
+	archive, err := os.ReadFile(src.d.Paths.Join(src.tools.ActionResults["snapshot.path"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, dataDir := restoreWorld(t, archive)
+	if code := w.run(t, "restore", map[string]any{"skip-backup": true}); code != 0 || w.tools.ActionFailed != "" {
+		t.Fatalf("exit %d, failed %q", code, w.tools.ActionFailed)
+	}
+	if len(w.tool.restored) != 1 || !w.tool.restored[0].SkipHashCheck {
+		t.Errorf("restores %+v, want one skipping etcd's hash check (checked while unpacking)", w.tool.restored)
+	}
+	db, err := os.ReadFile(filepath.Join(dataDir, "member", "snap", "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := etcdtest.ReadSnapshot(db)
+	if err != nil || snap.Revision != 42 || snap.Keys["/etcdtest/42"] != "value at revision 42" {
+		t.Errorf("restored db at revision %d (%v), want the snapshot's 42", snap.Revision, err)
 	}
 }
 

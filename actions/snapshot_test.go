@@ -146,6 +146,16 @@ func TestSnapshotFailures(t *testing.T) {
 		arrange: func(_ *testing.T, w *world) { w.etcd.SetDown(clientURL(0), "connection refused") },
 		failed:  "Cannot connect to etcd at https://10.0.0.1:2379",
 	}, {
+		name:    "snapshot stream does not open",
+		params:  map[string]any{"target": "/home/ubuntu/etcd-snapshots"},
+		arrange: func(_ *testing.T, w *world) { w.etcd.FailSnapshot(-1, errors.New("connection refused")) },
+		failed:  "Cannot take a snapshot from https://10.0.0.1:2379 into /home/ubuntu/etcd-snapshots: cannot stream etcd snapshot from https://10.0.0.1:2379: connection refused",
+	}, {
+		name:    "snapshot stream breaks",
+		params:  map[string]any{"target": "/home/ubuntu/etcd-snapshots"},
+		arrange: func(_ *testing.T, w *world) { w.etcd.FailSnapshot(6000, errors.New("connection reset")) },
+		failed:  "Cannot take a snapshot from https://10.0.0.1:2379 into /home/ubuntu/etcd-snapshots: cannot read the snapshot as it is streamed: connection reset",
+	}, {
 		name:    "v2 backup fails",
 		params:  map[string]any{"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v2"},
 		arrange: func(_ *testing.T, w *world) { w.tool.backupErr = errors.New("etcdutl backup: exit status 1: no wal") },
