@@ -22,7 +22,7 @@ import (
 const credentialsDir = "etcd_credentials"
 
 // packageClientCredentials writes /home/ubuntu/etcd_credentials.tar.gz
-// (0600) holding the global client certificate, its key, the CA and a
+// (0600, ubuntu's: see handOver) holding the global client certificate, its key, the CA and a
 // README with the ETCDCTL_* environment etcdctl 3.3+ reads. layer-etcd set
 // no results; this sets path and copy.cmd.
 func packageClientCredentials(ctx context.Context, d Deps, ev juju.Event) error {
@@ -80,7 +80,7 @@ func packageClientCredentials(ctx context.Context, d Deps, ev juju.Event) error 
 	}
 
 	out := filepath.Join(d.Paths.HomeUbuntu(), credentialsDir+".tar.gz")
-	if err := writePrivate(out, buf.Bytes()); err != nil {
+	if err := writePrivate(d, out, buf.Bytes()); err != nil {
 		return juju.Failf("Cannot write %s: %v", d.Paths.Unroot(out), err)
 	}
 	path := d.Paths.Unroot(out)
@@ -115,9 +115,10 @@ etcdctl from a machine in the same network.
 `
 }
 
-// writePrivate writes data to path with mode 0600 so that no reader ever
-// sees a partial file or a wider mode.
-func writePrivate(path string, data []byte) error {
+// writePrivate writes data to path with mode 0600, handed to the user
+// `juju scp` logs in as before it is renamed into place, so that no reader
+// ever sees a partial file, a wider mode or root's file.
+func writePrivate(d Deps, path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -141,6 +142,7 @@ func writePrivate(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	handOver(d, tmp.Name())
 	return os.Rename(tmp.Name(), path)
 }
 

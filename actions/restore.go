@@ -253,7 +253,7 @@ func backupData(d Deps, target, dataDir string, results map[string]string) error
 	if err != nil {
 		return err
 	}
-	ownLikeParent(dir, name)
+	handOver(d, name)
 	results["backup.path"] = d.Paths.Unroot(name)
 	results["backup.sha256sum"] = written.SHA256
 	return nil

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -113,9 +112,9 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 	}
 	if created {
-		ownLikeParent(dir, dir)
+		handOver(d, dir) // so ubuntu can also tidy its snapshots away
 	}
-	ownLikeParent(dir, name)
+	handOver(d, name)
 	path := d.Paths.Unroot(name)
 	return d.Tools.ActionSet(ctx, map[string]string{
 		"snapshot.path":    path,
@@ -125,22 +124,6 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		"snapshot.keys":    keys,
 		"copy.cmd":         copyCmd(ev.Unit, path),
 	})
-}
-
-// ownLikeParent gives file to the owner of dir's parent, so an archive
-// written into /home/ubuntu/<dir> belongs to ubuntu and `juju scp` (which
-// logs in as ubuntu) can fetch it although only its owner may read it.
-// Best effort: the archive is complete either way.
-func ownLikeParent(dir, file string) {
-	st, err := os.Stat(filepath.Dir(dir))
-	if err != nil {
-		return
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return
-	}
-	_ = os.Lchown(file, int(sys.Uid), int(sys.Gid))
 }
 
 // hasV2 reports whether etcd version v still has the v2 store.
