@@ -16,7 +16,7 @@ import (
 )
 
 // A snapshot archive is packed while etcd streams the snapshot, so
-// packing costs little on top of the transfer (see
+// packing costs little on top of the transfer (see the actions package's
 // BenchmarkSnapshotRestore). tar needs the entry's size before its data;
 // the archive is therefore two gzip members, which every gzip reader
 // (Go's, GNU gzip, Python's) reads as one stream:
