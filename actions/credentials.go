@@ -16,6 +16,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // credentialsDir is the folder inside the tarball, as layer-etcd packs it.
@@ -80,7 +81,7 @@ func packageClientCredentials(ctx context.Context, d Deps, ev juju.Event) error 
 	}
 
 	out := filepath.Join(d.Paths.HomeUbuntu(), credentialsDir+".tar.gz")
-	if err := writePrivate(out, buf.Bytes()); err != nil {
+	if _, err := workload.WriteFile(out, buf.Bytes(), 0o600); err != nil {
 		return juju.Failf("Cannot write %s: %v", d.Paths.Unroot(out), err)
 	}
 	path := d.Paths.Unroot(out)
@@ -113,35 +114,6 @@ the directory holding these files:
 The client port must be reachable: juju expose the application, or run
 etcdctl from a machine in the same network.
 `
-}
-
-// writePrivate writes data to path with mode 0600 so that no reader ever
-// sees a partial file or a wider mode.
-func writePrivate(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func configOf(ctx context.Context, d Deps) (charm.Config, error) {
