@@ -17,11 +17,7 @@ func changeState(bag map[string]string, change func(*charm.UnitState)) {
 	to := from
 	change(&to)
 	for k, v := range charm.UnitStateChanges(from, to) {
-		if v == "" {
-			delete(bag, k)
-		} else {
-			bag[k] = v
-		}
+		bag[k] = v // as state-set stores it, "" included
 	}
 }
 

@@ -73,8 +73,8 @@ func DecodeUnitState(m map[string]string) UnitState {
 	return s
 }
 
-// Settings renders the unit state as state-set writes it (an empty value
-// deletes its key).
+// Settings renders the unit state as state-set writes it (Juju stores an
+// empty value as ""; DecodeUnitState reads it as unset).
 func (s UnitState) Settings() map[string]string {
 	ready := ""
 	if !s.ReadySince.IsZero() {

@@ -109,7 +109,8 @@ var unitHooks = map[string]handler{
 
 // endpoints are the charm's relation endpoints (metadata.yaml) and the
 // handler of each of their hooks (-created, -joined, -changed, -departed,
-// -broken). contract_test.go checks the list against metadata.yaml.
+// -broken). TestRouterMatchesMetadata checks the list against
+// metadata.yaml.
 var endpoints = map[string]handler{
 	"cluster":              converge,
 	"certificates":         converge,

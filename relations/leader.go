@@ -85,8 +85,9 @@ func LeaderChanges(from, to Leader) map[string]string {
 func JoinKey(name string) string { return joinPrefix + name }
 
 // Changes is the key=value updates turning bag from into bag to, where an
-// absent key and an empty value are the same: relation-set, leader-set
-// and state-set delete a key set to "".
+// absent key and an empty value are the same: relation-set and leader-set
+// delete a key set to "", and state-set stores "", which the decoders
+// read as absent.
 func Changes(from, to map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range to {
