@@ -288,17 +288,21 @@ func recordRestored(ctx context.Context, d Deps, local localMember, initial, tok
 	// The start record must describe the restored one-member cluster, or
 	// the next hook would render the old cluster's initial settings and
 	// restart etcd for nothing.
-	state, err := readUnitState(ctx, d)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
 	next := state
 	next.Start = charm.Start{InitialCluster: initial, State: "new", Token: token}
-	if err := writeUnitState(ctx, d, state, next); err != nil {
+	if err := workload.WriteUnitState(ctx, d.Tools, state, next); err != nil {
 		return fmt.Errorf("cannot record the restored cluster in unit state: %w", err)
 	}
+	current, err := d.Tools.LeaderGet(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot read leader settings: %w", err)
+	}
 	addr := leaderAddress(local)
-	if err := writeLeader(ctx, d, func(l *relations.Leader) {
+	if _, err := workload.SetLeader(ctx, d.Tools, relations.DecodeLeader(current), func(l *relations.Leader) {
 		l.Cluster, l.Token, l.RestartLock = initial, token, ""
 		if addr != "" {
 			l.LeaderAddress = addr

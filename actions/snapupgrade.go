@@ -52,7 +52,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
-	state, err := readUnitState(ctx, d)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 		// file again.
 		next := state
 		next.Resource = sum
-		if err := writeUnitState(ctx, d, state, next); err != nil {
+		if err := workload.WriteUnitState(ctx, d.Tools, state, next); err != nil {
 			return fmt.Errorf("cannot record the installed resource: %w", err)
 		}
 		results["result"] = "installed the attached etcd resource (sha256 " + sum + ")"

@@ -9,6 +9,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // Status messages shared with layer-etcd (layer-etcd-reference.md §4).
@@ -28,7 +29,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		// removes its member.
 		return nil
 	}
-	state, err := readUnitState(ctx, d)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}

@@ -312,12 +312,3 @@ func publishedLearner(ctx context.Context, d Deps, w *world) bool {
 	}
 	return false
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -44,7 +44,7 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	state, err := readUnitState(ctx, d)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -42,15 +43,6 @@ type world struct {
 	// ownLearner is whether it said it is a learner.
 	own        etcd.Cluster
 	ownLearner bool
-}
-
-// readUnitState reads this unit's charm state.
-func readUnitState(ctx context.Context, d Deps) (charm.UnitState, error) {
-	m, err := d.Tools.StateGet(ctx)
-	if err != nil {
-		return charm.UnitState{}, fmt.Errorf("cannot read unit state: %w", err)
-	}
-	return charm.DecodeUnitState(m), nil
 }
 
 func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, state charm.UnitState) (*world, error) {
@@ -211,17 +203,9 @@ func (w *world) publishPeer(ctx context.Context, d Deps, p relations.Peer) error
 // changed with one leader-set (which acts at once, even if the hook later
 // fails, and wakes the other units with leader-settings-changed).
 func (w *world) setLeader(ctx context.Context, d Deps, change func(*relations.Leader)) error {
-	next := w.leaderData.Clone()
-	change(&next)
-	updates := relations.LeaderChanges(w.leaderData, next)
-	if len(updates) == 0 {
-		return nil
-	}
-	if err := d.Tools.LeaderSet(ctx, updates); err != nil {
-		return fmt.Errorf("cannot write leader settings: %w", err)
-	}
-	w.leaderData = next
-	return nil
+	var err error
+	w.leaderData, err = workload.SetLeader(ctx, d.Tools, w.leaderData, change)
+	return err
 }
 
 // readySince is when this unit first was ready (zero if never).
@@ -241,12 +225,8 @@ func (w *world) fullCheck(endpoint string) bool {
 // flushState writes what this hook changed in unit state with one
 // state-set.
 func (w *world) flushState(ctx context.Context, d Deps) error {
-	updates := charm.UnitStateChanges(w.stored, w.state)
-	if len(updates) == 0 {
-		return nil
-	}
-	if err := d.Tools.StateSet(ctx, updates); err != nil {
-		return fmt.Errorf("cannot write unit state: %w", err)
+	if err := workload.WriteUnitState(ctx, d.Tools, w.stored, w.state); err != nil {
+		return err
 	}
 	w.stored = w.state
 	return nil
@@ -312,7 +292,7 @@ func (w *world) clusterEndpoints(extra string) []string {
 			endpoints = append(endpoints, p.ClientURL)
 		}
 	}
-	if extra != "" && !contains(endpoints, extra) {
+	if extra != "" && !slices.Contains(endpoints, extra) {
 		endpoints = append(endpoints, extra)
 	}
 	return endpoints
