@@ -17,6 +17,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // System runs the machine's own commands the Debian migration needs
@@ -154,10 +155,10 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 	name := relations.MemberName(ev.Unit)
 	src := d.Paths.Join(deb.DataDir)
 	dst := d.Paths.DataDir(name, "")
-	if exists(filepath.Join(dst, "member")) {
+	if workload.Exists(filepath.Join(dst, "member")) {
 		return juju.Failf("Cannot migrate the Debian etcd package: the snap already has data for %s in %s; move it away first if the package's data in %s is the one to keep", name, d.Paths.Unroot(dst), deb.DataDir)
 	}
-	if !exists(filepath.Join(src, "member")) {
+	if !workload.Exists(filepath.Join(src, "member")) {
 		return juju.Failf("Cannot migrate the Debian etcd package: its data directory %s holds no member data (is ETCD_DATA_DIR in /etc/default/etcd right?)", deb.DataDir)
 	}
 	results := map[string]string{"deb.version": deb.Version, "deb.data-dir": deb.DataDir}
@@ -166,14 +167,14 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 	}
 	channel := cfg.Channel
 	if channel == "auto" {
-		channel = fallbackChannel
+		channel = charm.FallbackChannel
 	}
 	if installed == nil {
-		if err := d.Snap.Install(ctx, etcdSnap, channel); err != nil {
+		if err := d.Snap.Install(ctx, charm.SnapName, channel); err != nil {
 			return juju.Failf("Cannot install the etcd snap from %s: %v (the Debian etcd is stopped; its data is untouched in %s)", channel, err, deb.DataDir)
 		}
 	}
-	if err := d.Snap.Stop(ctx, etcdService); err != nil {
+	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
 		return juju.Failf("Cannot stop the snap's etcd before copying the data: %v", err)
 	}
 	if err := copyTree(filepath.Join(src, "member"), filepath.Join(dst, "member")); err != nil {
@@ -187,7 +188,7 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 	var copied []string
 	for _, c := range debCerts {
 		from, to := d.Paths.Join(debCertDir, c), filepath.Join(d.Paths.SnapCommon(), c)
-		if !exists(from) || exists(to) {
+		if !workload.Exists(from) || workload.Exists(to) {
 			continue
 		}
 		if err := copyFile(from, to, 0o440); err != nil {

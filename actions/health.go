@@ -8,6 +8,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // health checks every member, etcdctl's way (a linearizable read on each
@@ -36,7 +37,7 @@ func health(ctx context.Context, d Deps, _ juju.Event) error {
 	if d.Dial == nil {
 		return errNoClient
 	}
-	cl, err := d.Dial(ctx, endpoints, tlsOf(d))
+	cl, err := d.Dial(ctx, endpoints, workload.TLS(d.Paths))
 	if err != nil {
 		out := fmt.Sprintf("cannot reach any member at %s: %v\ncluster is unhealthy", strings.Join(endpoints, ","), err)
 		return failWithOutput(ctx, d, out)

@@ -85,7 +85,7 @@ func newWorld(t *testing.T, n int) *world {
 	if err := snapd.Install(context.Background(), "etcd", "3.5/stable"); err != nil {
 		t.Fatal(err)
 	}
-	if err := snapd.Start(context.Background(), etcdService); err != nil {
+	if err := snapd.Start(context.Background(), charm.ServiceName); err != nil {
 		t.Fatal(err)
 	}
 	tool := &fakeTool{}

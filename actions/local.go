@@ -5,20 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
-
-// etcdService is the snapd app name of the etcd daemon.
-const etcdService = "etcd.etcd"
 
 // localMember is this unit's etcd member as the charm last configured it:
 // the etcd.conf.yml the hooks rendered is the single source of truth for
@@ -35,39 +31,23 @@ type localMember struct {
 // has never run on this unit and no action can work on it: that is an
 // operator-facing failure, not an error.
 func readLocal(d Deps) (localMember, error) {
-	path := d.Paths.ConfigFile()
-	raw, err := os.ReadFile(path)
+	conf, raw, err := workload.ReadEtcdConfig(d.Paths)
 	if errors.Is(err, fs.ErrNotExist) {
-		return localMember{}, juju.Failf("etcd is not configured on this unit yet (%s is missing): wait until the unit is active", d.Paths.Unroot(path))
+		return localMember{}, juju.Failf("etcd is not configured on this unit yet (%s is missing): wait until the unit is active", d.Paths.Unroot(d.Paths.ConfigFile()))
 	}
 	if err != nil {
-		return localMember{}, fmt.Errorf("cannot read etcd.conf.yml: %w", err)
+		return localMember{}, err
 	}
-	var conf charm.EtcdConfig
-	if err := yaml.Unmarshal(raw, &conf); err != nil {
-		return localMember{}, fmt.Errorf("cannot parse %s: %w", path, err)
-	}
-	m := localMember{conf: conf, raw: raw, ClientURL: firstURL(conf.AdvertiseClientURLs), PeerURL: firstURL(conf.InitialAdvertisePeerURLs)}
+	m := localMember{conf: conf, raw: raw, ClientURL: conf.ClientURL(), PeerURL: conf.PeerURL()}
 	if conf.Name == "" || conf.DataDir == "" || m.ClientURL == "" {
-		return localMember{}, fmt.Errorf("cannot use %s: it names no member, data directory or client URL", path)
+		return localMember{}, fmt.Errorf("cannot use %s: it names no member, data directory or client URL", d.Paths.ConfigFile())
 	}
 	return m, nil
-}
-
-func firstURL(list string) string {
-	first, _, _ := strings.Cut(list, ",")
-	return strings.TrimSpace(first)
 }
 
 // errNoClient is a charm binary whose composition root wired no etcd
 // client into Deps.
 var errNoClient = errors.New("cannot connect to etcd: the charm was built without an etcd client")
-
-// tlsOf is the charm's own client identity: the server pair and the CA,
-// as layer-etcd's etcdctl calls used it.
-func tlsOf(d Deps) etcd.TLS {
-	return etcd.TLS{CertFile: d.Paths.ServerCert(), KeyFile: d.Paths.ServerKey(), CAFile: d.Paths.CACert()}
-}
 
 // dial connects to endpoints with the charm's identity. An unreachable
 // cluster is something the operator can act on (start etcd, wait for the
@@ -76,7 +56,7 @@ func dial(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster, error)
 	if d.Dial == nil {
 		return nil, errNoClient
 	}
-	cl, err := d.Dial(ctx, endpoints, tlsOf(d))
+	cl, err := d.Dial(ctx, endpoints, workload.TLS(d.Paths))
 	if err != nil {
 		return nil, juju.Failf("Cannot connect to etcd at %s: %v", strings.Join(endpoints, ","), err)
 	}
@@ -112,7 +92,7 @@ func peerClientURLs(ctx context.Context, d Deps) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("cannot read the peer data of %s: %w", u, err)
 			}
-			if c := bag["client-url"]; c != "" {
+			if c := relations.DecodePeer(u, bag).ClientURL; c != "" {
 				urls = append(urls, c)
 			}
 		}
@@ -235,7 +215,7 @@ func waitFor(ctx context.Context, d Deps, endpoint string, check func(etcd.Clust
 }
 
 func statusOnce(ctx context.Context, d Deps, endpoint string, check func(etcd.Cluster) error) (etcd.Status, error) {
-	cl, err := d.Dial(ctx, []string{endpoint}, tlsOf(d))
+	cl, err := d.Dial(ctx, []string{endpoint}, workload.TLS(d.Paths))
 	if err != nil {
 		return etcd.Status{}, err
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 func clusterID(t *testing.T, u *realUnit) uint64 {
@@ -108,7 +110,7 @@ func TestRealSnapshotRestore(t *testing.T) {
 	if r["backup.path"] == "" || len(readTarGz(t, u.d.Paths.Join(r["backup.path"]))) == 0 {
 		t.Errorf("no backup: %v", r)
 	}
-	if u.tools.State[stateStartToken] == "" || u.tools.LeaderData["token"] != u.tools.State[stateStartToken] {
+	if tok := unitState(u.tools.State).Start.Token; tok == "" || relations.DecodeLeader(u.tools.LeaderData).Token != tok {
 		t.Errorf("state %v, leader data %v", u.tools.State, u.tools.LeaderData)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(u.d.Paths.SnapData(), "*restore*"))

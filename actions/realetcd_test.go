@@ -194,9 +194,9 @@ func startReal(t testing.TB) *realUnit {
 	tools.Config["port"] = int64(cfg.Port)
 	tools.LeaderData["cluster"], tools.LeaderData["token"] = initial, "TOKEN1"
 	procs := &procSnap{bin: filepath.Join(bins, "etcd"), paths: paths}
-	t.Cleanup(func() { procs.Stop(context.Background(), etcdService) })
+	t.Cleanup(func() { procs.Stop(context.Background(), charm.ServiceName) })
 	u := &realUnit{d: Deps{Tools: tools, Paths: paths, Snap: procs, Dial: etcd.Dial, Log: io.Discard}, tools: tools, snapd: procs}
-	if err := procs.Start(context.Background(), etcdService); err != nil {
+	if err := procs.Start(context.Background(), charm.ServiceName); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := waitServing(context.Background(), u.d, member.ClientURL(cfg)); err != nil {

@@ -2,10 +2,8 @@ package actions
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,20 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snaparchive"
 	"github.com/etcd-charm/etcd-charm/relations"
-)
-
-// Unit state keys the hooks keep (hooks/observe.go): how this member's
-// etcd first started. After a restore they must describe the restored
-// one-member cluster, or the next hook would render the old cluster's
-// initial settings and restart etcd for nothing.
-const (
-	stateStartCluster = "start-initial-cluster"
-	stateStartState   = "start-initial-cluster-state"
-	stateStartToken   = "start-initial-cluster-token"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // restoreServe bounds the wait for the restored member to serve, and
@@ -126,7 +116,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return notUsable(err)
 	}
 	d.logf("restore: snapshot unpacked in %s", time.Since(began).Round(time.Millisecond))
-	token := newToken()
+	token := workload.NewToken()
 	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
 	restored := filepath.Join(staging, "data")
 	// etcd's restore works on the unpacked db while its integrity hash is
@@ -148,7 +138,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	d.logf("restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
 
 	// From here etcd is down until the end.
-	if err := d.Snap.Stop(ctx, etcdService); err != nil {
+	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
 		return juju.Failf("Cannot stop etcd to swap in the restored data: %v. %s", err, untouched)
 	}
 	d.logf("restore: etcd stopped at %s", time.Since(began).Round(time.Millisecond))
@@ -159,7 +149,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 	}
 	old := dataDir + ".pre-restore-" + stamp(d.now())
-	hadData := exists(dataDir)
+	hadData := workload.Exists(dataDir)
 	if hadData {
 		if err := os.Rename(dataDir, old); err != nil {
 			return restartAfter(ctx, d, juju.Failf("Cannot move the current data aside: %v. %s", err, untouched))
@@ -168,7 +158,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	// undo puts the previous data and configuration back and starts etcd
 	// on them.
 	undo := func(what string, cause error) error {
-		_ = d.Snap.Stop(ctx, etcdService)
+		_ = d.Snap.Stop(ctx, charm.ServiceName)
 		errs := []error{os.RemoveAll(dataDir), writeConfig(d, local.raw)}
 		if hadData {
 			errs = append(errs, os.Rename(old, dataDir))
@@ -186,7 +176,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := writeConfig(d, conf.Render()); err != nil {
 		return undo("Cannot write etcd.conf.yml for the restored member", err)
 	}
-	if err := d.Snap.Start(ctx, etcdService); err != nil {
+	if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
 		return undo("Cannot start etcd on the restored data", err)
 	}
 	d.logf("restore: etcd started at %s", time.Since(began).Round(time.Millisecond))
@@ -237,7 +227,7 @@ func checkSnapshot(ctx context.Context, d Deps, archive, db string) (wait func()
 // backupData archives the stopped member's data directory as
 // <target>/etcd-data-<YYYYmmdd-HHMMSS>.tar.gz (layer-etcd's name).
 func backupData(d Deps, target, dataDir string, results map[string]string) error {
-	if !exists(dataDir) {
+	if !workload.Exists(dataDir) {
 		results["backup.error"] = "no data found to back up"
 		return nil
 	}
@@ -246,7 +236,7 @@ func backupData(d Deps, target, dataDir string, results map[string]string) error
 		return err
 	}
 	name := filepath.Join(dir, "etcd-data-"+d.now().UTC().Format("20060102-150405")+".tar.gz")
-	if exists(name) {
+	if workload.Exists(name) {
 		return fmt.Errorf("%s already exists", d.Paths.Unroot(name))
 	}
 	written, err := snaparchive.ArchiveTree(dataDir, name)
@@ -262,7 +252,7 @@ func backupData(d Deps, target, dataDir string, results map[string]string) error
 // restartAfter starts etcd again after a failure that left its data as
 // it was, and returns the failure.
 func restartAfter(ctx context.Context, d Deps, failure error) error {
-	if err := d.Snap.Start(ctx, etcdService); err != nil {
+	if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
 		return fmt.Errorf("%v; and cannot start etcd again: %w", failure, err)
 	}
 	return failure
@@ -288,25 +278,30 @@ func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, er
 // the old cluster withdrawn, so that `juju add-unit` grows the restored
 // cluster the usual way. leader-set acts at once.
 func recordRestored(ctx context.Context, d Deps, local localMember, initial, token string) error {
-	if err := d.Tools.StateSet(ctx, map[string]string{
-		stateStartCluster: initial, stateStartState: "new", stateStartToken: token,
-	}); err != nil {
+	// The start record must describe the restored one-member cluster, or
+	// the next hook would render the old cluster's initial settings and
+	// restart etcd for nothing.
+	state, err := workload.ReadUnitState(ctx, d.Tools)
+	if err != nil {
+		return err
+	}
+	next := state
+	next.Start = charm.Start{InitialCluster: initial, State: "new", Token: token}
+	if err := workload.WriteUnitState(ctx, d.Tools, state, next); err != nil {
 		return fmt.Errorf("cannot record the restored cluster in unit state: %w", err)
 	}
 	current, err := d.Tools.LeaderGet(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot read leader settings: %w", err)
 	}
-	updates := map[string]string{"cluster": initial, "token": token, "restart-lock": ""}
-	if addr := leaderAddress(local); addr != "" {
-		updates["leader_address"] = addr
-	}
-	for k := range current {
-		if strings.HasPrefix(k, relations.JoinKey("")) {
-			updates[k] = ""
+	addr := leaderAddress(local)
+	if _, err := workload.SetLeader(ctx, d.Tools, relations.DecodeLeader(current), func(l *relations.Leader) {
+		l.Cluster, l.Token, l.RestartLock = initial, token, ""
+		if addr != "" {
+			l.LeaderAddress = addr
 		}
-	}
-	if err := d.Tools.LeaderSet(ctx, updates); err != nil {
+		l.Joins = map[string]string{}
+	}); err != nil {
 		return fmt.Errorf("cannot record the restored cluster in leader settings: %w", err)
 	}
 	return nil
@@ -347,22 +342,4 @@ func writeConfig(d Deps, data []byte) error {
 		os.Remove(tmp)
 	}
 	return err
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, fs.ErrNotExist)
-}
-
-// newToken is a cluster token as layer-etcd made them: 6 of [A-Z0-9].
-func newToken() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }

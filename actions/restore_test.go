@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
 )
@@ -150,11 +151,9 @@ func TestRestore(t *testing.T) {
 				t.Errorf("restore config %+v", rc)
 			}
 			// The hooks' records describe the restored one-member cluster.
-			wantState := map[string]string{stateStartCluster: initial, stateStartState: "new", stateStartToken: rc.Token}
-			for k, v := range wantState {
-				if w.tools.State[k] != v {
-					t.Errorf("state %s = %q, want %q", k, w.tools.State[k], v)
-				}
+			wantStart := charm.Start{InitialCluster: initial, State: "new", Token: rc.Token}
+			if got := unitState(w.tools.State).Start; got != wantStart {
+				t.Errorf("state start %+v, want %+v", got, wantStart)
 			}
 			ld := w.tools.LeaderData
 			if ld["cluster"] != initial || ld["token"] != rc.Token || ld["leader_address"] != "https://10.0.0.1:2379" {
@@ -399,7 +398,7 @@ func TestRestoreRollsBack(t *testing.T) {
 				t.Errorf("failed = %q\nwant     %q", w.tools.ActionFailed, tt.failed)
 			}
 			assertUntouched(t, w, dataDir, confBefore, leaderBefore)
-			if active, _ := w.snapd.Active(t.Context(), etcdService); !active {
+			if active, _ := w.snapd.Active(t.Context(), charm.ServiceName); !active {
 				t.Errorf("etcd not running again after the rollback")
 			}
 		})
@@ -419,10 +418,8 @@ func assertUntouched(t *testing.T, w *world, dataDir string, confBefore []byte, 
 			t.Errorf("leader data %s changed to %q", k, w.tools.LeaderData[k])
 		}
 	}
-	for _, k := range []string{stateStartCluster, stateStartState, stateStartToken} {
-		if _, ok := w.tools.State[k]; ok {
-			t.Errorf("state %s set", k)
-		}
+	if got := unitState(w.tools.State).Start; got != (charm.Start{}) {
+		t.Errorf("state start set: %+v", got)
 	}
 	for _, f := range files(t, filepath.Dir(dataDir)) {
 		if strings.Contains(f, "restore") {
@@ -464,7 +461,7 @@ func TestRestoreBackupFailure(t *testing.T) {
 	if calls := strings.Join(w.snapd.Calls(), ";"); calls != "Stop etcd.etcd;Start etcd.etcd" {
 		t.Errorf("snapd calls %s", calls)
 	}
-	if active, _ := w.snapd.Active(t.Context(), etcdService); !active {
+	if active, _ := w.snapd.Active(t.Context(), charm.ServiceName); !active {
 		t.Errorf("etcd not running again")
 	}
 }

@@ -8,16 +8,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
-)
-
-const (
-	etcdSnap = "etcd"
-	// stateResource is the hooks' unit-state key (hooks/observe.go) for
-	// the sha256 of the etcd resource installed last: recording it here
-	// keeps the next hook from installing the same file again.
-	stateResource = "snap-resource"
-	// fallbackChannel is what layer-etcd installed for channel "auto".
-	fallbackChannel = "3.4/stable"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // snapUpgrade brings this unit to the etcd snap the charm wants, one unit
@@ -47,7 +38,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return juju.Failf("Cannot read the charm config: %v", err)
 	}
-	installed, err := d.Snap.Snap(ctx, etcdSnap)
+	installed, err := d.Snap.Snap(ctx, charm.SnapName)
 	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
 		return fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
@@ -61,28 +52,35 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
-	state, err := d.Tools.StateGet(ctx)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
-		return fmt.Errorf("cannot read unit state: %w", err)
+		return err
 	}
-	resource, sum, err := charm.EtcdResource(ctx, d.Tools)
+	resource, sum, err := workload.EtcdResource(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
 	// A sideload makes a local revision (x1, x2, …); snapd keeps a store
 	// install's tracking channel, so only Local tells the two apart.
-	resourceRuns := resource != "" && installed.Local && sum == state[stateResource]
+	resourceRuns := resource != "" && installed.Local && sum == state.Resource
+	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
 	switch {
 	case resource != "" && !resourceRuns:
 		if err := d.Snap.InstallPath(ctx, resource); err != nil {
 			return juju.Failf("Cannot install the attached etcd resource: %v", err)
 		}
-		if err := d.Tools.StateSet(ctx, map[string]string{stateResource: sum}); err != nil {
+		// Recording it keeps the next hook from installing the same
+		// file again.
+		next := state
+		next.Resource = sum
+		if err := workload.WriteUnitState(ctx, d.Tools, state, next); err != nil {
 			return fmt.Errorf("cannot record the installed resource: %w", err)
 		}
 		results["result"] = "installed the attached etcd resource (sha256 " + sum + ")"
-	case resource == "" && cfg.Channel != "auto" && charm.FullChannel(cfg.Channel) != charm.FullChannel(installed.Channel):
-		if err := d.Snap.Refresh(ctx, etcdSnap, cfg.Channel); err != nil {
+	case resource == "" && view.WantRefresh(cfg.Channel, false):
+		// No resource (or an empty one) attached: follow the channel,
+		// away from a sideloaded revision too.
+		if err := d.Snap.Refresh(ctx, charm.SnapName, cfg.Channel); err != nil {
 			return juju.Failf("Cannot refresh etcd to channel %s: %v", cfg.Channel, err)
 		}
 		results["result"] = "refreshed etcd to channel " + charm.FullChannel(cfg.Channel)
@@ -95,7 +93,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 		return juju.Failf("Nothing to upgrade: this unit runs etcd %s, %s, and no etcd resource is attached. Attach a new etcd resource (juju attach-resource %s etcd=<file.snap>) or set the channel config, then run snap-upgrade again.", before, why, ev.App())
 	}
-	after, err := d.Snap.Snap(ctx, etcdSnap)
+	after, err := d.Snap.Snap(ctx, charm.SnapName)
 	if err != nil {
 		return fmt.Errorf("cannot read the upgraded etcd snap: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // fakeSystem records commands; fail makes the named command fail.
@@ -88,7 +89,7 @@ func TestSnapUpgrade(t *testing.T) {
 			writeFile(t, res, "squashfs of 3.6.16")
 			w.tools.Resources["etcd"] = res
 			sum, _, _ := etcdResourceSum(res)
-			w.tools.State[stateResource] = sum
+			changeState(w.tools.State, func(s *charm.UnitState) { s.Resource = sum })
 		},
 		result:   "installed the attached etcd resource (sha256 ",
 		after:    "3.6.16 (local revision x1, channel 3.5/stable)",
@@ -165,7 +166,7 @@ func TestSnapUpgrade(t *testing.T) {
 			}
 			if tt.snapCall == "InstallPath" {
 				sum, _, _ := etcdResourceSum(w.tools.Resources["etcd"])
-				if w.tools.State[stateResource] != sum || !strings.HasSuffix(r["result"], sum+")") {
+				if unitState(w.tools.State).Resource != sum || !strings.HasSuffix(r["result"], sum+")") {
 					t.Errorf("state %v, result %s, want the resource's sha256 %s", w.tools.State, r["result"], sum)
 				}
 			}
@@ -184,7 +185,7 @@ func installResource(t *testing.T, w *world, name string) {
 		t.Fatal(err)
 	}
 	sum, _, _ := etcdResourceSum(res)
-	w.tools.State[stateResource] = sum
+	changeState(w.tools.State, func(s *charm.UnitState) { s.Resource = sum })
 }
 
 func etcdResourceSum(path string) (string, int, error) {
@@ -242,11 +243,11 @@ func TestSnapUpgradeMigratesDebianEtcd(t *testing.T) {
 		if got, _ := os.ReadFile(filepath.Join(p.SnapCommon(), c)); string(got) != "deb "+c {
 			t.Errorf("snap's %s = %q", c, got)
 		}
-		if exists(p.Join(debCertDir, c)) {
+		if workload.Exists(p.Join(debCertDir, c)) {
 			t.Errorf("/etc/ssl/etcd/%s not removed", c)
 		}
 	}
-	if exists(p.Join(debDefaults)) {
+	if workload.Exists(p.Join(debDefaults)) {
 		t.Errorf("/etc/default/etcd not removed")
 	}
 	r := w.tools.ActionResults
@@ -302,7 +303,7 @@ func TestSnapUpgradeDebianRefusals(t *testing.T) {
 					t.Errorf("package purged: %v", sys.calls)
 				}
 			}
-			if !exists(w.d.Paths.Join(debDefaults)) || !exists(w.d.Paths.Join(debCertDir, "ca.crt")) {
+			if !workload.Exists(w.d.Paths.Join(debDefaults)) || !workload.Exists(w.d.Paths.Join(debCertDir, "ca.crt")) {
 				t.Errorf("package files removed")
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -154,6 +155,27 @@ func (c EtcdConfig) Render() []byte {
 		panic(fmt.Sprintf("cannot render etcd.conf.yml: %v", err))
 	}
 	return buf.Bytes()
+}
+
+// ParseEtcdConfig reads etcd.conf.yml back into the struct that renders
+// it, as the hooks and actions read the file etcd runs with.
+func ParseEtcdConfig(raw []byte) (EtcdConfig, error) {
+	var c EtcdConfig
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		return EtcdConfig{}, fmt.Errorf("cannot parse etcd.conf.yml: %w", err)
+	}
+	return c, nil
+}
+
+// ClientURL is the first URL the member advertises to clients.
+func (c EtcdConfig) ClientURL() string { return firstURL(c.AdvertiseClientURLs) }
+
+// PeerURL is the first URL the member advertises to its peers.
+func (c EtcdConfig) PeerURL() string { return firstURL(c.InitialAdvertisePeerURLs) }
+
+func firstURL(list string) string {
+	first, _, _ := strings.Cut(list, ",")
+	return strings.TrimSpace(first)
 }
 
 // Hash identifies a rendered config, for the rolling-restart protocol.

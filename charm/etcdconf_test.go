@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -63,5 +64,32 @@ func TestHashChangesWithContent(t *testing.T) {
 	a1, a2 := Hash([]byte("a")), Hash([]byte("a"))
 	if a1 == Hash([]byte("b")) || a1 != a2 || len(Hash(nil)) != 16 {
 		t.Error("Hash is not a stable content hash")
+	}
+}
+
+// etcd.conf.yml reads back into the struct that rendered it.
+func TestParseEtcdConfigReadsRenderBack(t *testing.T) {
+	cfg, err := ParseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BindWithInsecureHTTP = true
+	m := Member{Name: "etcd0", ClusterAddress: "10.0.1.10", DBAddress: "10.0.0.10"}
+	ec, err := BuildEtcdConfig(cfg, Paths{Root: "/"}, m, Start{"etcd0=https://10.0.1.10:2380", "new", "ABC123"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseEtcdConfig(ec.Render())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, ec) {
+		t.Errorf("parsed\n%+v\nwant\n%+v", got, ec)
+	}
+	if got.ClientURL() != "https://10.0.0.10:2379" || got.PeerURL() != "https://10.0.1.10:2380" {
+		t.Errorf("ClientURL %q, PeerURL %q", got.ClientURL(), got.PeerURL())
+	}
+	if _, err := ParseEtcdConfig([]byte("name: [")); err == nil {
+		t.Error("parsed a broken file")
 	}
 }

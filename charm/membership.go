@@ -106,7 +106,7 @@ func PlanMembership(v ClusterView) Step {
 		return Step{Kind: StepNone, Reason: fmt.Sprintf("Waiting for %s to join the cluster", orDefault(p.Unit, "a new member"))}
 	}
 	// Admit the next ready unit that is not a member.
-	for _, p := range sortedPeers(v.Peers) {
+	for _, p := range relations.SortedByUnit(v.Peers) {
 		if v.Departing[p.Unit] || p.State != relations.PeerReady || p.PeerURL == "" {
 			continue
 		}
@@ -211,11 +211,5 @@ func JoinCluster(members []etcd.Member, newName, newPeerURL string) string {
 func sortedMembers(ms []etcd.Member) []etcd.Member {
 	out := append([]etcd.Member(nil), ms...)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-func sortedPeers(ps []relations.Peer) []relations.Peer {
-	out := append([]relations.Peer(nil), ps...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
 	return out
 }

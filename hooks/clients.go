@@ -47,7 +47,7 @@ func publishClients(ctx context.Context, d Deps, w *world, members []etcd.Member
 		"proxy": creds.ProxySettings(relations.FormatInitialCluster(cluster)),
 	}
 	digest := settingsDigest(all["db"], all["proxy"])
-	if !w.fullCheck("db") && !w.fullCheck("proxy") && w.remembered(memoClients, digest) {
+	if !w.fullCheck("db") && !w.fullCheck("proxy") && remembered(w.state.Memo.Clients, digest) {
 		return nil
 	}
 	for endpoint, settings := range all {
@@ -61,7 +61,8 @@ func publishClients(ctx context.Context, d Deps, w *world, members []etcd.Member
 			}
 		}
 	}
-	return w.setState(ctx, d, map[string]string{memoClients: digest})
+	w.state.Memo.Clients = digest
+	return nil
 }
 
 // ensurePort opens the client port once etcd serves, closing a previous
@@ -69,7 +70,7 @@ func publishClients(ctx context.Context, d Deps, w *world, members []etcd.Member
 // charm, so a port it opened in a committed hook is still open.
 func ensurePort(ctx context.Context, d Deps, w *world, port int) error {
 	want := fmt.Sprintf("%d/tcp", port)
-	if !w.fullCheck("") && w.remembered(memoPort, want) {
+	if !w.fullCheck("") && remembered(w.state.Memo.Port, want) {
 		return nil
 	}
 	opened, err := d.Tools.OpenedPorts(ctx)
@@ -91,5 +92,6 @@ func ensurePort(ctx context.Context, d Deps, w *world, port int) error {
 			return err
 		}
 	}
-	return w.setState(ctx, d, map[string]string{memoPort: want})
+	w.state.Memo.Port = want
+	return nil
 }

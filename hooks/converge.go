@@ -9,6 +9,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // Status messages shared with layer-etcd (layer-etcd-reference.md §4).
@@ -28,11 +29,18 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		// removes its member.
 		return nil
 	}
-	cfg, err := readConfig(ctx, d)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
-	w, err := observe(ctx, d, ev, cfg)
+	cfg, err := readConfig(ctx, d)
+	if err != nil {
+		if berr := noteConfigOutcome(ctx, d, state, err); berr != nil {
+			return berr
+		}
+		return err
+	}
+	w, err := observe(ctx, d, ev, cfg, state)
 	if err != nil {
 		return err
 	}
@@ -42,6 +50,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		w.closeOwn()
 		var outcome *juju.Outcome
 		if err == nil || errors.As(err, &outcome) {
+			w.noteOutcome(ctx, d, err)
 			if ferr := w.flushState(ctx, d); ferr != nil {
 				err = ferr
 			}
@@ -61,10 +70,8 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		return err
 	}
 	// Ready: announce this unit to its peers.
-	if w.state[stateReadySince] == "" {
-		if err := w.setState(ctx, d, map[string]string{stateReadySince: d.Now().UTC().Format(time.RFC3339)}); err != nil {
-			return err
-		}
+	if w.state.ReadySince.IsZero() {
+		w.state.ReadySince = d.Now().UTC().Truncate(time.Second)
 	}
 	want := w.self
 	want.Name, want.PeerURL, want.ClientURL, want.DBAddress = w.member.Name, w.member.PeerURL(cfg), w.member.ClientURL(cfg), w.member.DBAddress
@@ -75,10 +82,8 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 
 	var waitReason string
 	if w.leader {
-		cl, err := dialPeers(ctx, d, w, false)
-		if err != nil {
-			return err
-		}
+		cl := servingPeers(ctx, d, w)
+		var err error
 		waitReason, err = leaderDuties(ctx, d, w, cl)
 		if cl != nil {
 			cl.Close()
@@ -88,21 +93,6 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		}
 	}
 	res, err := ensureMember(ctx, d, w, installed)
-	if err == nil && w.leader && res.request != "" {
-		// The leader's own restart request appears only now, after its
-		// duties ran. Juju never runs relation-changed on the unit that
-		// wrote the data, so no later hook would grant it: grant it here,
-		// and restart in this hook when the lock is free.
-		pending := want
-		pending.RestartRequest = res.request
-		w.announce(pending)
-		if err := grantRestartLock(ctx, d, w); err != nil {
-			return err
-		}
-		if w.leaderData.RestartLock == w.ev.Unit {
-			res, err = ensureMember(ctx, d, w, installed)
-		}
-	}
 	var outcome *juju.Outcome
 	if err != nil && !errors.As(err, &outcome) {
 		return err
@@ -138,7 +128,7 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	cl := w.own
 	if cl == nil {
 		var err error
-		if cl, err = d.Dial(ctx, []string{w.member.ClientURL(w.cfg)}, tlsFiles(d)); err != nil {
+		if cl, err = dialCluster(ctx, d, []string{w.member.ClientURL(w.cfg)}); err != nil {
 			return juju.Waiting("Waiting for etcd to answer")
 		}
 		defer cl.Close()
@@ -171,30 +161,8 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	case waitReason != "":
 		st = juju.Status{Name: juju.StatusWaiting, Message: waitReason}
 	}
+	w.noteStatus(ctx, d, st)
 	return d.Tools.StatusSet(ctx, st, false)
-}
-
-// announce records the peer data this unit is about to publish in the
-// world, so the leader's plan in this same hook sees it.
-func (w *world) announce(p relations.Peer) {
-	w.self = p
-	for i := range w.peers {
-		if w.peers[i].Unit == p.Unit {
-			w.peers[i] = p
-		}
-	}
-}
-
-// publishPeer writes this unit's peer data when it changed.
-func (w *world) publishPeer(ctx context.Context, d Deps, p relations.Peer) error {
-	w.announce(p)
-	if w.peerRelation == "" || p == w.published {
-		return nil
-	}
-	if err := d.Tools.RelationSet(ctx, w.peerRelation, false, p.Settings()); err != nil && !juju.IsRelationNotFound(err) {
-		return fmt.Errorf("cannot publish peer data: %w", err)
-	}
-	return nil
 }
 
 // readConfig returns the validated config, or a blocked outcome naming the
@@ -213,4 +181,17 @@ func readConfig(ctx context.Context, d Deps) (charm.Config, error) {
 		return cfg, juju.Blocked("Invalid config: %s: %s", ce.Option, ce.Reason)
 	}
 	return cfg, err
+}
+
+// noteConfigOutcome notes the blocked status of an invalid config (the
+// hook goes no further than reading the config) and commits the memo of
+// it, so the next quiet hook with the same config logs nothing.
+func noteConfigOutcome(ctx context.Context, d Deps, state charm.UnitState, err error) error {
+	var outcome *juju.Outcome
+	if !errors.As(err, &outcome) {
+		return nil
+	}
+	w := &world{state: state, stored: state}
+	w.noteStatus(ctx, d, outcome.Status)
+	return w.flushState(ctx, d)
 }

@@ -72,6 +72,24 @@ func (d Deps) logf(format string, args ...any) {
 	fmt.Fprintf(d.Log, format+"\n", args...)
 }
 
+// juju-log levels the charm uses.
+const (
+	levelInfo    = "INFO"
+	levelWarning = "WARNING"
+)
+
+// note tells the operator what the charm did (juju-log, shown by juju
+// debug-log at level) as well as the hook's stdout, which Juju logs at
+// DEBUG. Only steps the charm applies and status changes are noted, so a
+// quiet hook makes no juju-log call. A failing juju-log fails nothing.
+func (d Deps) note(ctx context.Context, level, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	d.logf("%s", msg)
+	if err := d.Tools.Log(ctx, level, msg); err != nil {
+		d.logf("cannot log to juju: %v", err)
+	}
+}
+
 type handler func(ctx context.Context, d Deps, ev juju.Event) error
 
 // unitHooks are the hooks that are not about a relation or storage.
@@ -91,7 +109,8 @@ var unitHooks = map[string]handler{
 
 // endpoints are the charm's relation endpoints (metadata.yaml) and the
 // handler of each of their hooks (-created, -joined, -changed, -departed,
-// -broken). contract_test.go checks the list against metadata.yaml.
+// -broken). TestRouterMatchesMetadata checks the list against
+// metadata.yaml.
 var endpoints = map[string]handler{
 	"cluster":              converge,
 	"certificates":         converge,
@@ -108,15 +127,6 @@ var relationSuffixes = []string{"created", "joined", "changed", "departed", "bro
 // -attached/-detaching hooks.
 var storages = map[string]handler{
 	"data": converge,
-}
-
-// Endpoints lists the relation endpoints the router knows.
-func Endpoints() []string {
-	names := make([]string, 0, len(endpoints))
-	for n := range endpoints {
-		names = append(names, n)
-	}
-	return names
 }
 
 // lookup finds the handler of a hook name.

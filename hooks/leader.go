@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // leaderDuties is what only the Juju leader does: keep the cluster token,
@@ -21,12 +21,10 @@ import (
 // hook later fails) and wakes the followers with leader-settings-changed.
 // It returns a waiting reason when membership is mid-change.
 func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (string, error) {
-	updates := map[string]string{}
 	if w.leaderData.Token == "" {
-		updates["token"] = newToken()
-	}
-	if err := w.setLeader(ctx, d, updates); err != nil {
-		return "", err
+		if err := w.setLeader(ctx, d, func(l *relations.Leader) { l.Token = workload.NewToken() }); err != nil {
+			return "", err
+		}
 	}
 	reason := ""
 	// Up to a few steps per hook: finishing a change (promote, remove,
@@ -57,7 +55,7 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 			reason = step.Reason
 			break
 		}
-		d.logf("membership: %s %s%s", step.Kind, step.Peer.Unit, memberLabel(step.Member))
+		d.note(ctx, levelInfo, "membership: %s %s%s", step.Kind, step.Peer.Unit, memberLabel(step.Member))
 		done, why, err := applyStep(ctx, d, w, cl, members, step)
 		if err != nil {
 			return "", err
@@ -85,9 +83,9 @@ func memberLabel(m etcd.Member) string {
 func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step) (done bool, reason string, err error) {
 	switch step.Kind {
 	case charm.StepBootstrap:
-		return true, "", w.setLeader(ctx, d, map[string]string{
-			"cluster":        step.InitialCluster,
-			"leader_address": relations.URL(w.member.ClusterAddress, w.cfg.Port),
+		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) {
+			l.Cluster = step.InitialCluster
+			l.LeaderAddress = relations.URL(w.member.ClusterAddress, w.cfg.Port)
 		})
 	case charm.StepAdmit:
 		_, after, err := cl.AddLearner(ctx, step.Peer.PeerURL)
@@ -98,10 +96,10 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 			return false, "", fmt.Errorf("cannot add %s as a learner: %w", step.Peer.Unit, err)
 		}
 		join := charm.JoinCluster(after, step.Peer.Name, step.Peer.PeerURL)
-		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Peer.Name): join})
+		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { l.Joins[step.Peer.Name] = join })
 	case charm.StepPublishJoin:
 		join := charm.JoinCluster(members, step.Peer.Name, step.Peer.PeerURL)
-		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Peer.Name): join})
+		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { l.Joins[step.Peer.Name] = join })
 	case charm.StepPromote:
 		if err := promote(ctx, d, cl, step.Member); err != nil {
 			if retryLater(err) {
@@ -113,7 +111,7 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 		// directory is lost restarts from it. Changing "voters" wakes every
 		// unit (leader-settings-changed): no other hook would run on the
 		// promoted unit, which last saw itself a learner.
-		return true, "", w.setLeader(ctx, d, map[string]string{"voters": votersAfter(members, step.Member.ID)})
+		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { l.Voters = votersAfter(members, step.Member.ID) })
 	case charm.StepRemove:
 		if err := removeMember(ctx, d, cl, members, step.Member); err != nil {
 			if retryLater(err) {
@@ -124,7 +122,7 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 		if step.Member.Name == "" {
 			return true, "", nil
 		}
-		return true, "", w.setLeader(ctx, d, map[string]string{relations.JoinKey(step.Member.Name): ""})
+		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { delete(l.Joins, step.Member.Name) })
 	}
 	return false, "", fmt.Errorf("cannot apply membership step %q", step.Kind)
 }
@@ -167,7 +165,7 @@ func removeMember(ctx context.Context, d Deps, cl etcd.Cluster, members []etcd.M
 		if st, err := cl.Status(ctx, m.ClientURLs[0]); err == nil && st.Leader == m.ID {
 			if to, ok := otherVoter(members, m.ID); ok {
 				if err := cl.MoveLeader(ctx, to); err != nil {
-					d.logf("cannot move raft leadership away from %s before removing it: %v", m.Name, err)
+					d.note(ctx, levelWarning, "cannot move raft leadership away from %s before removing it: %v", m.Name, err)
 				}
 			}
 		}
@@ -204,7 +202,7 @@ func grantRestartLock(ctx context.Context, d Deps, w *world) error {
 		}
 	}
 	next := ""
-	for _, p := range sortedByUnit(w.peers) {
+	for _, p := range relations.SortedByUnit(w.peers) {
 		if p.RestartRequest != "" {
 			next = p.Unit
 			break
@@ -213,63 +211,10 @@ func grantRestartLock(ctx context.Context, d Deps, w *world) error {
 	if next == holder {
 		return nil
 	}
-	return w.setLeader(ctx, d, map[string]string{"restart-lock": next})
-}
-
-// setLeader writes leader settings and keeps the world's copy current.
-func (w *world) setLeader(ctx context.Context, d Deps, updates map[string]string) error {
-	if len(updates) == 0 {
-		return nil
+	if next != "" {
+		d.note(ctx, levelInfo, "granting the restart lock to %s", next)
 	}
-	if err := d.Tools.LeaderSet(ctx, updates); err != nil {
-		return fmt.Errorf("cannot write leader settings: %w", err)
-	}
-	for k, v := range updates {
-		switch k {
-		case "token":
-			w.leaderData.Token = v
-		case "cluster":
-			w.leaderData.Cluster = v
-		case "leader_address":
-			w.leaderData.LeaderAddress = v
-		case "restart-lock":
-			w.leaderData.RestartLock = v
-		case "voters":
-			w.leaderData.Voters = v
-		case "snapd_refresh":
-			w.leaderData.SnapdRefresh = v
-		default:
-			if name, ok := cutJoinKey(k); ok {
-				if v == "" {
-					delete(w.leaderData.Joins, name)
-				} else {
-					w.leaderData.Joins[name] = v
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func cutJoinKey(k string) (string, bool) {
-	const prefix = "join-"
-	if len(k) > len(prefix) && k[:len(prefix)] == prefix {
-		return k[len(prefix):], true
-	}
-	return "", false
-}
-
-// newToken is layer-etcd's cluster token: 6 characters of [A-Z0-9].
-func newToken() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return w.setLeader(ctx, d, func(l *relations.Leader) { l.RestartLock = next })
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -281,12 +226,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// readySince is when this unit first was ready (unit state), now if never.
-func (w *world) readySince() time.Time {
-	if t, err := time.Parse(time.RFC3339, w.state[stateReadySince]); err == nil {
-		return t
-	}
-	return time.Time{}
 }

@@ -2,19 +2,14 @@ package hooks
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
-	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // memberResult is what ensureMember did.
@@ -25,136 +20,145 @@ type memberResult struct {
 	done     string // the restart request this hook completed
 }
 
-// ensureMember renders etcd.conf.yml and gets the local etcd running with
-// it. A first start happens at once. A restart of a running member (new
-// config, a new CA, a channel refresh) waits for the leader's restart lock
-// when other members run, so only one member is down at a time; the unit
-// then reports the request done once its etcd serves again.
+// maxMemberSteps bounds one hook's member steps: refresh, update the peer
+// URL, then restart is the longest way, twice for the leader granting
+// itself the lock.
+const maxMemberSteps = 8
+
+// ensureMember gets the local etcd running with the config it should
+// have: it observes, lets charm.PlanMember name the next step, applies
+// it, and goes on until a step ends the member's work for this hook.
 //
-// A re-issued server certificate alone restarts nothing: etcd (3.3.5 and
-// later) reads its certificate and key again for every new client and
-// peer connection (etcd-io/etcd#9541). easyrsa re-issues every unit's
-// certificate whenever a peer joins (each carries all peers' addresses,
-// as layer-etcd requests), so restarting for it would roll the whole
-// cluster on every add-unit. internal/etcd's
-// TestServerCertificateReloadsWithoutRestart pins that behaviour.
+// The leader's own restart request appears only in this hook, after its
+// duties ran, and Juju never runs relation-changed on the unit that wrote
+// the data, so no later hook would grant it: the leader grants it here,
+// and restarts in this hook when the lock is free.
 func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap) (memberResult, error) {
-	var res memberResult
-	stored := charm.Start{
-		InitialCluster: w.state[stateStartCluster],
-		State:          w.state[stateStartState],
-		Token:          w.state[stateStartToken],
-	}
 	storage := w.storageLocation(ctx, d)
-	dataDir := d.Paths.DataDir(w.member.Name, storage)
-	hasData := exists(filepath.Join(dataDir, "member"))
-	start, wait := charm.DecideStart(w.member.Name, w.leaderData, hasData, stored)
-	if wait != "" {
-		return res, juju.Waiting("%s", wait)
-	}
-	ec, err := charm.BuildEtcdConfig(w.cfg, d.Paths, w.member, start, storage)
-	if err != nil {
-		return res, err
-	}
-	rendered := ec.Render()
-	current, _ := os.ReadFile(d.Paths.ConfigFile())
-	configChanged := string(current) != string(rendered)
-	refresh := wantRefresh(installed, w.cfg.Channel, w.state[stateResource] != "")
-	active, err := d.Snap.Active(ctx, serviceName)
-	if err != nil {
-		return res, fmt.Errorf("cannot read etcd's service state: %w", err)
-	}
-	ca := caDigest(d)
-	caChanged := w.state[stateEtcdCA] != "" && w.state[stateEtcdCA] != ca
-	// recordCA notes the CA etcd now runs with (assumed to be the current
-	// one for a running etcd the state says nothing about).
-	recordCA := func() error {
-		if w.state[stateEtcdCA] == ca {
-			return nil
+	var done charm.MemberProgress
+	granted := false
+	for i := 0; i < maxMemberSteps; i++ {
+		v, err := w.memberView(ctx, d, installed, storage, done)
+		if err != nil {
+			return memberResult{}, err
 		}
-		return w.setState(ctx, d, map[string]string{stateEtcdCA: ca})
-	}
-	if start != stored {
-		if err := w.setState(ctx, d, map[string]string{
-			stateStartCluster: start.InitialCluster, stateStartState: start.State, stateStartToken: start.Token,
-		}); err != nil {
-			return res, err
+		step, err := charm.PlanMember(v)
+		if err != nil {
+			return memberResult{}, err
 		}
-	}
-	if !active {
-		// Not running: nothing to keep up, so no lock is needed.
-		if refresh {
-			if err := d.Snap.Refresh(ctx, snapName, w.cfg.Channel); err != nil {
-				return res, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
+		res, more, err := applyMember(ctx, d, w, step, &done)
+		if err != nil || more {
+			if err != nil {
+				return res, err
+			}
+			continue
+		}
+		if w.leader && res.request != "" && !granted {
+			granted = true
+			pending := w.self
+			pending.RestartRequest = res.request
+			w.announce(pending)
+			if err := grantRestartLock(ctx, d, w); err != nil {
+				return res, err
+			}
+			if w.leaderData.RestartLock == w.ev.Unit {
+				continue
 			}
 		}
-		if _, err := writeIfChanged(d.Paths.ConfigFile(), rendered, 0o644); err != nil {
-			return res, fmt.Errorf("cannot write etcd.conf.yml: %w", err)
-		}
-		if err := d.Snap.Start(ctx, serviceName); err != nil {
-			return res, fmt.Errorf("cannot start etcd: %w", err)
-		}
-		if err := recordCA(); err != nil {
-			return res, err
-		}
-		if start.State == "existing" && !hasData {
-			res.serving, err = waitJoined(ctx, d, w)
-		} else {
-			res.serving, err = waitServing(ctx, d, w, canServe(w, start))
-		}
-		res.starting = !res.serving
-		return res, err
-	}
-	if !configChanged && !caChanged && !refresh {
-		if err := recordCA(); err != nil {
-			return res, err
-		}
-		res.serving, err = waitServing(ctx, d, w, canServe(w, start))
-		res.starting = !res.serving
-		res.done = w.self.RestartRequest // a finished restart, or nothing
-		return res, err
-	}
-	request := charm.Hash(append(rendered, []byte(w.cfg.Channel+ca)...))
-	if len(w.startedPeers()) > 1 && w.leaderData.RestartLock != w.ev.Unit {
-		res.request = request
-		res.serving = true
 		return res, nil
 	}
-	// Holding the lock, or the only member: restart now.
-	if refresh {
-		if err := d.Snap.Refresh(ctx, snapName, w.cfg.Channel); err != nil {
-			return res, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
+	return memberResult{}, fmt.Errorf("cannot settle etcd: still changing after %d steps", maxMemberSteps)
+}
+
+// applyMember carries out one member step; more says the member's work
+// goes on with another plan in this hook.
+func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, done *charm.MemberProgress) (res memberResult, more bool, err error) {
+	if step.Kind == charm.MemberWait {
+		return res, false, juju.Waiting("%s", step.Reason)
+	}
+	w.state.Start = step.Start
+	ca := workload.CADigest(d.Paths)
+	switch step.Kind {
+	case charm.MemberRefresh:
+		d.note(ctx, levelInfo, "refreshing etcd to channel %s", w.cfg.Channel)
+		if err := d.Snap.Refresh(ctx, charm.SnapName, w.cfg.Channel); err != nil {
+			return res, false, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
 		}
+		done.Refreshed = true
+		return res, true, nil
+	case charm.MemberUpdatePeerURL:
+		if err := updatePeerURL(ctx, d, w); err != nil {
+			return res, false, err
+		}
+		done.PeerURLSettled = true
+		return res, true, nil
+	case charm.MemberRequestRestart:
+		if step.Request != w.published.RestartRequest {
+			d.note(ctx, levelInfo, "etcd needs a restart into new config; waiting for the restart lock")
+		}
+		res.request, res.serving = step.Request, true
+		return res, false, nil
+	case charm.MemberStart:
+		d.note(ctx, levelInfo, "starting etcd (%s cluster)", step.Start.State)
+		if err := writeEtcdConfig(d, step.Rendered); err != nil {
+			return res, false, err
+		}
+		if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
+			return res, false, fmt.Errorf("cannot start etcd: %w", err)
+		}
+		w.state.EtcdCA = ca
+		if step.Join {
+			res.serving, err = waitJoined(ctx, d, w)
+		} else {
+			res.serving, err = waitServing(ctx, d, w, step.WaitServe)
+		}
+		res.starting = !res.serving
+		return res, false, err
+	case charm.MemberRestart:
+		d.note(ctx, levelInfo, "restarting etcd into new config")
+		if err := writeEtcdConfig(d, step.Rendered); err != nil {
+			return res, false, err
+		}
+		if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
+			return res, false, fmt.Errorf("cannot restart etcd: %w", err)
+		}
+		w.state.EtcdCA = ca
+		res.serving, err = waitServing(ctx, d, w, true)
+		if res.serving {
+			res.done = step.Request
+		} else {
+			res.request = step.Request
+		}
+		return res, false, err
+	case charm.MemberNone:
+		// A running etcd the state says nothing about is assumed to run
+		// with the CA in place.
+		w.state.EtcdCA = ca
+		res.serving, err = waitServing(ctx, d, w, step.WaitServe)
+		res.starting = !res.serving
+		res.done = step.Done
+		return res, false, err
 	}
-	if err := updatePeerURL(ctx, d, w); err != nil {
-		return res, err
+	return res, false, fmt.Errorf("cannot apply member step %q", step.Kind)
+}
+
+func writeEtcdConfig(d Deps, rendered []byte) error {
+	if _, err := workload.WriteFile(d.Paths.ConfigFile(), rendered, 0o644); err != nil {
+		return fmt.Errorf("cannot write etcd.conf.yml: %w", err)
 	}
-	if _, err := writeIfChanged(d.Paths.ConfigFile(), rendered, 0o644); err != nil {
-		return res, fmt.Errorf("cannot write etcd.conf.yml: %w", err)
-	}
-	if err := d.Snap.Restart(ctx, serviceName); err != nil {
-		return res, fmt.Errorf("cannot restart etcd: %w", err)
-	}
-	if err := recordCA(); err != nil {
-		return res, err
-	}
-	res.serving, err = waitServing(ctx, d, w, true)
-	if res.serving {
-		res.done = request
-	} else {
-		res.request = request
-	}
-	return res, err
+	return nil
 }
 
 // updatePeerURL moves this member's peer URL before it restarts on a new
 // management_port, through the v3 API, so the others can reach it. It
 // reaches the cluster through the members that serve and this member's
-// running endpoint (the port it listens on now, not the one it moves to);
-// not reaching it is an error, so the hook is retried rather than
-// restarting etcd where no peer would find it.
+// running endpoint (the port it listens on now, not the one it moves to,
+// from the etcd.conf.yml etcd runs with); not reaching it is an error, so
+// the hook is retried rather than restarting etcd where no peer would
+// find it.
 func updatePeerURL(ctx context.Context, d Deps, w *world) error {
-	cl, err := dialRunning(ctx, d, w)
+	running, _, _ := workload.ReadEtcdConfig(d.Paths)
+	cl, err := dialCluster(ctx, d, w.clusterEndpoints(running.ClientURL()))
 	if err != nil {
 		return err
 	}
@@ -174,7 +178,7 @@ func ensureOwnPeerURL(ctx context.Context, d Deps, w *world, cl etcd.Cluster, me
 	}
 	for _, m := range members {
 		if m.Name == w.member.Name && (len(m.PeerURLs) != 1 || m.PeerURLs[0] != want) {
-			d.logf("updating %s's peer URL to %s", m.Name, want)
+			d.note(ctx, levelInfo, "updating %s's peer URL to %s", m.Name, want)
 			if err := cl.UpdatePeerURLs(ctx, m.ID, []string{want}); err != nil {
 				return fmt.Errorf("cannot update this member's peer URL: %w", err)
 			}
@@ -183,69 +187,35 @@ func ensureOwnPeerURL(ctx context.Context, d Deps, w *world, cl etcd.Cluster, me
 	return nil
 }
 
-// dialRunning connects to the serving members and to this member at the
-// client URL its running etcd advertises (from the config file in use).
-func dialRunning(ctx context.Context, d Deps, w *world) (etcd.Cluster, error) {
-	var endpoints []string
-	for _, p := range w.startedPeers() {
-		if p.ClientURL != "" {
-			endpoints = append(endpoints, p.ClientURL)
-		}
-	}
-	if own := runningClientURL(d); own != "" && !contains(endpoints, own) {
-		endpoints = append(endpoints, own)
-	}
+// dialCluster is how the hooks reach etcd: the given client URLs, with
+// the charm's TLS identity. No endpoint is an error.
+func dialCluster(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster, error) {
 	if len(endpoints) == 0 {
-		return nil, fmt.Errorf("cannot reach the cluster: no member serves")
+		return nil, errNoMemberServes
 	}
-	cl, err := d.Dial(ctx, endpoints, tlsFiles(d))
+	cl, err := d.Dial(ctx, endpoints, workload.TLS(d.Paths))
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach the cluster at %v: %w", endpoints, err)
 	}
 	return cl, nil
 }
 
-// runningClientURL is the client URL in the etcd.conf.yml etcd runs with.
-func runningClientURL(d Deps) string {
-	data, err := os.ReadFile(d.Paths.ConfigFile())
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "advertise-client-urls: "); ok {
-			first, _, _ := strings.Cut(strings.TrimSpace(v), ",")
-			return first
-		}
-	}
-	return ""
-}
+var errNoMemberServes = fmt.Errorf("cannot reach the cluster: no member serves")
 
-// canServe reports whether the local etcd can be expected to answer soon:
-// a member joining a running cluster can, and so can a bootstrap member
-// once a majority of the bootstrap members run etcd (etcd serves clients
-// only after its member has been published through raft, which needs a
-// quorum). Waiting otherwise would only hold up the other units' hooks.
-func canServe(w *world, start charm.Start) bool {
-	if start.State != "new" {
-		return true
+// servingPeers connects to the members whose units report their etcd
+// serving. It returns nil when there is nothing to dial or the dial
+// fails: asking an etcd that does not serve yet only waits out a timeout.
+func servingPeers(ctx context.Context, d Deps, w *world) etcd.Cluster {
+	endpoints := w.clusterEndpoints("")
+	if len(endpoints) == 0 {
+		return nil
 	}
-	initial, err := relations.ParseInitialCluster(start.InitialCluster)
-	if err != nil || len(initial) <= 1 {
-		return true
+	cl, err := dialCluster(ctx, d, endpoints)
+	if err != nil {
+		d.logf("%v", err)
+		return nil
 	}
-	running := 0
-	for _, m := range initial {
-		if m.Name == w.member.Name {
-			running++
-			continue
-		}
-		for _, p := range w.peers {
-			if p.Name == m.Name && (p.State == relations.PeerStarting || p.State == relations.PeerStarted) {
-				running++
-			}
-		}
-	}
-	return running > len(initial)/2
+	return cl
 }
 
 // waitServing checks that the local etcd answers, waiting up to
@@ -261,7 +231,7 @@ func waitServing(ctx context.Context, d Deps, w *world, wait bool) (bool, error)
 	var cl etcd.Cluster
 	for {
 		var err error
-		if cl, err = d.Dial(ctx, []string{own}, tlsFiles(d)); err == nil {
+		if cl, err = dialCluster(ctx, d, []string{own}); err == nil {
 			break
 		}
 		if !wait || d.Now().After(deadline) {
@@ -315,8 +285,8 @@ func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
 	}
 	d.Waits.Serve = full
 	if publishedLearner(ctx, d, w) {
-		d.logf("etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
-		if err := d.Snap.Restart(ctx, serviceName); err != nil {
+		d.note(ctx, levelInfo, "etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
+		if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
 			return false, fmt.Errorf("cannot restart etcd: %w", err)
 		}
 	}
@@ -326,8 +296,8 @@ func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
 // publishedLearner reports whether the serving peers list this unit's
 // member as a learner that has published its name.
 func publishedLearner(ctx context.Context, d Deps, w *world) bool {
-	cl, err := dialPeers(ctx, d, w, false)
-	if err != nil || cl == nil {
+	cl := servingPeers(ctx, d, w)
+	if cl == nil {
 		return false
 	}
 	defer cl.Close()
@@ -341,86 +311,4 @@ func publishedLearner(ctx context.Context, d Deps, w *world) bool {
 		}
 	}
 	return false
-}
-
-// dialPeers connects to the members whose units report their etcd serving
-// (this unit's included when it does), and to this unit's own endpoint
-// when orSelf is set. It returns nil when there is nothing to dial: asking
-// an etcd that does not serve yet only waits out a timeout.
-func dialPeers(ctx context.Context, d Deps, w *world, orSelf bool) (etcd.Cluster, error) {
-	var endpoints []string
-	for _, p := range w.startedPeers() {
-		if p.ClientURL != "" {
-			endpoints = append(endpoints, p.ClientURL)
-		}
-	}
-	if own := w.member.ClientURL(w.cfg); orSelf && !contains(endpoints, own) {
-		endpoints = append(endpoints, own)
-	}
-	if len(endpoints) == 0 {
-		return nil, nil
-	}
-	cl, err := d.Dial(ctx, endpoints, tlsFiles(d))
-	if err != nil {
-		d.logf("cannot connect to etcd at %v: %v", endpoints, err)
-		return nil, nil
-	}
-	return cl, nil
-}
-
-// closeOwn closes the client kept by waitServing.
-func (w *world) closeOwn() {
-	if w.own != nil {
-		w.own.Close()
-		w.own = nil
-	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func tlsFiles(d Deps) etcd.TLS {
-	return etcd.TLS{CertFile: d.Paths.ServerCert(), KeyFile: d.Paths.ServerKey(), CAFile: d.Paths.CACert()}
-}
-
-// caDigest identifies the CA certificate in place, so a CA rotation is a
-// new restart request.
-func caDigest(d Deps) string {
-	b, _ := os.ReadFile(d.Paths.CACert())
-	return charm.Hash(b)
-}
-
-// storageLocation is where the data storage is mounted, "" without one.
-func (w *world) storageLocation(ctx context.Context, d Deps) string {
-	ids, err := d.Tools.StorageList(ctx, "data")
-	if err != nil || len(ids) == 0 {
-		return ""
-	}
-	st, err := d.Tools.StorageGet(ctx, ids[0])
-	if err != nil {
-		return ""
-	}
-	// Juju reports the location on the machine; under jujusim the machine's
-	// filesystem is the unit's root.
-	if d.Paths.Unroot(st.Location) == st.Location && d.Paths.Root != "/" && d.Paths.Root != "" {
-		return d.Paths.Join(st.Location)
-	}
-	return st.Location
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, os.ErrNotExist)
-}
-
-func sortedByUnit(ps []relations.Peer) []relations.Peer {
-	out := append([]relations.Peer(nil), ps...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
-	return out
 }

@@ -27,27 +27,12 @@ import (
 // Hooks that may find a different world (install, start, upgrade-charm,
 // config-changed) and the endpoint's own relation hooks always do the
 // full work.
-const (
-	memoCertRequest = "memo-cert-request"
-	memoClients     = "memo-clients"
-	memoPort        = "memo-port"
-	memoVersion     = "memo-version"
-)
+//
+// The memo itself is charm.Memo in the typed unit state.
 
-// fullCheck reports whether this hook must read and write the relations
-// of endpoint (or, with endpoint "", the unit's own settings) rather
-// than trust the memo.
-func (w *world) fullCheck(endpoint string) bool {
-	switch w.ev.Name {
-	case "install", "start", "upgrade-charm", "config-changed":
-		return true
-	}
-	return endpoint != "" && isRelationHook(w.ev.Name, endpoint)
-}
-
-// remembered reports whether the memo under key holds value.
-func (w *world) remembered(key, value string) bool {
-	return value != "" && w.state[key] == value
+// remembered reports whether the memo memo holds value.
+func remembered(memo, value string) bool {
+	return value != "" && memo == value
 }
 
 // settingsDigest identifies relation settings (any number of bags).
@@ -67,44 +52,17 @@ func settingsDigest(bags ...map[string]string) string {
 	return charm.Hash([]byte(b.String()))
 }
 
-// setState records unit state to be written with this hook's other
-// changes (Juju commits all of them, or none, when the hook ends).
-func (w *world) setState(_ context.Context, _ Deps, updates map[string]string) error {
-	if w.dirty == nil {
-		w.dirty = map[string]string{}
-	}
-	for k, v := range updates {
-		if w.state == nil {
-			w.state = map[string]string{}
-		}
-		w.state[k] = v
-		w.dirty[k] = v
-	}
-	return nil
-}
-
-// flushState writes the recorded unit state with one state-set.
-func (w *world) flushState(ctx context.Context, d Deps) error {
-	if len(w.dirty) == 0 {
-		return nil
-	}
-	if err := d.Tools.StateSet(ctx, w.dirty); err != nil {
-		return fmt.Errorf("cannot write unit state: %w", err)
-	}
-	w.dirty = nil
-	return nil
-}
-
 // ensureVersion sets the application version (shown by juju status) when
 // it is not the one this unit set last. application-version-set acts at
 // once, even if the hook then fails; the memo is committed only with
 // the hook, so a failed hook sets it again next time.
 func ensureVersion(ctx context.Context, d Deps, w *world, version string) error {
-	if !w.fullCheck("") && w.remembered(memoVersion, version) {
+	if !w.fullCheck("") && remembered(w.state.Memo.Version, version) {
 		return nil
 	}
 	if err := d.Tools.ApplicationVersionSet(ctx, version); err != nil {
 		return err
 	}
-	return w.setState(ctx, d, map[string]string{memoVersion: version})
+	w.state.Memo.Version = version
+	return nil
 }

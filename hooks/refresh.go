@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 // ensureRefreshTimer applies snapd_refresh to core's refresh.timer as
@@ -13,16 +15,15 @@ import (
 // data, so every unit's snapd refreshes etcd on the same day; each unit
 // then sets it when its snapd has another value.
 func ensureRefreshTimer(ctx context.Context, d Deps, w *world) error {
-	if w.leader && w.leaderDataRefreshSource() != w.cfg.SnapdRefresh {
-		if err := w.setLeader(ctx, d, map[string]string{
-			"snapd_refresh":        refreshTimer(w.cfg.SnapdRefresh, d.Now()),
-			"snapd_refresh_source": w.cfg.SnapdRefresh,
+	if w.leader && w.leaderData.SnapdRefreshSource != w.cfg.SnapdRefresh {
+		if err := w.setLeader(ctx, d, func(l *relations.Leader) {
+			l.SnapdRefresh = refreshTimer(w.cfg.SnapdRefresh, d.Now())
+			l.SnapdRefreshSource = w.cfg.SnapdRefresh
 		}); err != nil {
 			return err
 		}
-		w.refreshSource = w.cfg.SnapdRefresh
 	}
-	if w.leaderDataRefreshSource() == "" && w.leaderData.SnapdRefresh == "" {
+	if w.leaderData.SnapdRefreshSource == "" && w.leaderData.SnapdRefresh == "" {
 		return nil // the leader has not decided yet
 	}
 	current, err := d.Snap.Conf(ctx, "core", "refresh.timer")
@@ -47,5 +48,3 @@ func refreshTimer(option string, now time.Time) string {
 	day := strings.ToLower(yesterday.Weekday().String()[:3])
 	return fmt.Sprintf("%s%d", day, (yesterday.Day()-1)/7+1)
 }
-
-func (w *world) leaderDataRefreshSource() string { return w.refreshSource }

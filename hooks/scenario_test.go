@@ -77,8 +77,6 @@ func TestFiveUnitsFormOneCluster(t *testing.T) {
 		if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 5 known peers"}) {
 			t.Errorf("%s status = %+v", u.name, u.tools.Status)
 		}
-		db := u.tools.Relations
-		_ = db
 	}
 }
 

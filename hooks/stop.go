@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // stop runs when the unit is being removed: it takes its member out of the
@@ -18,7 +20,7 @@ import (
 // member when the unit's relation departs; the stop hook itself does not
 // fail, as a failing stop would hold the unit's removal forever.
 func stop(ctx context.Context, d Deps, ev juju.Event) error {
-	_, err := d.Snap.Snap(ctx, snapName)
+	_, err := d.Snap.Snap(ctx, charm.SnapName)
 	if errors.Is(err, snap.ErrNotInstalled) {
 		return nil
 	}
@@ -26,12 +28,12 @@ func stop(ctx context.Context, d Deps, ev juju.Event) error {
 		return fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
 	if err := leaveCluster(ctx, d, ev); err != nil {
-		d.logf("cannot remove this unit's member: %v", err)
+		d.note(ctx, levelWarning, "cannot remove this unit's member: %v", err)
 		if serr := d.Tools.StatusSet(ctx, juju.Status{Name: juju.StatusBlocked, Message: "Unregistration failed for the departing unit/s."}, false); serr != nil {
 			return serr
 		}
 	}
-	if err := d.Snap.Stop(ctx, serviceName); err != nil {
+	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
 		return fmt.Errorf("cannot stop etcd: %w", err)
 	}
 	return nil
@@ -42,11 +44,16 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	w, err := observe(ctx, d, ev, cfg)
+	state, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
 		return err
 	}
-	cl, err := dialRunning(ctx, d, w)
+	w, err := observe(ctx, d, ev, cfg, state)
+	if err != nil {
+		return err
+	}
+	running, _, _ := workload.ReadEtcdConfig(d.Paths)
+	cl, err := dialCluster(ctx, d, w.clusterEndpoints(running.ClientURL()))
 	if err != nil {
 		return err
 	}
@@ -69,5 +76,6 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 		d.logf("this is the last member; keeping it so the data survives")
 		return nil
 	}
+	d.note(ctx, levelInfo, "removing this unit's member %s from the cluster", self.Name)
 	return removeMember(ctx, d, cl, members, self)
 }

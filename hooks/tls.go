@@ -1,14 +1,13 @@
 package hooks
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // ensureCertificates publishes this unit's certificate request and, once
@@ -16,14 +15,14 @@ import (
 // points etcd. It returns an outcome when it cannot: blocked without a
 // certificate authority, waiting while the answer is pending. Whether etcd
 // must restart for new files is ensureMember's call (only a new CA needs
-// it; see stateEtcdCA).
+// it; see charm.UnitState.EtcdCA).
 //
 // Outside the certificates relation's own hooks, a unit whose request is
 // unchanged and whose files are in place has nothing to do (see memo.go).
 func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 	req := certRequest(d, w)
 	digest := settingsDigest(req.Settings())
-	if !w.fullCheck("certificates") && w.remembered(memoCertRequest, digest) && tlsPlaced(d) {
+	if !w.fullCheck("certificates") && remembered(w.state.Memo.CertRequest, digest) && tlsPlaced(d) {
 		return nil
 	}
 	ids, err := d.Tools.RelationIDs(ctx, "certificates")
@@ -35,9 +34,7 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 		ids = without(ids, w.ev.RelationID)
 	}
 	if len(ids) == 0 {
-		if err := w.setState(ctx, d, map[string]string{memoCertRequest: ""}); err != nil {
-			return err
-		}
+		w.state.Memo.CertRequest = ""
 		return juju.Blocked(msgMissingCA)
 	}
 	for _, id := range ids {
@@ -66,17 +63,18 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 		{d.Paths.ClientKey(), certs.ClientKey, 0o600},
 	}
 	for _, f := range files {
-		if _, err := writeIfChanged(f.path, []byte(f.data), f.mode); err != nil {
+		if _, err := workload.WriteFile(f.path, []byte(f.data), f.mode); err != nil {
 			return fmt.Errorf("cannot write TLS files: %w", err)
 		}
 	}
-	return w.setState(ctx, d, map[string]string{memoCertRequest: digest})
+	w.state.Memo.CertRequest = digest
+	return nil
 }
 
 // tlsPlaced reports whether the TLS files etcd and the clients use exist.
 func tlsPlaced(d Deps) bool {
 	for _, p := range []string{d.Paths.CACert(), d.Paths.ServerCert(), d.Paths.ServerKey(), d.Paths.ClientCert(), d.Paths.ClientKey()} {
-		if !exists(p) {
+		if !workload.Exists(p) {
 			return false
 		}
 	}
@@ -122,40 +120,6 @@ func eachRemoteBag(ctx context.Context, d Deps, ids []string, f func(map[string]
 		}
 	}
 	return nil
-}
-
-// writeIfChanged replaces path atomically when its content differs, so
-// etcd never reads a half-written certificate or key.
-func writeIfChanged(path string, data []byte, mode os.FileMode) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		if st, err := os.Stat(path); err == nil && st.Mode().Perm() == mode {
-			return false, nil
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return false, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return false, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return false, err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return false, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return false, err
-	}
-	if err := tmp.Close(); err != nil {
-		return false, err
-	}
-	return true, os.Rename(tmp.Name(), path)
 }
 
 func without(ids []string, id string) []string {

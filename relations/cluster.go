@@ -114,43 +114,10 @@ func ParseInitialCluster(s string) ([]NamedURL, error) {
 	return out, nil
 }
 
-// Leader is the application's leader settings (leader-get). token,
-// cluster and leader_address keep layer-etcd's meanings; join-<name>
-// admits a unit that joins an existing cluster, holding the initial
-// cluster it must start with; restart-lock names the one unit allowed to
-// restart now; voters identifies the voting members after the leader's
-// last promotion (changing it wakes every unit, so a promoted learner and
-// its peers report the new membership without waiting for update-status).
-type Leader struct {
-	Token         string
-	Cluster       string
-	LeaderAddress string
-	SnapdRefresh  string
-	RestartLock   string
-	Voters        string
-	Joins         map[string]string // member name → initial cluster
+// SortedByUnit returns the peers ordered by unit name, the order every
+// unit (and so every leader) walks them in.
+func SortedByUnit(peers []Peer) []Peer {
+	out := append([]Peer(nil), peers...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
+	return out
 }
-
-const joinPrefix = "join-"
-
-// DecodeLeader reads leader settings.
-func DecodeLeader(m map[string]string) Leader {
-	l := Leader{
-		Token:         m["token"],
-		Cluster:       m["cluster"],
-		LeaderAddress: m["leader_address"],
-		SnapdRefresh:  m["snapd_refresh"],
-		RestartLock:   m["restart-lock"],
-		Voters:        m["voters"],
-		Joins:         map[string]string{},
-	}
-	for k, v := range m {
-		if name, ok := strings.CutPrefix(k, joinPrefix); ok && v != "" {
-			l.Joins[name] = v
-		}
-	}
-	return l
-}
-
-// JoinKey is the leader-settings key admitting member name.
-func JoinKey(name string) string { return joinPrefix + name }

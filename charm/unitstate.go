@@ -1,0 +1,102 @@
+package charm
+
+import (
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/relations"
+)
+
+// UnitState is this unit's charm state (state-get/state-set): Juju keeps
+// it per unit on the controller and commits it with the hook's relation
+// and port writes, only when the hook succeeds. The hooks and the actions
+// read and write it only through this type.
+type UnitState struct {
+	// ReadySince is when the unit first was ready (snap installed, TLS
+	// placed); the leader waits for ready peers from then on (see
+	// BootstrapWait). Stored at second precision.
+	ReadySince time.Time
+	// Start is how this member's etcd first started (DecideStart keeps
+	// it once etcd has data).
+	Start Start
+	// Resource is the sha256 of the `etcd` resource installed last ("":
+	// etcd came from the store).
+	Resource string
+	// EtcdCA is the digest of the CA certificate the running etcd was
+	// started with: a new CA needs a restart, a re-issued server
+	// certificate does not (etcd reads it again for every connection).
+	EtcdCA string
+	// Memo is what the unit last published (see hooks/memo.go).
+	Memo Memo
+}
+
+// Memo is what the unit last published, so quiet hooks skip repeating it.
+type Memo struct {
+	CertRequest string // digest of the certificate request
+	Clients     string // digest of the db and proxy relation data
+	Port        string // the client port opened ("2379/tcp")
+	Version     string // the workload version set
+	Status      string // the status last reported ("blocked: Missing …")
+}
+
+// Unit state keys.
+const (
+	keyReadySince   = "ready-since"
+	keyStartCluster = "start-initial-cluster"
+	keyStartState   = "start-initial-cluster-state"
+	keyStartToken   = "start-initial-cluster-token"
+	keyResource     = "snap-resource"
+	keyEtcdCA       = "etcd-ca"
+	keyCertRequest  = "memo-cert-request"
+	keyClients      = "memo-clients"
+	keyPort         = "memo-port"
+	keyVersion      = "memo-version"
+	keyStatus       = "memo-status"
+)
+
+// DecodeUnitState reads unit state; keys it does not know are ignored.
+func DecodeUnitState(m map[string]string) UnitState {
+	s := UnitState{
+		Start:    Start{InitialCluster: m[keyStartCluster], State: m[keyStartState], Token: m[keyStartToken]},
+		Resource: m[keyResource],
+		EtcdCA:   m[keyEtcdCA],
+		Memo: Memo{
+			CertRequest: m[keyCertRequest],
+			Clients:     m[keyClients],
+			Port:        m[keyPort],
+			Version:     m[keyVersion],
+			Status:      m[keyStatus],
+		},
+	}
+	if t, err := time.Parse(time.RFC3339, m[keyReadySince]); err == nil {
+		s.ReadySince = t
+	}
+	return s
+}
+
+// Settings renders the unit state as state-set writes it (Juju stores an
+// empty value as ""; DecodeUnitState reads it as unset).
+func (s UnitState) Settings() map[string]string {
+	ready := ""
+	if !s.ReadySince.IsZero() {
+		ready = s.ReadySince.UTC().Format(time.RFC3339)
+	}
+	return map[string]string{
+		keyReadySince:   ready,
+		keyStartCluster: s.Start.InitialCluster,
+		keyStartState:   s.Start.State,
+		keyStartToken:   s.Start.Token,
+		keyResource:     s.Resource,
+		keyEtcdCA:       s.EtcdCA,
+		keyCertRequest:  s.Memo.CertRequest,
+		keyClients:      s.Memo.Clients,
+		keyPort:         s.Memo.Port,
+		keyVersion:      s.Memo.Version,
+		keyStatus:       s.Memo.Status,
+	}
+}
+
+// UnitStateChanges is what state-set must write to turn from into to
+// (only the keys that differ; nothing to write is an empty map).
+func UnitStateChanges(from, to UnitState) map[string]string {
+	return relations.Changes(from.Settings(), to.Settings())
+}

@@ -1,0 +1,62 @@
+package charm
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestUnitStateRoundTrip(t *testing.T) {
+	// The keys are the ones units of earlier charm revisions wrote: an
+	// upgraded unit must read its state back.
+	bag := map[string]string{
+		"ready-since":                 "2026-11-22T03:00:00Z",
+		"start-initial-cluster":       "etcd0=https://10.0.1.0:2380",
+		"start-initial-cluster-state": "new",
+		"start-initial-cluster-token": "ABC123",
+		"snap-resource":               "0f1e",
+		"etcd-ca":                     "c0ffee",
+		"memo-cert-request":           "d1",
+		"memo-clients":                "d2",
+		"memo-port":                   "2379/tcp",
+		"memo-version":                "3.6.16",
+		"memo-status":                 "active: Healthy with 1 known peer",
+	}
+	s := DecodeUnitState(bag)
+	want := UnitState{
+		ReadySince: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC),
+		Start:      Start{InitialCluster: "etcd0=https://10.0.1.0:2380", State: "new", Token: "ABC123"},
+		Resource:   "0f1e",
+		EtcdCA:     "c0ffee",
+		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer"},
+	}
+	if !s.ReadySince.Equal(want.ReadySince) {
+		t.Errorf("ReadySince %v, want %v", s.ReadySince, want.ReadySince)
+	}
+	s.ReadySince = want.ReadySince
+	if s != want {
+		t.Errorf("decoded %+v, want %+v", s, want)
+	}
+	if got := s.Settings(); !reflect.DeepEqual(got, bag) {
+		t.Errorf("Settings() = %v, want %v", got, bag)
+	}
+}
+
+func TestUnitStateChanges(t *testing.T) {
+	from := DecodeUnitState(map[string]string{"snap-resource": "0f1e", "memo-port": "2379/tcp", "other": "kept"})
+	to := from
+	to.Resource = ""
+	to.Start = Start{InitialCluster: "x", State: "new", Token: "T"}
+	want := map[string]string{
+		"snap-resource":               "",
+		"start-initial-cluster":       "x",
+		"start-initial-cluster-state": "new",
+		"start-initial-cluster-token": "T",
+	}
+	if got := UnitStateChanges(from, to); !reflect.DeepEqual(got, want) {
+		t.Errorf("UnitStateChanges = %v, want %v", got, want)
+	}
+	if got := UnitStateChanges(to, to); len(got) != 0 {
+		t.Errorf("no change writes %v", got)
+	}
+}

@@ -1,0 +1,299 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
+)
+
+// world is everything one hook observed about Juju's side, read once,
+// and the typed state the hook changes: leader settings (written at once
+// with leader-set), this unit's peer data and unit state (written when
+// the hook ends).
+type world struct {
+	ev     juju.Event
+	cfg    charm.Config
+	leader bool
+	// leaderData is the application's leader settings.
+	leaderData relations.Leader
+	// peerRelation is the cluster relation id ("" before it exists);
+	// peers every unit in it, this one included (first), with their data.
+	peerRelation string
+	peers        []relations.Peer
+	self         relations.Peer
+	member       charm.Member
+	// published is this unit's peer data as committed before the hook.
+	published relations.Peer
+	// state is this unit's charm state as this hook changed it; stored
+	// is what state-get returned, so flushState writes only the changes
+	// (Juju commits them with the hook, or not at all).
+	state, stored charm.UnitState
+	// own is a client of this unit's etcd that answered in this hook;
+	// ownLearner is whether it said it is a learner.
+	own        etcd.Cluster
+	ownLearner bool
+}
+
+func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, state charm.UnitState) (*world, error) {
+	w := &world{ev: ev, cfg: cfg, state: state, stored: state}
+	var err error
+	if w.leader, err = d.Tools.IsLeader(ctx); err != nil {
+		return nil, fmt.Errorf("cannot check leadership: %w", err)
+	}
+	ld, err := d.Tools.LeaderGet(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read leader settings: %w", err)
+	}
+	w.leaderData = relations.DecodeLeader(ld)
+	if err := w.observeAddresses(ctx, d); err != nil {
+		return nil, err
+	}
+	if err := w.observePeers(ctx, d); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *world) observeAddresses(ctx context.Context, d Deps) error {
+	w.member.Name = relations.MemberName(w.ev.Unit)
+	for _, b := range []struct {
+		binding       string
+		ingress, bind *string
+	}{{"cluster", &w.member.ClusterAddress, &w.member.ClusterBind}, {"db", &w.member.DBAddress, &w.member.DBBind}} {
+		nw, err := d.Tools.NetworkGet(ctx, b.binding, "")
+		if err != nil {
+			return fmt.Errorf("cannot read the %s endpoint's addresses: %w", b.binding, err)
+		}
+		if len(nw.IngressAddresses) > 0 {
+			*b.ingress = nw.IngressAddresses[0]
+		}
+		if len(nw.BindAddresses) > 0 {
+			*b.bind = nw.BindAddresses[0]
+		}
+	}
+	if w.member.ClusterAddress == "" || w.member.DBAddress == "" {
+		return juju.Waiting("Waiting for a network address")
+	}
+	return nil
+}
+
+func (w *world) observePeers(ctx context.Context, d Deps) error {
+	ids, err := d.Tools.RelationIDs(ctx, "cluster")
+	if err != nil {
+		return fmt.Errorf("cannot list the cluster relation: %w", err)
+	}
+	w.self = relations.Peer{Unit: w.ev.Unit}
+	if len(ids) == 0 {
+		w.peers = []relations.Peer{w.self}
+		return nil
+	}
+	w.peerRelation = ids[0]
+	own, err := d.Tools.RelationGet(ctx, w.peerRelation, w.ev.Unit, false)
+	if err != nil {
+		return fmt.Errorf("cannot read this unit's peer data: %w", err)
+	}
+	w.self = relations.DecodePeer(w.ev.Unit, own)
+	w.published = w.self
+	w.peers = []relations.Peer{w.self}
+	units, err := d.Tools.RelationList(ctx, w.peerRelation)
+	if err != nil {
+		return fmt.Errorf("cannot list peers: %w", err)
+	}
+	sort.Strings(units)
+	for _, u := range units {
+		bag, err := d.Tools.RelationGet(ctx, w.peerRelation, u, false)
+		if err != nil {
+			return fmt.Errorf("cannot read the peer data of %s: %w", u, err)
+		}
+		w.peers = append(w.peers, relations.DecodePeer(u, bag))
+	}
+	return nil
+}
+
+// memberView is what charm.PlanMember decides from. It reads the files
+// and snapd each time: a step applied since may have changed them.
+func (w *world) memberView(ctx context.Context, d Deps, installed *snap.Snap, storage string, done charm.MemberProgress) (charm.MemberView, error) {
+	active, err := d.Snap.Active(ctx, charm.ServiceName)
+	if err != nil {
+		return charm.MemberView{}, fmt.Errorf("cannot read etcd's service state: %w", err)
+	}
+	_, running, _ := workload.ReadEtcdConfig(d.Paths)
+	v := charm.MemberView{
+		Unit:         w.ev.Unit,
+		Config:       w.cfg,
+		Paths:        d.Paths,
+		Member:       w.member,
+		Storage:      storage,
+		Leader:       w.leaderData,
+		Stored:       w.state.Start,
+		HasData:      workload.Exists(filepath.Join(d.Paths.DataDir(w.member.Name, storage), "member")),
+		Running:      running,
+		FromResource: w.state.Resource != "",
+		Active:       active,
+		CA:           workload.CADigest(d.Paths),
+		RunningCA:    w.state.EtcdCA,
+		Self:         w.self,
+		Peers:        w.peers,
+		Done:         done,
+	}
+	if installed != nil {
+		v.Snap = charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
+	} else {
+		// Nothing installed: nothing to refresh either.
+		v.Snap = charm.SnapView{Tracking: w.cfg.Channel}
+	}
+	return v, nil
+}
+
+// departing reports the units leaving: in cluster-relation-departed the
+// unit named by JUJU_DEPARTING_UNIT (relation-list already omits it).
+func (w *world) departing() map[string]bool {
+	if w.ev.Endpoint == "cluster" && w.ev.DepartingUnit != "" {
+		return map[string]bool{w.ev.DepartingUnit: true}
+	}
+	return nil
+}
+
+// startedPeers are the peers (this unit included) that run etcd.
+func (w *world) startedPeers() []relations.Peer {
+	var out []relations.Peer
+	for _, p := range w.peers {
+		if p.State == relations.PeerStarted {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// announce records the peer data this unit is about to publish in the
+// world, so the leader's plan in this same hook sees it.
+func (w *world) announce(p relations.Peer) {
+	w.self = p
+	for i := range w.peers {
+		if w.peers[i].Unit == p.Unit {
+			w.peers[i] = p
+		}
+	}
+}
+
+// publishPeer writes this unit's peer data when it changed.
+func (w *world) publishPeer(ctx context.Context, d Deps, p relations.Peer) error {
+	w.announce(p)
+	if w.peerRelation == "" || p == w.published {
+		return nil
+	}
+	if err := d.Tools.RelationSet(ctx, w.peerRelation, false, p.Settings()); err != nil && !juju.IsRelationNotFound(err) {
+		return fmt.Errorf("cannot publish peer data: %w", err)
+	}
+	return nil
+}
+
+// setLeader changes the leader settings with change and writes what
+// changed with one leader-set (which acts at once, even if the hook later
+// fails, and wakes the other units with leader-settings-changed).
+func (w *world) setLeader(ctx context.Context, d Deps, change func(*relations.Leader)) error {
+	var err error
+	w.leaderData, err = workload.SetLeader(ctx, d.Tools, w.leaderData, change)
+	return err
+}
+
+// readySince is when this unit first was ready (zero if never).
+func (w *world) readySince() time.Time { return w.state.ReadySince }
+
+// fullCheck reports whether this hook must read and write the relations
+// of endpoint (or, with endpoint "", the unit's own settings) rather
+// than trust the memo (see memo.go).
+func (w *world) fullCheck(endpoint string) bool {
+	switch w.ev.Name {
+	case "install", "start", "upgrade-charm", "config-changed":
+		return true
+	}
+	return endpoint != "" && isRelationHook(w.ev.Name, endpoint)
+}
+
+// flushState writes what this hook changed in unit state with one
+// state-set.
+func (w *world) flushState(ctx context.Context, d Deps) error {
+	if err := workload.WriteUnitState(ctx, d.Tools, w.stored, w.state); err != nil {
+		return err
+	}
+	w.stored = w.state
+	return nil
+}
+
+// noteStatus logs a status the hook reports when it is not the one the
+// unit reported last (juju-log, so an operator sees in debug-log why a
+// unit is blocked or waiting, and quiet hooks stay quiet).
+func (w *world) noteStatus(ctx context.Context, d Deps, st juju.Status) {
+	key := string(st.Name) + ": " + st.Message
+	if w.state.Memo.Status == key {
+		return
+	}
+	level := levelInfo
+	if st.Name == juju.StatusBlocked {
+		level = levelWarning
+	}
+	d.note(ctx, level, "status %s", key)
+	w.state.Memo.Status = key
+}
+
+// noteOutcome notes the status of a blocked or waiting outcome.
+func (w *world) noteOutcome(ctx context.Context, d Deps, err error) {
+	var outcome *juju.Outcome
+	if errors.As(err, &outcome) {
+		w.noteStatus(ctx, d, outcome.Status)
+	}
+}
+
+// closeOwn closes the client kept by waitServing.
+func (w *world) closeOwn() {
+	if w.own != nil {
+		w.own.Close()
+		w.own = nil
+	}
+}
+
+// storageLocation is where the data storage is mounted, "" without one.
+func (w *world) storageLocation(ctx context.Context, d Deps) string {
+	ids, err := d.Tools.StorageList(ctx, "data")
+	if err != nil || len(ids) == 0 {
+		return ""
+	}
+	st, err := d.Tools.StorageGet(ctx, ids[0])
+	if err != nil {
+		return ""
+	}
+	// Juju reports the location on the machine; under jujusim the machine's
+	// filesystem is the unit's root.
+	if d.Paths.Unroot(st.Location) == st.Location && d.Paths.Root != "/" && d.Paths.Root != "" {
+		return d.Paths.Join(st.Location)
+	}
+	return st.Location
+}
+
+// clusterEndpoints are the client URLs of the members whose units report
+// their etcd serving (this unit's included when it does), plus extra
+// when it is not among them.
+func (w *world) clusterEndpoints(extra string) []string {
+	var endpoints []string
+	for _, p := range w.startedPeers() {
+		if p.ClientURL != "" {
+			endpoints = append(endpoints, p.ClientURL)
+		}
+	}
+	if extra != "" && !slices.Contains(endpoints, extra) {
+		endpoints = append(endpoints, extra)
+	}
+	return endpoints
+}
