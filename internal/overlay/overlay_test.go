@@ -33,9 +33,9 @@ func (s *store) RelationBag(rel string, app bool) map[string]string {
 	return s.bags[k]
 }
 func (s *store) RelationChanged(rel string, app bool) { s.changed = append(s.changed, key(rel, app)) }
-func (s *store) State() map[string]string               { return s.state }
-func (s *store) Ports() []Port                          { return s.ports }
-func (s *store) SetPorts(p []Port)                      { s.ports = p }
+func (s *store) State() map[string]string             { return s.state }
+func (s *store) Ports() []Port                        { return s.ports }
+func (s *store) SetPorts(p []Port)                    { s.ports = p }
 
 func TestPendingWritesOverCommittedData(t *testing.T) {
 	s := &store{
