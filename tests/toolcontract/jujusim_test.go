@@ -311,3 +311,13 @@ func flatten(out map[string]string, prefix string, m map[string]any) {
 		out[prefix+k] = fmt.Sprint(v)
 	}
 }
+
+// CommitRemote commits a write of the remote unit as its hook would, with
+// the settings version bumped.
+func (s *sim) CommitRemote(_ *testing.T, settings map[string]string) {
+	s.shared.Mu.Lock()
+	defer s.shared.Mu.Unlock()
+	b := s.shared.Model.Relations[1].UnitBag(tc.RemoteUnit)
+	maps.Copy(b.Data, settings)
+	b.Version++
+}

@@ -74,9 +74,11 @@ type Tools struct {
 	// Calls records every tool call as "tool arg..." strings.
 	Calls []string
 
-	// inHook is set while a hook runs; pending holds its buffered writes.
+	// inHook is set while a hook runs; pending holds its buffered writes
+	// and cache the remote bags it has read.
 	inHook  bool
 	pending overlay.Writes[string]
+	cache   map[string]map[string]string
 }
 
 var _ juju.Tools = (*Tools)(nil)
@@ -147,6 +149,7 @@ func (t *Tools) Hook(fn func() error) error {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		t.inHook = false
+		t.cache = nil
 		if err == nil {
 			t.pending.Commit(committed{t})
 		} else {

@@ -10,7 +10,7 @@ import (
 
 // Relation tools. Reads follow Juju's rules (§2.2): the own unit's bag and
 // the leader's own application bag include this hook's pending writes;
-// remote bags are committed data; a non-leader reads its own application's
+// remote bags are committed data, read once per hook; a non-leader reads its own application's
 // bag only on a peer relation; anything else is permission denied.
 
 func (t *Tools) relation(tool, id string) (*Relation, error) {
@@ -79,13 +79,27 @@ func (t *Tools) RelationGet(_ context.Context, id, name string, app bool) (map[s
 		if r.RemoteApp != t.ownApp() {
 			return nil, denied // not a peer relation
 		}
-		return maps.Clone(r.LocalAppData), nil
+		return t.cached(id, name, app, r.LocalAppData), nil
 	case app && name == r.RemoteApp:
-		return maps.Clone(r.AppData), nil
+		return t.cached(id, name, app, r.AppData), nil
 	case !app && r.Units[name] != nil:
-		return maps.Clone(r.Units[name]), nil
+		return t.cached(id, name, app, r.Units[name]), nil
 	}
 	return nil, denied
+}
+
+// cached returns committed data of another unit or application as of the
+// hook's first read of it: Juju reads a remote bag once per hook and
+// serves the rest of the hook from its cache (runner/context/cache.go).
+func (t *Tools) cached(id, name string, app bool, bag map[string]string) map[string]string {
+	key := fmt.Sprintf("%s/%s/%t", id, name, app)
+	if t.cache == nil {
+		t.cache = map[string]map[string]string{}
+	}
+	if _, ok := t.cache[key]; !ok {
+		t.cache[key] = maps.Clone(bag)
+	}
+	return maps.Clone(t.cache[key])
 }
 
 func (t *Tools) RelationSet(_ context.Context, id string, app bool, settings map[string]string) error {

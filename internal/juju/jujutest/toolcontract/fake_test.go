@@ -68,3 +68,9 @@ func (e *fakeEnv) Observe(*testing.T) tc.Observed {
 	}
 	return o
 }
+
+// CommitRemote writes the remote unit's committed bag directly: the fake's
+// remote bags are the test's to arrange.
+func (e *fakeEnv) CommitRemote(_ *testing.T, settings map[string]string) {
+	maps.Copy(e.tools.Relations[tc.DBEndpoint+":1"].Units[tc.RemoteUnit], settings)
+}

@@ -74,6 +74,9 @@ type Env interface {
 	// Observe returns what the controller holds now: committed data and
 	// the writes Juju applies at once.
 	Observe(t *testing.T) Observed
+	// CommitRemote writes settings into RemoteUnit's bag as its own
+	// committed hook would (it may run while a hook of Unit runs).
+	CommitRemote(t *testing.T, settings map[string]string)
 }
 
 // Observed is a backend's state as the rest of the model sees it.

@@ -145,6 +145,27 @@ var cases = []testCase{{
 		})
 	},
 }, {
+	name: "remote data is read once per hook",
+	run: func(t *testing.T, s *suite) {
+		var db string
+		s.hook(func(tools juju.Tools) {
+			_, db = s.ids(tools)
+			first, err := tools.RelationGet(s.ctx, db, RemoteUnit, false)
+			must(t, err)
+			s.env.CommitRemote(t, map[string]string{"want": "more"})
+			again, err := tools.RelationGet(s.ctx, db, RemoteUnit, false)
+			must(t, err)
+			if again["want"] != first["want"] {
+				t.Errorf("remote bag changed within the hook: %v then %v", first, again)
+			}
+		})
+		s.hook(func(tools juju.Tools) {
+			bag, err := tools.RelationGet(s.ctx, db, RemoteUnit, false)
+			must(t, err)
+			has(t, "remote bag in the next hook", bag, map[string]string{"want": "more"})
+		})
+	},
+}, {
 	name: "a relation this unit is not in",
 	run: func(t *testing.T, s *suite) {
 		s.hook(func(tools juju.Tools) {
