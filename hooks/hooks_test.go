@@ -120,7 +120,7 @@ func (s *scenario) syncPeers() {
 // deliverable checks that ev is a hook Juju would run at u: a
 // cluster-relation-changed only after a peer's committed bag changed (the
 // peer it names, if it names one). A failed hook stays pending and is
-// retried, so only a committed one marks the change seen (seen).
+// retried, so only a committed one marks the change seen (markSeen).
 func (s *scenario) deliverable(u *unit, ev juju.Event) {
 	s.t.Helper()
 	if ev.Name != "cluster-relation-changed" {
@@ -135,7 +135,7 @@ func (s *scenario) deliverable(u *unit, ev juju.Event) {
 	}
 }
 
-func (s *scenario) seen(u *unit, ev juju.Event) {
+func (s *scenario) markSeen(u *unit, ev juju.Event) {
 	if ev.Name != "cluster-relation-changed" {
 		return
 	}
@@ -202,7 +202,7 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 	s.deliverable(u, ev)
 	code := u.tools.Run(context.Background(), ev, Handler(d), &log)
 	if code == 0 {
-		s.seen(u, ev)
+		s.markSeen(u, ev)
 		s.syncPeers()
 	}
 	return code, log.String()
