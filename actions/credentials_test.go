@@ -37,7 +37,7 @@ func setup(t *testing.T, certs ...string) (Deps, *jujutest.Tools) {
 func runAction(d Deps, name string) (int, error) {
 	ev := juju.Event{Kind: juju.ActionKind, Name: name, Unit: "etcd/1"}
 	var err error
-	code := juju.Run(context.Background(), ev, d.Tools, func(ctx context.Context, ev juju.Event) error {
+	code := d.Tools.(*jujutest.Tools).Run(context.Background(), ev, func(ctx context.Context, ev juju.Event) error {
 		err = Handler(d)(ctx, ev)
 		return err
 	}, io.Discard)

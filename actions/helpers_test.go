@@ -106,7 +106,7 @@ func (w *world) run(t *testing.T, name string, params map[string]any) int {
 	w.tools.ActionResults = nil
 	w.tools.ActionFailed = ""
 	ev := juju.Event{Kind: juju.ActionKind, Name: name, Unit: "etcd/0", ActionID: "7"}
-	return juju.Run(context.Background(), ev, w.d.Tools, Handler(w.d), io.Discard)
+	return w.tools.Run(context.Background(), ev, Handler(w.d), io.Discard)
 }
 
 func (w *world) memberID(t *testing.T, name string) uint64 {

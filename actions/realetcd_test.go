@@ -223,7 +223,7 @@ func (u *realUnit) run(t testing.TB, name string, params map[string]any) {
 	u.tools.ActionResults, u.tools.ActionFailed = nil, ""
 	ev := juju.Event{Kind: juju.ActionKind, Name: name, Unit: "etcd/0", ActionID: "1"}
 	var stderr bytes.Buffer
-	if code := juju.Run(context.Background(), ev, u.tools, Handler(u.d), &stderr); code != 0 {
+	if code := u.tools.Run(context.Background(), ev, Handler(u.d), &stderr); code != 0 {
 		t.Fatalf("%s: exit %d: %s", name, code, stderr.String())
 	}
 }

@@ -30,7 +30,9 @@ func TestRecordRestoredWritesTypedState(t *testing.T) {
 	before := unitState(w.tools.State)
 	local := localMember{ClientURL: "https://10.0.0.1:2379", PeerURL: "https://10.0.1.1:2380"}
 	initial := "etcd0=https://10.0.1.1:2380"
-	if err := recordRestored(t.Context(), w.d, local, initial, "XYZ789"); err != nil {
+	if err := w.tools.Hook(func() error {
+		return recordRestored(t.Context(), w.d, local, initial, "XYZ789")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	wantState := before

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -43,6 +44,9 @@ type scenario struct {
 	silent map[string]bool
 	// tick advances the clock at every reading (0: a fixed clock).
 	tick time.Duration
+	// changed holds, per unit, the peers whose committed bag changed since
+	// that unit last ran cluster-relation-changed.
+	changed map[string]map[string]bool
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -62,7 +66,7 @@ func (c silentCluster) Status(ctx context.Context, endpoint string) (etcd.Status
 func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
 
 func newScenario(t *testing.T, n int) *scenario {
-	s := &scenario{t: t, leaderData: map[string]string{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	s := &scenario{t: t, leaderData: map[string]string{}, changed: map[string]map[string]bool{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
 	for i := 0; i < n; i++ {
 		s.addUnit()
 	}
@@ -90,17 +94,56 @@ func (s *scenario) addUnit() *unit {
 }
 
 // syncPeers gives every unit the committed peer data of the others, as
-// Juju would after their hooks committed.
+// Juju does once their hooks committed, and notes which peer bags changed:
+// those are the cluster-relation-changed hooks Juju would fire.
 func (s *scenario) syncPeers() {
 	for _, u := range s.units {
 		rel := u.tools.Relations["cluster:0"]
+		seen := rel.Units
 		rel.Units = map[string]map[string]string{}
 		for _, o := range s.units {
-			if o != u {
-				rel.Units[o.name] = o.tools.Relations["cluster:0"].LocalUnitData
+			if o == u {
+				continue
+			}
+			bag := maps.Clone(o.tools.Relations["cluster:0"].LocalUnitData)
+			rel.Units[o.name] = bag
+			if old, ok := seen[o.name]; !ok || !maps.Equal(old, bag) {
+				if s.changed[u.name] == nil {
+					s.changed[u.name] = map[string]bool{}
+				}
+				s.changed[u.name][o.name] = true
 			}
 		}
 	}
+}
+
+// deliverable checks that ev is a hook Juju would run at u: a
+// cluster-relation-changed only after a peer's committed bag changed (the
+// peer it names, if it names one). A failed hook stays pending and is
+// retried, so only a committed one marks the change seen (markSeen).
+func (s *scenario) deliverable(u *unit, ev juju.Event) {
+	s.t.Helper()
+	if ev.Name != "cluster-relation-changed" {
+		return
+	}
+	pending := s.changed[u.name]
+	if ev.RemoteUnit != "" && !pending[ev.RemoteUnit] {
+		s.t.Fatalf("Juju runs no cluster-relation-changed for %s at %s: its committed data did not change", ev.RemoteUnit, u.name)
+	}
+	if len(pending) == 0 {
+		s.t.Fatalf("Juju runs no cluster-relation-changed at %s: no peer's committed data changed", u.name)
+	}
+}
+
+func (s *scenario) markSeen(u *unit, ev juju.Event) {
+	if ev.Name != "cluster-relation-changed" {
+		return
+	}
+	if ev.RemoteUnit != "" {
+		delete(s.changed[u.name], ev.RemoteUnit)
+		return
+	}
+	delete(s.changed, u.name)
 }
 
 // linkedSnapd starts the unit's member in the fake etcd when snapd starts
@@ -156,8 +199,12 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
 		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Publish: time.Millisecond, Poll: time.Millisecond},
 	}
-	code := juju.Run(context.Background(), ev, u.tools, Handler(d), &log)
-	s.syncPeers()
+	s.deliverable(u, ev)
+	code := u.tools.Run(context.Background(), ev, Handler(d), &log)
+	if code == 0 {
+		s.markSeen(u, ev)
+		s.syncPeers()
+	}
 	return code, log.String()
 }
 

@@ -53,21 +53,26 @@ func TestReadEtcdConfig(t *testing.T) {
 
 func TestEtcdResource(t *testing.T) {
 	tools := jujutest.New("etcd/0")
-	if path, sum, err := EtcdResource(t.Context(), tools); path != "" || sum != "" || err != nil {
-		t.Errorf("no resource: %q %q %v", path, sum, err)
-	}
-	empty := filepath.Join(t.TempDir(), "empty.snap")
-	os.WriteFile(empty, nil, 0o644)
-	tools.Resources["etcd"] = empty
-	if path, _, err := EtcdResource(t.Context(), tools); path != "" || err != nil {
-		t.Errorf("empty resource (use the store): %q %v", path, err)
-	}
-	snap := filepath.Join(t.TempDir(), "etcd.snap")
-	os.WriteFile(snap, []byte("squashfs"), 0o644)
-	tools.Resources["etcd"] = snap
-	want := sha256.Sum256([]byte("squashfs"))
-	if path, sum, err := EtcdResource(t.Context(), tools); path != snap || sum != hex.EncodeToString(want[:]) || err != nil {
-		t.Errorf("resource: %q %q %v", path, sum, err)
+	if err := tools.Hook(func() error {
+		if path, sum, err := EtcdResource(t.Context(), tools); path != "" || sum != "" || err != nil {
+			t.Errorf("no resource: %q %q %v", path, sum, err)
+		}
+		empty := filepath.Join(t.TempDir(), "empty.snap")
+		os.WriteFile(empty, nil, 0o644)
+		tools.Resources["etcd"] = empty
+		if path, _, err := EtcdResource(t.Context(), tools); path != "" || err != nil {
+			t.Errorf("empty resource (use the store): %q %v", path, err)
+		}
+		snap := filepath.Join(t.TempDir(), "etcd.snap")
+		os.WriteFile(snap, []byte("squashfs"), 0o644)
+		tools.Resources["etcd"] = snap
+		want := sha256.Sum256([]byte("squashfs"))
+		if path, sum, err := EtcdResource(t.Context(), tools); path != snap || sum != hex.EncodeToString(want[:]) || err != nil {
+			t.Errorf("resource: %q %q %v", path, sum, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -30,30 +30,12 @@ func (e *ToolError) Message() string {
 	return strings.TrimSpace(strings.TrimPrefix(s, "ERROR"))
 }
 
-// Usage reports whether the tool rejected its arguments (exit 2).
-func (e *ToolError) Usage() bool { return e.Code == 2 }
-
 // IsRelationNotFound reports whether err is a tool saying the relation id is
 // not one this unit is in, as happens when a relation goes away between
 // relation-ids and relation-get.
 func IsRelationNotFound(err error) bool {
 	var te *ToolError
 	return errors.As(err, &te) && strings.Contains(te.Stderr, "relation not found")
-}
-
-// IsPermissionDenied reports whether err is a tool refusing access
-// (relation data the unit may not read, app data written by a non-leader).
-func IsPermissionDenied(err error) bool {
-	var te *ToolError
-	if !errors.As(err, &te) {
-		return false
-	}
-	for _, s := range []string{"permission denied", "not the leader", "cannot write relation settings"} {
-		if strings.Contains(te.Stderr, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // Outcome is an expected state a handler reports instead of succeeding: the

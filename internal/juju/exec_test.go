@@ -174,30 +174,28 @@ func TestExecToolsEmptyWritesRunNothing(t *testing.T) {
 func TestExecToolsErrors(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
-		name             string
-		s                scripted
-		call             func(Tools) error
-		wantCode         int
-		wantMsg          string
-		usage, notFound  bool
-		permissionDenied bool
+		name     string
+		s        scripted
+		call     func(Tools) error
+		wantCode int
+		wantMsg  string
+		notFound bool
 	}{{
 		name:     "bad relation id is a usage error",
 		s:        scripted{stderr: "ERROR invalid value \"99\" for flag -r: relation not found\n", code: 2},
 		call:     func(t Tools) error { _, err := t.RelationGet(ctx, "db:99", "kcp/0", false); return err },
 		wantCode: 2, wantMsg: `invalid value "99" for flag -r: relation not found`,
-		usage: true, notFound: true,
+		notFound: true,
 	}, {
 		name:     "permission denied is a run-time error",
 		s:        scripted{stderr: "ERROR permission denied\n", code: 1},
 		call:     func(t Tools) error { _, err := t.RelationGet(ctx, "db:1", "kcp", true); return err },
-		wantCode: 1, wantMsg: "permission denied", permissionDenied: true,
+		wantCode: 1, wantMsg: "permission denied",
 	}, {
 		name:     "leader-set by a follower",
 		s:        scripted{stderr: "ERROR cannot write leadership settings: cannot write settings: not the leader\n", code: 1},
 		call:     func(t Tools) error { return t.LeaderSet(ctx, map[string]string{"a": "b"}) },
 		wantCode: 1, wantMsg: "cannot write leadership settings: cannot write settings: not the leader",
-		permissionDenied: true,
 	}, {
 		name:     "missing resource",
 		s:        scripted{stderr: "ERROR could not download resource: resource#etcd/etcd not found\n", code: 1},
@@ -215,14 +213,8 @@ func TestExecToolsErrors(t *testing.T) {
 			if te.Code != tt.wantCode || te.Message() != tt.wantMsg {
 				t.Errorf("code, message = %d, %q; want %d, %q", te.Code, te.Message(), tt.wantCode, tt.wantMsg)
 			}
-			if te.Usage() != tt.usage {
-				t.Errorf("Usage() = %v", te.Usage())
-			}
 			if IsRelationNotFound(err) != tt.notFound {
 				t.Errorf("IsRelationNotFound() = %v", IsRelationNotFound(err))
-			}
-			if IsPermissionDenied(err) != tt.permissionDenied {
-				t.Errorf("IsPermissionDenied() = %v", IsPermissionDenied(err))
 			}
 			if !strings.HasPrefix(err.Error(), "cannot run ") {
 				t.Errorf("Error() = %q, want a 'cannot run' message", err)

@@ -55,7 +55,7 @@ func TestRunOutcomes(t *testing.T) {
 				tools.Fail[tt.failTool] = errors.New("tool failed")
 			}
 			var log bytes.Buffer
-			code := juju.Run(context.Background(), tt.ev, tools, func(context.Context, juju.Event) error { return tt.err }, &log)
+			code := tools.Run(context.Background(), tt.ev, func(context.Context, juju.Event) error { return tt.err }, &log)
 			if code != tt.wantCode {
 				t.Errorf("exit code = %d, want %d", code, tt.wantCode)
 			}

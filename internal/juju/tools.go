@@ -5,7 +5,10 @@ import "context"
 // Tools is the charm's view of Juju's hook tools: one method per tool the
 // charm uses. The exec implementation (NewExecTools) runs the tool binaries
 // found on PATH with --format=json where the tool has it; the fake in
-// internal/juju/jujutest keeps the same state in memory for unit tests.
+// internal/juju/jujutest keeps the same state in memory for unit tests and
+// commits a hook's buffered writes only when it exits 0.
+// internal/juju/jujutest/toolcontract holds both, and jujusim's tools
+// (tests/toolcontract), to the same cases.
 //
 // Juju semantics that bite:
 //   - relation-set, open-port/close-port and state-set are buffered by the

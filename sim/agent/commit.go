@@ -3,10 +3,10 @@ package agent
 import (
 	"encoding/base64"
 	"fmt"
-	"sort"
 	"time"
 	"unicode/utf8"
 
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -18,108 +18,74 @@ func (c *Context) Commit() {
 	m := c.s.Model
 	u := m.Units[c.unit]
 	if u == nil {
+		c.writes.Discard()
 		return
 	}
-	a := m.Applications[u.App]
-	for _, id := range sortedIDs(c.pendingUnit) {
-		if r := m.Relations[id]; r != nil {
-			applyBag(r.UnitBag(c.unit), c.pendingUnit[id])
-		}
+	c.writes.Commit(store{m: m, u: u, a: m.Applications[u.App]})
+}
+
+// store is the model's committed data of one unit, as the overlay commits
+// into it.
+type store struct {
+	m *model.Model
+	u *model.Unit
+	a *model.Application
+}
+
+func (s store) bag(id int, app bool) *model.Bag {
+	r := s.m.Relations[id]
+	switch {
+	case r == nil:
+		return nil
+	case !app:
+		return r.UnitBag(s.u.Name)
+	case s.a.Leader != s.u.Name:
+		return nil // leadership is checked again at commit
 	}
-	for _, id := range sortedIDs(c.pendingApp) {
-		r := m.Relations[id]
-		if r == nil || a.Leader != c.unit {
-			continue // leadership is checked again at commit
-		}
-		b := r.AppBag(a.Name)
-		if applyBag(b, c.pendingApp[id]) && r.IsPeer() {
-			// The leader gets no app-level -changed for its own writes.
-			ur := u.AgentState.Relations[id]
-			if ur == nil {
-				ur = &model.UnitRelation{Members: map[string]int64{}}
-				u.AgentState.Relations[id] = ur
-			}
-			ur.AppVersion = b.Version
-		}
+	return r.AppBag(s.a.Name)
+}
+
+func (s store) RelationBag(id int, app bool) map[string]string {
+	if b := s.bag(id, app); b != nil {
+		return b.Data
 	}
-	for _, p := range c.portOps {
-		pr := model.PortRange{From: p.r.From, To: p.r.To, Protocol: p.r.Protocol, Endpoints: p.r.Endpoints}
-		u.Ports = applyPort(u.Ports, pr, p.open)
-	}
-	if len(c.state) > 0 && u.State == nil {
-		u.State = map[string]string{}
-	}
-	for k, v := range c.state {
-		if v == nil {
-			delete(u.State, k)
-		} else {
-			u.State[k] = *v
+	return nil
+}
+
+func (s store) RelationChanged(id int, app bool) {
+	b := s.bag(id, app)
+	b.Version++
+	if app && s.m.Relations[id].IsPeer() {
+		// The leader gets no app-level -changed for its own writes.
+		ur := s.u.AgentState.Relations[id]
+		if ur == nil {
+			ur = &model.UnitRelation{Members: map[string]int64{}}
+			s.u.AgentState.Relations[id] = ur
 		}
+		ur.AppVersion = b.Version
 	}
 }
 
-func sortedIDs(m map[int]map[string]string) []int {
-	ids := make([]int, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+func (s store) State() map[string]string {
+	if s.u.State == nil {
+		s.u.State = map[string]string{}
 	}
-	sort.Ints(ids)
-	return ids
+	return s.u.State
 }
 
-// applyBag writes pending into b ("" deletes) and bumps its version if
-// anything changed.
-func applyBag(b *model.Bag, pending map[string]string) bool {
-	changed := false
-	for k, v := range pending {
-		old, had := b.Data[k]
-		switch {
-		case v == "" && had:
-			delete(b.Data, k)
-			changed = true
-		case v != "" && (!had || old != v):
-			b.Data[k] = v
-			changed = true
-		}
+func (s store) Ports() []overlay.Port {
+	out := make([]overlay.Port, 0, len(s.u.Ports))
+	for _, p := range s.u.Ports {
+		out = append(out, overlay.Port{From: p.From, To: p.To, Protocol: p.Protocol, Endpoints: p.Endpoints})
 	}
-	if changed {
-		b.Version++
-	}
-	return changed
-}
-
-func samePorts(a, b model.PortRange) bool {
-	return a.From == b.From && a.To == b.To && a.Protocol == b.Protocol
-}
-
-// applyPort opens (idempotently) or closes a range and keeps the list
-// sorted by protocol, then port.
-func applyPort(ports []model.PortRange, p model.PortRange, open bool) []model.PortRange {
-	out := ports[:0:0]
-	found := false
-	for _, q := range ports {
-		if samePorts(q, p) {
-			found = true
-			if open {
-				out = append(out, p)
-			}
-			continue
-		}
-		out = append(out, q)
-	}
-	if open && !found {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Protocol != out[j].Protocol {
-			return out[i].Protocol < out[j].Protocol
-		}
-		if out[i].From != out[j].From {
-			return out[i].From < out[j].From
-		}
-		return out[i].To < out[j].To
-	})
 	return out
+}
+
+func (s store) SetPorts(ports []overlay.Port) {
+	s.u.Ports = s.u.Ports[:0:0]
+	for _, p := range ports {
+		s.u.Ports = append(s.u.Ports, model.PortRange{From: p.From, To: p.To, Protocol: p.Protocol, Endpoints: p.Endpoints})
+	}
 }
 
 // FinishAction records an action's outcome (§5.3): results from action-set

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
@@ -34,21 +35,14 @@ type Context struct {
 	op    Op
 	paths Paths
 
-	pendingUnit map[int]map[string]string
-	pendingApp  map[int]map[string]string
-	cache       map[string]map[string]string
-	portOps     []portOp
-	state       map[string]*string // pending state writes; nil value = delete
+	// writes are the hook's buffered relation, port and state writes.
+	writes overlay.Writes[int]
+	cache  map[string]map[string]string
 
 	// Action results (actions only).
 	results     map[string]any
 	failed      bool
 	failMessage string
-}
-
-type portOp struct {
-	open bool
-	r    jujuc.PortRange
 }
 
 var _ jujuc.Context = (*Context)(nil)
@@ -57,11 +51,8 @@ var _ jujuc.Context = (*Context)(nil)
 func NewContext(s *Shared, id string, op Op, paths Paths) *Context {
 	return &Context{
 		s: s, id: id, unit: op.Unit, op: op, paths: paths,
-		pendingUnit: map[int]map[string]string{},
-		pendingApp:  map[int]map[string]string{},
-		cache:       map[string]map[string]string{},
-		state:       map[string]*string{},
-		results:     map[string]any{},
+		cache:   map[string]map[string]string{},
+		results: map[string]any{},
 	}
 }
 
@@ -200,19 +191,11 @@ func (c *Context) RelationRemoteApp(id int) (string, error) {
 	return r.RemoteApp(u.App), nil
 }
 
-func merge(committed map[string]string, pending map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range committed {
-		out[k] = v
+func bagData(b *model.Bag) map[string]string {
+	if b == nil {
+		return nil
 	}
-	for k, v := range pending {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
+	return b.Data
 }
 
 // RelationSettings implements jujuc.Context.
@@ -226,11 +209,7 @@ func (c *Context) RelationSettings(id int, name string, app bool) (map[string]st
 	remoteApp := r.RemoteApp(u.App)
 	if !app {
 		if name == c.unit {
-			var committed map[string]string
-			if b := r.UnitSettings[name]; b != nil {
-				committed = b.Data
-			}
-			return merge(committed, c.pendingUnit[id]), nil
+			return c.writes.Relation(id, false, bagData(r.UnitSettings[name])), nil
 		}
 		if model.AppOfUnit(name) != remoteApp {
 			return nil, jujuc.ErrPermissionDenied
@@ -241,11 +220,7 @@ func (c *Context) RelationSettings(id int, name string, app bool) (map[string]st
 		if a.Leader != c.unit {
 			return nil, jujuc.ErrPermissionDenied
 		}
-		var committed map[string]string
-		if b := r.AppSettings[name]; b != nil {
-			committed = b.Data
-		}
-		return merge(committed, c.pendingApp[id]), nil
+		return c.writes.Relation(id, true, bagData(r.AppSettings[name])), nil
 	}
 	if name != remoteApp {
 		return nil, jujuc.ErrPermissionDenied
@@ -282,19 +257,10 @@ func (c *Context) SetRelationSettings(id int, app bool, settings map[string]stri
 	if _, err := c.relation(m, u, id); err != nil {
 		return err
 	}
-	pend := c.pendingUnit
-	if app {
-		if a.Leader != c.unit {
-			return jujuc.ErrNotLeader
-		}
-		pend = c.pendingApp
+	if app && a.Leader != c.unit {
+		return jujuc.ErrNotLeader
 	}
-	if pend[id] == nil {
-		pend[id] = map[string]string{}
-	}
-	for k, v := range settings {
-		pend[id][k] = v
-	}
+	c.writes.SetRelation(id, app, settings)
 	return nil
 }
 

@@ -202,15 +202,7 @@ const (
 func (c *Context) CharmState() (map[string]string, error) {
 	_, u, _, unlock := c.lock()
 	defer unlock()
-	out := copyMap(u.State)
-	for k, v := range c.state {
-		if v == nil {
-			delete(out, k)
-		} else {
-			out[k] = *v
-		}
-	}
-	return out, nil
+	return c.writes.State(u.State), nil
 }
 
 // SetCharmStateValue implements jujuc.Context (buffered).
@@ -223,7 +215,7 @@ func (c *Context) SetCharmStateValue(key, value string) error {
 	}
 	c.s.Mu.Lock()
 	defer c.s.Mu.Unlock()
-	c.state[key] = &value
+	c.writes.SetState(key, value)
 	return nil
 }
 
@@ -231,6 +223,6 @@ func (c *Context) SetCharmStateValue(key, value string) error {
 func (c *Context) DeleteCharmStateValue(key string) error {
 	c.s.Mu.Lock()
 	defer c.s.Mu.Unlock()
-	c.state[key] = nil
+	c.writes.DeleteState(key)
 	return nil
 }

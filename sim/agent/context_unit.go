@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 	"github.com/etcd-charm/etcd-charm/sim/model"
@@ -84,7 +85,17 @@ func (c *Context) WriteLeaderSettings(settings map[string]string) error {
 	if a.Leader != c.unit {
 		return jujuc.ErrNotLeader
 	}
-	next := merge(a.LeaderSettings, settings)
+	next := maps.Clone(a.LeaderSettings)
+	if next == nil {
+		next = map[string]string{}
+	}
+	for k, v := range settings {
+		if v == "" {
+			delete(next, k)
+		} else {
+			next[k] = v
+		}
+	}
 	changed := len(next) != len(a.LeaderSettings)
 	for k, v := range next {
 		if a.LeaderSettings[k] != v {
@@ -104,7 +115,7 @@ func (c *Context) WriteLeaderSettings(settings map[string]string) error {
 func (c *Context) OpenPortRange(r jujuc.PortRange) error {
 	c.s.Mu.Lock()
 	defer c.s.Mu.Unlock()
-	c.portOps = append(c.portOps, portOp{open: true, r: r})
+	c.writes.OpenPort(r)
 	return nil
 }
 
@@ -112,7 +123,7 @@ func (c *Context) OpenPortRange(r jujuc.PortRange) error {
 func (c *Context) ClosePortRange(r jujuc.PortRange) error {
 	c.s.Mu.Lock()
 	defer c.s.Mu.Unlock()
-	c.portOps = append(c.portOps, portOp{open: false, r: r})
+	c.writes.ClosePort(r)
 	return nil
 }
 

@@ -13,7 +13,11 @@
 // action-log) go straight to the model.
 package jujuc
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
+)
 
 // Errors a Context returns; the commands turn them into Juju's texts.
 var (
@@ -41,11 +45,8 @@ type Status struct {
 
 // PortRange is one opened range, e.g. 2379/tcp, 8000-8080/udp or icmp
 // (Protocol "icmp", From and To 0). Endpoints is nil for "all endpoints".
-type PortRange struct {
-	From, To  int
-	Protocol  string
-	Endpoints []string
-}
+// It is the overlay's port, so buffered port writes share one model.
+type PortRange = overlay.Port
 
 // NetworkInfo is what network-get reports for one binding.
 type NetworkInfo struct {

@@ -2,70 +2,17 @@ package jujuc
 
 import (
 	"errors"
-	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 	"github.com/juju/cmd/v3"
 	"github.com/juju/gnuflag"
 )
 
-// String renders a range as Juju does: "80/tcp", "8000-8080/udp", "icmp".
-func (p PortRange) String() string {
-	if p.Protocol == "icmp" {
-		return "icmp"
-	}
-	if p.From == p.To {
-		return fmt.Sprintf("%d/%s", p.From, p.Protocol)
-	}
-	return fmt.Sprintf("%d-%d/%s", p.From, p.To, p.Protocol)
-}
-
 // ParsePortRange parses open-port's argument: <port>[/<proto>],
-// <from>-<to>[/<proto>] or icmp; input is lower-cased, protocol defaults to
-// tcp. Error texts are Juju's.
-func ParsePortRange(s string) (PortRange, error) {
-	s = strings.ToLower(s)
-	if s == "icmp" {
-		return PortRange{Protocol: "icmp"}, nil
-	}
-	ports, proto := s, "tcp"
-	if i := strings.Index(s, "/"); i >= 0 {
-		ports, proto = s[:i], s[i+1:]
-	}
-	from, to := ports, ports
-	if i := strings.Index(ports, "-"); i >= 0 {
-		from, to = ports[:i], ports[i+1:]
-	}
-	var p PortRange
-	var err error
-	if p.From, err = strconv.Atoi(from); err != nil {
-		return PortRange{}, fmt.Errorf("invalid port %q: %v", from, err)
-	}
-	if p.To, err = strconv.Atoi(to); err != nil {
-		return PortRange{}, fmt.Errorf("invalid port %q: %v", to, err)
-	}
-	p.Protocol = proto
-	return p, p.validate()
-}
-
-func (p PortRange) validate() error {
-	switch p.Protocol {
-	case "tcp", "udp":
-	case "icmp":
-		return fmt.Errorf(`protocol "icmp" doesn't support any ports; got "%d-%d"`, p.From, p.To)
-	default:
-		return fmt.Errorf(`invalid protocol %q, expected "tcp", "udp", or "icmp"`, p.Protocol)
-	}
-	if p.From > p.To {
-		return fmt.Errorf("invalid port range %s", p)
-	}
-	if p.From < 0 || p.From > 65535 || p.To < 0 || p.To > 65535 {
-		return fmt.Errorf("port range bounds must be between 0 and 65535, got %d-%d", p.From, p.To)
-	}
-	return nil
-}
+// <from>-<to>[/<proto>] or icmp, with Juju's error texts.
+func ParsePortRange(s string) (PortRange, error) { return overlay.ParsePort(s) }
 
 // open-port / close-port <range> [--endpoints a,b]: buffered until the hook
 // commits; a close cancels a pending open of the same range.

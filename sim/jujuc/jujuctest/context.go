@@ -6,9 +6,11 @@
 package jujuctest
 
 import (
+	"maps"
 	"strings"
 	"sync"
 
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 )
 
@@ -24,9 +26,6 @@ type Relation struct {
 	// Apps committed application bags by application name.
 	Units map[string]map[string]string
 	Apps  map[string]map[string]string
-
-	pendingUnit map[string]string // own unit bag writes ("" = delete)
-	pendingApp  map[string]string // own app bag writes
 }
 
 // LogEntry is one juju-log line.
@@ -62,8 +61,7 @@ type Context struct {
 	Leader       bool
 	Leadership   map[string]string
 
-	Ports        []jujuc.PortRange // committed
-	pendingPorts []portOp
+	Ports []jujuc.PortRange // committed
 	// PortsTaken are ranges other units on the machine hold, by unit.
 	PortsTaken map[string][]jujuc.PortRange
 
@@ -78,13 +76,10 @@ type Context struct {
 	Storages    map[string]jujuc.StorageInstance
 	HookStorage string
 
-	State        map[string]string // committed
-	pendingState map[string]*string
-}
+	State map[string]string // committed
 
-type portOp struct {
-	open bool
-	r    jujuc.PortRange
+	// writes are the hook's buffered relation, port and state writes.
+	writes overlay.Writes[int]
 }
 
 // New returns an empty context of unit (not a relation hook, not an
@@ -123,45 +118,38 @@ func (c *Context) AddRelation(id int, endpoint, remoteApp string, peer bool, mem
 func (c *Context) Commit() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, r := range c.Relations {
-		apply(r.Units, c.Unit, r.pendingUnit)
-		apply(r.Apps, appOf(c.Unit), r.pendingApp)
-		r.pendingUnit, r.pendingApp = nil, nil
-	}
-	for _, op := range c.pendingPorts {
-		c.Ports = removeRange(c.Ports, op.r)
-		if op.open {
-			c.Ports = append(c.Ports, op.r)
-		}
-	}
-	c.pendingPorts = nil
-	for k, v := range c.pendingState {
-		if v == nil {
-			delete(c.State, k)
-		} else {
-			c.State[k] = *v
-		}
-	}
-	c.pendingState = nil
+	c.writes.Commit(store{c})
 }
 
-func apply(bags map[string]map[string]string, name string, pending map[string]string) {
-	if len(pending) == 0 {
-		return
+// store is the fake's committed data as the overlay commits into it.
+type store struct{ c *Context }
+
+func (s store) RelationBag(id int, app bool) map[string]string {
+	r := s.c.Relations[id]
+	if r == nil || (app && !s.c.Leader) {
+		return nil
 	}
-	bag := bags[name]
-	if bag == nil {
-		bag = map[string]string{}
-		bags[name] = bag
+	bags, name := r.Units, s.c.Unit
+	if app {
+		bags, name = r.Apps, appOf(s.c.Unit)
 	}
-	for k, v := range pending {
-		if v == "" {
-			delete(bag, k)
-		} else {
-			bag[k] = v
-		}
+	if bags[name] == nil {
+		bags[name] = map[string]string{}
 	}
+	return bags[name]
 }
+
+func (store) RelationChanged(int, bool) {}
+
+func (s store) State() map[string]string {
+	if s.c.State == nil {
+		s.c.State = map[string]string{}
+	}
+	return s.c.State
+}
+
+func (s store) Ports() []overlay.Port     { return s.c.Ports }
+func (s store) SetPorts(p []overlay.Port) { s.c.Ports = p }
 
 func appOf(unit string) string {
 	if i := strings.Index(unit, "/"); i >= 0 {
@@ -253,7 +241,7 @@ func (c *Context) IsLeader() (bool, error) {
 func (c *Context) LeaderSettings() (map[string]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return overlay(c.Leadership, nil), nil
+	return maps.Clone(c.Leadership), nil
 }
 
 // WriteLeaderSettings implements jujuc.Context.
@@ -263,7 +251,16 @@ func (c *Context) WriteLeaderSettings(settings map[string]string) error {
 	if !c.Leader {
 		return jujuc.ErrNotLeader
 	}
-	c.Leadership = overlay(c.Leadership, settings)
+	if c.Leadership == nil {
+		c.Leadership = map[string]string{}
+	}
+	for k, v := range settings {
+		if v == "" {
+			delete(c.Leadership, k)
+		} else {
+			c.Leadership[k] = v
+		}
+	}
 	return nil
 }
 

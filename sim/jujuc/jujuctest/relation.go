@@ -4,6 +4,7 @@
 package jujuctest
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 
@@ -80,36 +81,30 @@ func (c *Context) RelationSettings(id int, name string, app bool) (map[string]st
 	own := appOf(c.Unit)
 	switch {
 	case !app && name == c.Unit:
-		return overlay(r.Units[name], r.pendingUnit), nil
+		return c.writes.Relation(id, false, r.Units[name]), nil
 	case app && name == own:
 		if c.Leader {
-			return overlay(r.Apps[name], r.pendingApp), nil
+			return c.writes.Relation(id, true, r.Apps[name]), nil
 		}
 		if !r.Peer {
 			return nil, jujuc.ErrPermissionDenied
 		}
-		return overlay(r.Apps[name], nil), nil
+		return clone(r.Apps[name]), nil
 	case app && name == r.RemoteApp:
-		return overlay(r.Apps[name], nil), nil
+		return clone(r.Apps[name]), nil
 	case !app && appOf(name) == r.RemoteApp:
 		if bag, ok := r.Units[name]; ok || contains(r.Members, name) {
-			return overlay(bag, nil), nil
+			return clone(bag), nil
 		}
 	}
 	return nil, jujuc.ErrPermissionDenied
 }
 
-func overlay(bag, pending map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range bag {
-		out[k] = v
-	}
-	for k, v := range pending {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
+// clone copies a committed bag (an absent bag reads as empty).
+func clone(bag map[string]string) map[string]string {
+	out := maps.Clone(bag)
+	if out == nil {
+		out = map[string]string{}
 	}
 	return out
 }
@@ -127,22 +122,13 @@ func contains(list []string, s string) bool {
 func (c *Context) SetRelationSettings(id int, app bool, settings map[string]string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, err := c.relation(id)
+	_, err := c.relation(id)
 	if err != nil {
 		return err
 	}
 	if app && !c.Leader {
 		return jujuc.ErrNotLeader
 	}
-	pending := &r.pendingUnit
-	if app {
-		pending = &r.pendingApp
-	}
-	if *pending == nil {
-		*pending = map[string]string{}
-	}
-	for k, v := range settings {
-		(*pending)[k] = v
-	}
+	c.writes.SetRelation(id, app, settings)
 	return nil
 }

@@ -46,7 +46,7 @@ func (s *scenario) run(hook string) int {
 	if len(fields) > 2 {
 		ev.RemoteUnit = fields[2]
 	}
-	return juju.Run(context.Background(), ev, s.tools, s.charm.Handle, io.Discard)
+	return s.tools.Run(context.Background(), ev, s.charm.Handle, io.Discard)
 }
 
 func (s *scenario) mustRun(hook string) {
@@ -329,7 +329,7 @@ func TestListIssued(t *testing.T) {
 
 	s.tools.ActionParams = map[string]any{}
 	ev := juju.Event{Kind: juju.ActionKind, Name: "list-issued", Unit: "easyrsa/0"}
-	if code := juju.Run(context.Background(), ev, s.tools, s.charm.Handle, io.Discard); code != 0 {
+	if code := s.tools.Run(context.Background(), ev, s.charm.Handle, io.Discard); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	cert, _ := tlscerts.ParseCert(rel.LocalUnitData["etcd_0.server.cert"])
@@ -341,7 +341,7 @@ func TestListIssued(t *testing.T) {
 	follower := newScenario(t, "easyrsa/1", false)
 	follower.tools.ActionParams = map[string]any{}
 	ev.Unit = "easyrsa/1"
-	if code := juju.Run(context.Background(), ev, follower.tools, follower.charm.Handle, io.Discard); code != 0 {
+	if code := follower.tools.Run(context.Background(), ev, follower.charm.Handle, io.Discard); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	if !strings.Contains(follower.tools.ActionFailed, "holds no CA") {

@@ -80,7 +80,7 @@ func newScenario(t *testing.T) *scenario {
 
 func (s *scenario) run(ev juju.Event) int {
 	ev.Unit = s.tools.Unit
-	return juju.Run(context.Background(), ev, s.tools, s.charm.Handle, io.Discard)
+	return s.tools.Run(context.Background(), ev, s.charm.Handle, io.Discard)
 }
 
 func hook(name string) juju.Event { return juju.Event{Kind: juju.HookKind, Name: name} }

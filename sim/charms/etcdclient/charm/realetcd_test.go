@@ -26,7 +26,7 @@ func TestRealEtcd(t *testing.T) {
 	run := func(ev juju.Event) {
 		t.Helper()
 		ev.Unit = "etcd-client/0"
-		if code := juju.Run(context.Background(), ev, tools, c.Handle, io.Discard); code != 0 {
+		if code := tools.Run(context.Background(), ev, c.Handle, io.Discard); code != 0 {
 			t.Fatalf("%s exited %d", ev, code)
 		}
 	}
