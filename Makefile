@@ -13,10 +13,16 @@ export ETCD_BINS
 LDFLAGS     := -s -w
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build charm charms sim sim-bench bench bench-quick etcdbench etcd-bins etcd-snap test unit lint size clean demo
+.PHONY: help setup build charm charms sim sim-bench bench bench-quick etcdbench etcd-bins etcd-snap test unit lint size clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+# demo, test, lint and bench* run it first: on a fresh machine it installs
+# the Debian packages and pinned Go tools (stopping with the command to run
+# when it cannot), and only checks a few files when everything is there.
+setup: ## install what a fresh machine lacks (Debian packages, pinned Go tools)
+	@./scripts/setup.sh
 
 build: ## build the charm binary into build/charm/dispatch
 	@mkdir -p $(BUILD)/charm
@@ -45,10 +51,10 @@ etcdbench: ## build bin/etcdbench (static: it is also the charm's timing wrapper
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/etcdbench ./cmd/etcdbench
 
-bench: charms sim etcdbench etcd-bins ## charm vs bare etcd, full run (~15 min); writes BENCHMARKS.md
+bench: setup charms sim etcdbench etcd-bins ## charm vs bare etcd, full run (~15 min); writes BENCHMARKS.md
 	$(BIN)/etcdbench -out BENCHMARKS.md
 
-bench-quick: charms sim etcdbench etcd-bins ## short benchmark run for CI (a few minutes); prints the table only
+bench-quick: setup charms sim etcdbench etcd-bins ## short benchmark run for CI (a few minutes); prints the table only
 	$(BIN)/etcdbench -short
 
 etcd-bins: ## build real etcd 3.5/3.6 (and copy Debian's 3.4) into $(ETCD_BINS)
@@ -64,16 +70,18 @@ unit: ## unit tests only (no processes, no binaries)
 TEST_ENV := ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm EASYRSA_CHARM=$(CURDIR)/$(BUILD)/easyrsa.charm \
 	ETCD_CLIENT_CHARM=$(CURDIR)/$(BUILD)/etcd-client.charm JUJUSIM=$(CURDIR)/$(BIN)/jujusim
 
-test: charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
+test: setup charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
 	$(TEST_ENV) $(GO) test -race -timeout 40m ./...
 
-demo: charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client on jujusim and show status
+demo: setup charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client on jujusim and show status
 	./scripts/demo.sh
 
-lint: ## gofmt, go vet, staticcheck
+STATICCHECK = $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/staticcheck
+
+lint: setup ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed; skipped"; fi
+	$(STATICCHECK) ./...
 
 size: build ## print the charm binary's size and peak RSS of a no-op hook
 	$(GO) run ./cmd/charmsize -binary $(BUILD)/charm/dispatch
