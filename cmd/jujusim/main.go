@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if code, ok := machineTool(); ok {
+		os.Exit(code)
+	}
 	root := rootCmd()
 	if err := root.Execute(); err != nil {
 		var ee exitError
@@ -67,7 +70,8 @@ func rootCmd() *cobra.Command {
 	root.AddCommand(bootstrapCmd(), controllerCmd(), destroyCmd(),
 		deployCmd(), addUnitCmd(), removeUnitCmd(), removeAppCmd(), integrateCmd(), removeRelationCmd(),
 		configCmd(), attachResourceCmd(), refreshCmd(), runCmd(), execCmd(), statusCmd(), waitForCmd(),
-		debugLogCmd(), scpCmd(), faultCmd(), resolvedCmd(), showTaskCmd(), showStatusLogCmd())
+		debugLogCmd(), scpCmd(), faultCmd(), resolvedCmd(), showTaskCmd(), showStatusLogCmd(),
+		modelConfigCmd())
 	addExtraCommands(root)
 	return root
 }
@@ -91,7 +95,7 @@ func bootstrapCmd() *cobra.Command {
 	var seed int64
 	var isolation, subnet, jujucBin string
 	var updateStatus, retry time.Duration
-	var snapd bool
+	var noSnapd, oldSnapd bool
 	var snapdBins string
 	var concurrency int
 	cmd := &cobra.Command{
@@ -130,12 +134,18 @@ func bootstrapCmd() *cobra.Command {
 			if subnet != "" {
 				args = append(args, "--subnet", subnet)
 			}
-			if snapd {
+			// Every Juju machine has snapd: so does every jujusim machine
+			// unless --no-snapd (--snapd, the old opt-in, is a no-op;
+			// --snapd=false means --no-snapd).
+			if cmd.Flags().Changed("snapd") && !oldSnapd {
+				noSnapd = true
+			}
+			if !noSnapd {
 				if snapdBins == "" {
 					snapdBins = defaultEtcdBins()
 				}
 				if fi, err := os.Stat(snapdBins); err != nil || !fi.IsDir() {
-					return fmt.Errorf("--snapd needs the etcd binaries in %s (make etcd-bins, or --etcd-bins DIR)", snapdBins)
+					return fmt.Errorf("every machine runs snapd, which needs the etcd binaries in %s (make etcd-bins, or --etcd-bins DIR, or bootstrap --no-snapd)", snapdBins)
 				}
 				args = append(args, "--snapd", "--etcd-bins", snapdBins)
 			}
@@ -175,7 +185,9 @@ func bootstrapCmd() *cobra.Command {
 	f.StringVar(&jujucBin, "jujuc", "", "hook-tool binary (default: jujuc next to jujusim)")
 	f.DurationVar(&updateStatus, "update-status-interval", 5*time.Minute, "update-status hook interval")
 	f.DurationVar(&retry, "retry-backoff", 5*time.Second, "first failed-hook retry delay (doubles up to 5m)")
-	f.BoolVar(&snapd, "snapd", false, "run a fake snapd on every machine, serving the etcd binaries")
+	f.BoolVar(&noSnapd, "no-snapd", false, "machines without snapd (by default every machine runs a fake snapd serving the etcd binaries)")
+	f.BoolVar(&oldSnapd, "snapd", true, "")
+	_ = f.MarkHidden("snapd") // accepted for old scripts: snapd is the default
 	f.StringVar(&snapdBins, "etcd-bins", "", "etcd binaries for the fake store (default $ETCD_BINS, else ~/.cache/etcd-charm/etcd-bins)")
 	f.IntVar(&concurrency, "concurrency", 1, "units running hooks at once (1 replays a seed exactly)")
 	return cmd
@@ -211,13 +223,16 @@ func controllerCmd() *cobra.Command {
 		Hidden: true,
 		Args:   usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
 			if snapd {
-				self, err := os.Executable()
-				if err != nil {
-					return err
-				}
 				cfg.Snapd = []string{self, "snapd", "--bins", etcdBins}
 			}
+			// This binary is also every machine's snap, systemctl and
+			// journalctl (see machinetools.go).
+			cfg.MachineTools = self
 			c, err := controller.New(cfg)
 			if err != nil {
 				return err

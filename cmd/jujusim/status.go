@@ -116,17 +116,29 @@ func debugLogCmd() *cobra.Command {
 	var replay, noTail bool
 	var include []string
 	var lines int
+	var level string
 	cmd := &cobra.Command{
 		Use:   "debug-log",
-		Short: "Show the hooks' logs (juju-log, hook output)",
+		Short: "Show the hooks' logs (juju-log; hook output at DEBUG), as the model's logging-config lets them in",
 		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			minRank := 0
+			if level != "" {
+				r, ok := controller.LevelRank(level)
+				if !ok {
+					return usageError{fmt.Errorf("level value %q is not one of %q, %q, %q, %q, %q", level, "TRACE", "DEBUG", "INFO", "WARNING", "ERROR")}
+				}
+				minRank = r
+			}
 			f, err := os.Open(filepath.Join(home(), controller.DebugLog))
 			if err != nil {
 				return fmt.Errorf("cannot read the debug log: %w", err)
 			}
 			defer f.Close()
 			match := func(line string) bool {
+				if minRank > 0 && lineRank(line) < minRank {
+					return false
+				}
 				if len(include) == 0 {
 					return true
 				}
@@ -185,42 +197,19 @@ func debugLogCmd() *cobra.Command {
 	f.BoolVar(&noTail, "no-tail", false, "stop at the end of the log")
 	f.StringArrayVar(&include, "include", nil, "only these units or applications (repeatable)")
 	f.IntVarP(&lines, "lines", "n", 10, "lines shown without --replay")
+	f.StringVarP(&level, "level", "l", "", "show only lines at this level or above (TRACE, DEBUG, INFO, WARNING, ERROR)")
 	return cmd
 }
 
-func scpCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "scp UNIT:PATH DEST",
-		Short: "Copy a file out of a unit's filesystem",
-		Args:  usage(cobra.ExactArgs(2)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			unit, path, ok := strings.Cut(args[0], ":")
-			if !ok || path == "" {
-				return fmt.Errorf("source must be UNIT:PATH, got %q", args[0])
-			}
-			var mc model.Machine
-			if err := client().Call("machine", map[string]any{"Unit": unit}, &mc); err != nil {
-				return err
-			}
-			src := filepath.Join(mc.Root, filepath.Clean("/"+path))
-			fi, err := os.Stat(src)
-			if err != nil {
-				return fmt.Errorf("cannot copy %s: %w", args[0], err)
-			}
-			dst := args[1]
-			if di, err := os.Stat(dst); err == nil && di.IsDir() {
-				dst = filepath.Join(dst, filepath.Base(src))
-			}
-			if fi.IsDir() {
-				return model.CopyTree(src, dst)
-			}
-			data, err := os.ReadFile(src)
-			if err != nil {
-				return fmt.Errorf("cannot copy %s: %w", args[0], err)
-			}
-			return os.WriteFile(dst, data, fi.Mode().Perm())
-		},
+// lineRank is the level of a debug-log line
+// ("unit-etcd-0: 15:04:05 INFO unit.etcd/0.juju-log ...").
+func lineRank(line string) int {
+	fields := strings.SplitN(line, " ", 4)
+	if len(fields) < 3 {
+		return 0
 	}
+	r, _ := controller.LevelRank(fields[2])
+	return r
 }
 
 func faultCmd() *cobra.Command {

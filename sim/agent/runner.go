@@ -21,8 +21,10 @@ import (
 // JujuVersion is the agent version hooks see in JUJU_VERSION.
 const JujuVersion = "3.6.4"
 
-// SystemPath is the fixed PATH of a machine after the tools dir; the
-// machine's <root>/snap/bin is appended (where snap apps live).
+// SystemPath is the fixed PATH of a machine after the tools dir and the
+// machine's own <root>/usr/bin (its snap, systemctl and journalctl, which
+// must shadow the host's); the machine's <root>/snap/bin is appended
+// (where snap apps live).
 const SystemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // EnvConfig is what a unit's hook environment is made from.
@@ -64,7 +66,7 @@ func Env(cfg EnvConfig, contextID string, m *model.Model, op Op) []string {
 		"JUJU_CHARM_HTTPS_PROXY=",
 		"JUJU_CHARM_FTP_PROXY=",
 		"JUJU_CHARM_NO_PROXY=",
-		"PATH=" + p.Tools + ":" + SystemPath + ":" + filepath.Join(p.Root, "snap/bin"),
+		"PATH=" + p.Tools + ":" + filepath.Join(p.Root, "usr/bin") + ":" + SystemPath + ":" + filepath.Join(p.Root, "snap/bin"),
 		"APT_LISTCHANGES_FRONTEND=none",
 		"DEBIAN_FRONTEND=noninteractive",
 		"LANG=C.UTF-8",
@@ -127,7 +129,11 @@ type Process struct {
 	Dir    string
 	Stdin  []byte
 	Logger string // unit.<unit>.<hook-name>
-	// Line receives each output line: stdout at DEBUG, stderr at WARNING.
+	// Line receives each output line, stdout and stderr alike at DEBUG:
+	// Juju's runner points both at one pipe its hook logger writes with
+	// Debugf (worker/uniter/runner/runner.go), so a charm's output is
+	// hidden at the default logging-config and juju-log is what operators
+	// see.
 	Line func(level, logger, line string)
 	// Capture keeps stdout and stderr (actions, exec).
 	Capture bool
@@ -175,7 +181,7 @@ func Run(ctx context.Context, p Process) (Result, error) {
 	}
 	wg.Add(2)
 	go pump(outR, "DEBUG", &res.Stdout)
-	go pump(errR, "WARNING", &res.Stderr)
+	go pump(errR, "DEBUG", &res.Stderr)
 	if err := cmd.Start(); err != nil {
 		outW.Close()
 		errW.Close()

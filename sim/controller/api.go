@@ -102,6 +102,7 @@ func (c *Controller) apiHandler() http.Handler {
 	mux.Handle("/fault", handle(func(a faultArgs) (none, error) { return ok(c.Fault(a.Unit, a.Cut)) }))
 	mux.Handle("/resolved", handle(func(a resolvedArgs) (none, error) { return ok(c.Resolved(a.Unit, a.NoRetry)) }))
 	mux.Handle("/status-history", handle(func(a execArgs) ([]model.StatusInfo, error) { return c.StatusHistory(a.Unit) }))
+	mux.Handle("/model-config", handle(func(a modelConfigArgs) (ModelConfigResult, error) { return c.ModelConfig(a.Set, a.Reset) }))
 	mux.Handle("/status", handle(func(none) (StatusResult, error) { return c.Status(), nil }))
 	mux.Handle("/destroy", handle(func(none) (none, error) {
 		go func() {

@@ -40,6 +40,9 @@ type Config struct {
 	// hook durations decide the rest, as in Juju.
 	Concurrency int
 	JujucBinary string // the hook-tool binary linked into every tools dir
+	// MachineTools is the snap/systemctl/journalctl binary linked into
+	// every machine's <root>/usr/bin (cmd/machinetools).
+	MachineTools string
 	// Snapd, when non-nil, is the argv prefix that runs one machine's fake
 	// snapd in the foreground; the controller appends --root <root>.
 	Snapd []string
@@ -68,6 +71,7 @@ type Controller struct {
 	jujucSrv *jujuc.Server
 	httpSrv  *http.Server
 	logMu    sync.Mutex
+	logCfg   loggingConfig // the model's logging-config (under logMu)
 	debugLog io.WriteCloser
 	opsLog   io.WriteCloser
 	snapds   map[string]*snapdProc
@@ -161,6 +165,11 @@ func New(cfg Config) (*Controller, error) {
 		snapds:     map[string]*snapdProc{},
 		subnetLock: lock,
 	}
+	logCfg, err := parseLoggingConfig(c.modelConfigLocked(LoggingConfigKey))
+	if err != nil {
+		logCfg, _ = parseLoggingConfig(DefaultLoggingConfig)
+	}
+	c.logCfg = logCfg
 	c.shared = &agent.Shared{Mu: &c.mu, Model: m, Charms: c.charms, Log: c.logLine, Now: c.now}
 	return c, nil
 }
@@ -336,11 +345,12 @@ func (c *Controller) kick() {
 }
 
 // logLine writes one debug-log line in Juju's format:
-// "unit-app-0: 15:04:05 INFO unit.app/0.juju-log message".
+// "unit-app-0: 15:04:05 INFO unit.app/0.juju-log message", when the
+// model's logging-config lets logger emit at level.
 func (c *Controller) logLine(unit, level, logger, message string) {
 	c.logMu.Lock()
 	defer c.logMu.Unlock()
-	if c.debugLog == nil {
+	if c.debugLog == nil || !c.logCfg.enabled(logger, level) {
 		return
 	}
 	fmt.Fprintf(c.debugLog, "%s: %s %s %s %s\n", model.UnitTag(unit), c.now().UTC().Format("15:04:05"), level, logger, message)

@@ -134,9 +134,12 @@ func (c *Controller) deployCharmLocked(a *model.Application, paths agent.Paths) 
 	return nil
 }
 
-// startMachineLocked (re)creates the machine's network namespace and
-// starts its fake snapd when configured.
+// startMachineLocked (re)creates the machine's network namespace, links
+// its machine tools and starts its fake snapd when configured.
 func (c *Controller) startMachineLocked(mc *model.Machine) error {
+	if err := c.prepareMachineOSLocked(mc); err != nil {
+		return err
+	}
 	if mc.NetNS != "" {
 		if err := c.setupNetNSLocked(mc); err != nil {
 			return err

@@ -37,6 +37,9 @@ type Model struct {
 	RetryBackoffMax      time.Duration `json:"retry-backoff-max"` // cap (Juju: 5m)
 	Concurrency          int           `json:"concurrency"`       // units running at once (0 = 1)
 
+	// Config is model-config set by the operator (logging-config).
+	Config map[string]string `json:"config,omitempty"`
+
 	NextMachine  int `json:"next-machine"`
 	NextRelation int `json:"next-relation"`
 	NextTask     int `json:"next-task"` // operations and tasks share Juju's id sequence
