@@ -238,6 +238,27 @@ func (t *tools) control(verb string, u unit) int {
 	return 0
 }
 
+// linesDefault gives a bare -n/--lines journalctl's default of 10, as
+// journalctl does when the next argument is not a number (its --lines
+// takes an optional argument).
+func linesDefault(args []string) []string {
+	var out []string
+	for i, a := range args {
+		out = append(out, a)
+		if a != "-n" && a != "--lines" {
+			continue
+		}
+		next := ""
+		if i+1 < len(args) {
+			next = args[i+1]
+		}
+		if _, err := strconv.Atoi(next); err != nil && next != "all" {
+			out = append(out, "10")
+		}
+	}
+	return out
+}
+
 func (t *tools) hostname() string {
 	if t.env.Machine != "" {
 		return "juju-machine-" + t.env.Machine
@@ -260,7 +281,7 @@ func (t *tools) journalctl(args []string) int {
 	fs.SetOutput(t.env.Stderr)
 	unitNames := fs.StringArrayP("unit", "u", nil, "")
 	n := fs.StringP("lines", "n", "", "")
-	fs.Lookup("lines").NoOptDefVal = "10"
+	args = linesDefault(args)
 	follow := fs.BoolP("follow", "f", false, "")
 	output := fs.StringP("output", "o", "short", "")
 	fs.Bool("no-pager", false, "")

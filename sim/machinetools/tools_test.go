@@ -125,6 +125,16 @@ func TestSnapAndSystemctlAnswerFromTheMachinesSnapd(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "fake etcd ") < 2 {
 		t.Fatalf("journalctl (after a start and a restart): exit %d\n%s", r.code, r.stdout)
 	}
+	for _, argv := range [][]string{{"-n", "1"}, {"--lines=1"}, {"-n1"}} {
+		r = run(root, append([]string{"journalctl", "-u", "snap.etcd.etcd"}, argv...)...)
+		if r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
+			t.Fatalf("journalctl %v: exit %d\n%s%s", argv, r.code, r.stdout, r.stderr)
+		}
+	}
+	bare, ten := run(root, "journalctl", "-u", "snap.etcd.etcd", "-n"), run(root, "journalctl", "-n", "10", "-u", "snap.etcd.etcd")
+	if bare.code != 0 || bare.stdout != ten.stdout || strings.Count(bare.stdout, "\n") < 3 {
+		t.Fatalf("journalctl -n: exit %d\n%s\nwant as -n 10:\n%s", bare.code, bare.stdout, ten.stdout)
+	}
 	r = run(root, "snap", "logs", "etcd", "-n", "1")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, " etcd.etcd[") {
 		t.Fatalf("snap logs -n 1: exit %d\n%s", r.code, r.stdout)

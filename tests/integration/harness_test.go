@@ -151,7 +151,7 @@ func newModel(t *testing.T, seed int64, extra ...string) *model {
 			t.Errorf("destroy: %v\n%s", err, out)
 		}
 	})
-	m.must(append([]string{"bootstrap", "--snapd", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s"}, extra...)...)
+	m.must(append([]string{"bootstrap", "--seed", fmt.Sprint(seed), "--update-status-interval", "20s", "--retry-backoff", "1s"}, extra...)...)
 	return m
 }
 
