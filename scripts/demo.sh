@@ -12,7 +12,8 @@ if [ -e "$JUJUSIM_HOME/controller.sock" ] && $J status >/dev/null 2>&1; then
   $J destroy
 fi
 set -x
-$J bootstrap --snapd
+# Every machine runs its own snapd, as on Juju (--no-snapd turns it off).
+$J bootstrap
 # Every jujusim unit shares this host's network (loopback addresses), so
 # etcd must listen on its unit's own address, not on all interfaces.
 $J deploy build/etcd.charm etcd -n 3 --config bind_to_all_interfaces=false
@@ -30,5 +31,9 @@ The model is running in $JUJUSIM_HOME. Try:
   JUJUSIM_HOME=$JUJUSIM_HOME $J run etcd-client/0 put key=hello value=world
   JUJUSIM_HOME=$JUJUSIM_HOME $J add-unit etcd
   JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- etcd.etcdctl version
+  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- systemctl is-active snap.etcd.etcd
+  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- snap get core refresh.timer
+  JUJUSIM_HOME=$JUJUSIM_HOME $J debug-log --replay --no-tail --include etcd
+  JUJUSIM_HOME=$JUJUSIM_HOME $J model-config logging-config='<root>=DEBUG'
   JUJUSIM_HOME=$JUJUSIM_HOME $J destroy
 MSG

@@ -8,8 +8,9 @@
 #   scripts/setup.sh           check, then install what is missing
 #   scripts/setup.sh --check   only name what is missing (exit 1 if anything)
 #
-# The preflight names everything missing on one line before any install
-# starts. When the packages cannot be installed here (not root, or apt-get
+# The preflight finds everything missing before any build starts (--check
+# names it all on one line). The Go tools come first (they need no root);
+# when the Debian packages cannot be installed here (not root, or apt-get
 # fails, e.g. offline) it stops at once with one line naming them and the
 # command that installs them.
 #
@@ -116,12 +117,20 @@ if $need_go; then
   fail "missing $summary; install Go ${go_want:-1.26} or later from https://go.dev/dl/ (then re-run make)"
 fi
 
-echo "setup: installing $summary"
+# Go tools first: they need no root, so a user without it gets them and
+# then one line for the Debian packages.
+if $need_sc; then
+  echo "setup: installing staticcheck v$staticcheck_version"
+  if ! go install "$staticcheck_module" >/dev/null 2>&1 || ! staticcheck_ok; then
+    fail "cannot install staticcheck v$staticcheck_version (go install failed: offline?); install it with: go install $staticcheck_module"
+  fi
+fi
 
 if [ -n "$pkgs" ]; then
   if [ "$(id -u)" != 0 ]; then
     fail "missing Debian packages $pkgs; install them with: sudo apt-get update && sudo apt-get install -y $pkgs"
   fi
+  echo "setup: installing Debian packages $pkgs"
   log=$(mktemp "${TMPDIR:-/tmp}/setup-apt.XXXXXX")
   # shellcheck disable=SC2086 # $pkgs is a word list
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs; } >"$log" 2>&1; then
@@ -139,11 +148,5 @@ if [ -n "$pkgs" ]; then
       update-rc.d "$svc" disable >/dev/null 2>&1 || true
     fi
   done
-fi
-
-if $need_sc; then
-  if ! go install "$staticcheck_module" >/dev/null 2>&1 || ! staticcheck_ok; then
-    fail "cannot install staticcheck v$staticcheck_version (go install failed: offline?); install it with: go install $staticcheck_module"
-  fi
 fi
 echo "setup: done"

@@ -161,7 +161,6 @@ func TestSetupPreflight(t *testing.T) {
 		m:        machine{uid: "1000", have: []string{"squashfs-tools", "etcd-client", "iproute2", "prometheus"}, staticcheck: goodStaticcheck},
 		wantCode: 1,
 		wantLines: []string{
-			"setup: installing Debian packages: etcd-server easy-rsa",
 			"setup: missing Debian packages etcd-server easy-rsa; install them with: sudo apt-get update && sudo apt-get install -y etcd-server easy-rsa",
 		},
 		absentCalls: []string{"apt-get"},
@@ -170,18 +169,28 @@ func TestSetupPreflight(t *testing.T) {
 		m:        machine{uid: "0", have: []string{"squashfs-tools", "etcd-server", "etcd-client", "easy-rsa", "iproute2"}, staticcheck: goodStaticcheck},
 		wantCode: 1,
 		wantLines: []string{
-			"setup: installing Debian packages: prometheus",
+			"setup: installing Debian packages prometheus",
 		},
 		wantCalls: []string{"apt-get update -qq"},
 	}, {
 		name:      "root with a working apt installs and stops Debian's services",
 		m:         machine{uid: "0", aptInstalls: true, staticcheck: goodStaticcheck},
 		wantCode:  0,
-		wantLines: []string{"setup: installing Debian packages: squashfs-tools etcd-server etcd-client easy-rsa iproute2 prometheus", "setup: done"},
+		wantLines: []string{"setup: installing Debian packages squashfs-tools etcd-server etcd-client easy-rsa iproute2 prometheus", "setup: done"},
 		wantCalls: []string{
 			"apt-get install -y -qq squashfs-tools etcd-server etcd-client easy-rsa iproute2 prometheus",
 			"systemctl disable --now etcd", "systemctl disable --now prometheus", "systemctl disable --now prometheus-node-exporter",
 		},
+	}, {
+		name: "not root: the Go tools still install, then one line for the packages",
+		m:    machine{uid: "1000", have: []string{"squashfs-tools", "etcd-server", "etcd-client", "easy-rsa", "iproute2"}, staticcheck: "staticcheck 2025.1 (0.6.0)"},
+		// go install fails here (GOPROXY=off): it is tried before apt.
+		wantCode: 1,
+		wantLines: []string{
+			"setup: installing staticcheck v0.8.2",
+			"setup: cannot install staticcheck v0.8.2 (go install failed: offline?); install it with: go install honnef.co/go/tools/cmd/staticcheck@v0.8.2",
+		},
+		absentCalls: []string{"apt-get"},
 	}, {
 		name:     "a Go tool that cannot be installed (offline) names go install",
 		m:        machine{uid: "0", have: allDebs},
