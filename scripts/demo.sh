@@ -33,7 +33,7 @@ The model is running in $JUJUSIM_HOME. Try:
   JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- etcd.etcdctl version
   JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- systemctl is-active snap.etcd.etcd
   JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- snap get core refresh.timer
-  JUJUSIM_HOME=$JUJUSIM_HOME $J debug-log --replay --no-tail --include etcd
+  JUJUSIM_HOME=$JUJUSIM_HOME $J debug-log --replay --no-tail
   JUJUSIM_HOME=$JUJUSIM_HOME $J model-config logging-config='<root>=DEBUG'
   JUJUSIM_HOME=$JUJUSIM_HOME $J destroy
 MSG
