@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -26,10 +25,16 @@ const (
 	ubuntuHome = "/home/ubuntu"
 )
 
-// errPermission and errNotExist print as scp's own texts.
-var (
-	errPermission = errors.New("Permission denied")
-	errNotExist   = errors.New("No such file or directory")
+// scpReason is why scp refused a path, in scp's (strerror's) own words.
+type scpReason string
+
+func (r scpReason) Error() string { return string(r) }
+
+const (
+	errPermission scpReason = "Permission denied"
+	errNotExist   scpReason = "No such file or directory"
+	errNotDir     scpReason = "Not a directory"
+	errLoop       scpReason = "Too many levels of symbolic links"
 )
 
 // ubuntuView resolves and checks paths inside a machine root as ubuntu.
@@ -82,7 +87,7 @@ func (v ubuntuView) resolve(p string) (string, fs.FileInfo, error) {
 			return "", nil, errNotExist
 		}
 		if !dir.IsDir() {
-			return "", nil, errors.New("Not a directory")
+			return "", nil, errNotDir
 		}
 		if !v.may(dir, 1) {
 			return "", nil, errPermission
@@ -103,7 +108,7 @@ func (v ubuntuView) resolve(p string) (string, fs.FileInfo, error) {
 			continue
 		}
 		if hops++; hops > 40 {
-			return "", nil, errors.New("Too many levels of symbolic links")
+			return "", nil, errLoop
 		}
 		target, err := os.Readlink(filepath.Join(v.root, next))
 		if err != nil {
