@@ -60,13 +60,19 @@ missing_debs() {
   done
 }
 
+# One `go env` call (the slowest check) gives the version and where Go
+# tools are installed.
+go_version="" go_bin=""
+if command -v go >/dev/null 2>&1; then
+  { read -r go_version; read -r gobin_env; read -r gopath_env; } < <(go env GOVERSION GOBIN GOPATH 2>/dev/null)
+  go_bin=${gobin_env:-${gopath_env%%:*}/bin}
+fi
+
 # go_ok: Go is on PATH and at least go.mod's version.
 go_want=$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' "$(dirname "$0")/../go.mod" 2>/dev/null | head -1)
 go_ok() {
-  command -v go >/dev/null 2>&1 || return 1
-  local have
-  have=$(go env GOVERSION 2>/dev/null) || return 1
-  have=${have#go}
+  [ -n "$go_version" ] || return 1
+  local have=${go_version#go}
   [ -z "$go_want" ] && return 0
   # Compare major.minor numerically.
   local hmaj=${have%%.*} hrest=${have#*.} wmaj=${go_want%%.*} wrest=${go_want#*.}
@@ -74,16 +80,9 @@ go_ok() {
   (( hmaj > wmaj || (hmaj == wmaj && hmin >= wmin) ))
 }
 
-gobin() {
-  local b
-  b=$(go env GOBIN 2>/dev/null)
-  [ -n "$b" ] || b="$(go env GOPATH 2>/dev/null)/bin"
-  echo "$b"
-}
-
 staticcheck_ok() {
   local out
-  out=$("$(gobin)/staticcheck" -version 2>/dev/null) || return 1
+  out=$("$go_bin/staticcheck" -version 2>/dev/null) || return 1
   [[ $out == *"($staticcheck_version)"* || $out == *"v$staticcheck_version"* ]]
 }
 
