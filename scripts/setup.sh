@@ -74,10 +74,8 @@ go_ok() {
   [ -n "$go_version" ] || return 1
   local have=${go_version#go}
   [ -z "$go_want" ] && return 0
-  # Compare major.minor numerically.
-  local hmaj=${have%%.*} hrest=${have#*.} wmaj=${go_want%%.*} wrest=${go_want#*.}
-  local hmin=${hrest%%[.a-z]*} wmin=${wrest%%.*}
-  (( hmaj > wmaj || (hmaj == wmaj && hmin >= wmin) ))
+  # go.mod's go line is the oldest toolchain that builds this offline.
+  [ "$(printf '%s\n%s\n' "$go_want" "$have" | sort -V | head -1)" = "$go_want" ]
 }
 
 staticcheck_ok() {

@@ -28,6 +28,7 @@ type machine struct {
 	root, stubs, gopath, calls string
 	uid                        string
 	aptInstalls                bool   // apt-get "installs" by creating the files
+	noGo                       bool   // Go is not on PATH
 	staticcheck                string // the -version line; "" = absent
 	have                       []string
 }
@@ -97,8 +98,17 @@ func (m *machine) run(t *testing.T, args ...string) (lines []string, code int, c
 		t.Skip("go not on PATH")
 	}
 	cmd := exec.Command("bash", append([]string{"setup.sh"}, args...)...)
+	path := m.stubs + ":" + filepath.Dir(goBin) + ":/usr/bin:/bin"
+	if m.noGo {
+		for _, d := range []string{"/usr/bin", "/bin"} {
+			if _, err := os.Stat(filepath.Join(d, "go")); err == nil {
+				t.Skipf("go is in %s: cannot hide it", d)
+			}
+		}
+		path = m.stubs + ":/usr/bin:/bin"
+	}
 	cmd.Env = []string{
-		"PATH=" + m.stubs + ":" + filepath.Dir(goBin) + ":/usr/bin:/bin",
+		"PATH=" + path,
 		"HOME=" + t.TempDir(),
 		"SETUP_ROOT=" + m.root,
 		"GOPATH=" + m.gopath,
@@ -122,6 +132,21 @@ func (m *machine) run(t *testing.T, args ...string) (lines []string, code int, c
 		}
 	}
 	return lines, code, string(data)
+}
+
+// goModVersion is go.mod's go line, the Go setup.sh asks for.
+func goModVersion(t *testing.T) string {
+	data, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("go.mod has no go line")
+	return ""
 }
 
 var allDebs = []string{"squashfs-tools", "etcd-server", "etcd-client", "easy-rsa", "iproute2", "prometheus"}
@@ -189,6 +214,14 @@ func TestSetupPreflight(t *testing.T) {
 		wantLines: []string{
 			"setup: installing staticcheck v0.8.2",
 			"setup: cannot install staticcheck v0.8.2 (go install failed: offline?); install it with: go install honnef.co/go/tools/cmd/staticcheck@v0.8.2",
+		},
+		absentCalls: []string{"apt-get"},
+	}, {
+		name:     "without Go it stops before anything else, naming Go and the packages",
+		m:        machine{uid: "0", noGo: true, have: []string{"squashfs-tools", "etcd-server", "etcd-client", "easy-rsa", "iproute2"}},
+		wantCode: 1,
+		wantLines: []string{
+			"setup: missing Debian packages: prometheus; Go " + goModVersion(t) + " or later; install Go " + goModVersion(t) + " or later from https://go.dev/dl/ (then re-run make)",
 		},
 		absentCalls: []string{"apt-get"},
 	}, {
