@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +26,19 @@ func machine(t *testing.T) string {
 		t.Skip("starts a fake snapd and its services")
 	}
 	bins := t.TempDir()
-	rel := filepath.Join(bins, "3.5.35")
-	if err := os.MkdirAll(rel, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, body := range map[string]string{"etcd": fakeEtcd, "etcdctl": "#!/bin/sh\necho etcdctl\n"} {
-		if err := os.WriteFile(filepath.Join(rel, name), []byte(body), 0o755); err != nil {
+	for _, v := range []string{"3.5.35", "3.6.16"} {
+		rel := filepath.Join(bins, v)
+		if err := os.MkdirAll(rel, 0o755); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := os.WriteFile(filepath.Join(rel, ".complete"), nil, 0o644); err != nil {
-		t.Fatal(err)
+		for name, body := range map[string]string{"etcd": fakeEtcd, "etcdctl": "#!/bin/sh\necho etcdctl\n"} {
+			if err := os.WriteFile(filepath.Join(rel, name), []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(rel, ".complete"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	root := t.TempDir()
 	d, err := snapd.New(snapd.Config{Root: root, Bins: bins, RestartDelay: 100 * time.Millisecond, StopTimeout: 5 * time.Second})
@@ -136,7 +139,7 @@ func TestSnapAndSystemctlAnswerFromTheMachinesSnapd(t *testing.T) {
 		t.Fatalf("journalctl -n: exit %d\n%s\nwant as -n 10:\n%s", bare.code, bare.stdout, ten.stdout)
 	}
 	r = run(root, "snap", "logs", "etcd", "-n", "1")
-	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, " etcd.etcd[") {
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (etcd\.etcd|systemd)\[\d+\]: `).MatchString(r.stdout) {
 		t.Fatalf("snap logs -n 1: exit %d\n%s", r.code, r.stdout)
 	}
 	expect(t, run(root, "systemctl", "is-active", "snap.nosuch.app"), 3, "inactive\n")
@@ -165,6 +168,7 @@ func TestSnapAndSystemctlAnswerFromTheMachinesSnapd(t *testing.T) {
 	if r.code != 0 || r.stderr != "snap \"etcd\" has no updates available\n" {
 		t.Fatalf("refresh, nothing new: %+v", r)
 	}
+	expect(t, run(root, "snap", "refresh", "etcd", "--channel", "3.6/stable"), 0, "etcd (3.6/stable) 3.6.16 from Canonical refreshed\n")
 	r = run(root, "snap", "info", "etcd")
 	if r.code != 0 || !strings.Contains(r.stdout, "tracking:") || !strings.Contains(r.stdout, "commands:\n  - etcd.etcdctl\nservices:\n  etcd:  simple, enabled, active\n") {
 		t.Fatalf("info: exit %d\n%s", r.code, r.stdout)
