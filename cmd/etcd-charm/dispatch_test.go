@@ -23,9 +23,11 @@ func fakeTools(t *testing.T) (dir, calls string) {
 		"network-get":  `{"ingress-addresses":["10.0.0.10"]}`,
 		"action-get":   `{}`,
 		"is-leader":    `true`,
+		"state-get":    `{}`,
 	}
 	for _, tool := range []string{"config-get", "relation-ids", "relation-list", "relation-get", "relation-set",
-		"status-set", "network-get", "action-get", "action-set", "action-fail", "action-log", "juju-log", "is-leader"} {
+		"status-set", "network-get", "action-get", "action-set", "action-fail", "action-log", "juju-log", "is-leader",
+		"state-get", "state-set", "state-delete"} {
 		script := "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> " + calls + "\n"
 		if a, ok := answers[tool]; ok {
 			script += "echo '" + a + "'\n"
@@ -65,7 +67,12 @@ func TestDispatchAsJujuRunsIt(t *testing.T) {
 		env:      []string{"JUJU_DISPATCH_PATH=hooks/install"},
 		wantCode: 0,
 		wantCalls: []string{
+			"state-get --format=json",
 			"config-get --format=json",
+			// A blocked reason reaches juju-log once (the memo in unit
+			// state keeps it from repeating every hook).
+			"juju-log --log-level WARNING -- status blocked: Invalid config: management_port: must differ from port (both 2379)",
+			"state-set -- memo-status=blocked: Invalid config: management_port: must differ from port (both 2379)",
 			"status-set --application=false -- blocked Invalid config: management_port: must differ from port (both 2379)",
 		},
 	}, {
