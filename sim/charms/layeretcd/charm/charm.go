@@ -196,6 +196,9 @@ func (u *unit) converge(ctx context.Context) error {
 		if err := u.bashAliases(); err != nil {
 			return err
 		}
+		if err := u.connectRemovableMedia(ctx); err != nil {
+			return err
+		}
 	}
 	if err := u.tls(ctx); err != nil {
 		return err
@@ -225,7 +228,10 @@ func (u *unit) converge(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := u.rerenderIfChanged(ctx); err != nil {
+	if err := u.configChanged(ctx); err != nil {
+		return err
+	}
+	if err := u.rerender(ctx); err != nil {
 		return err
 	}
 	if joined && u.st.flag(flagRegistered) {
@@ -578,7 +584,6 @@ func (u *unit) render(ctx context.Context) error {
 		return err
 	}
 	u.st.set(flagRerender, "")
-	u.st.set(stateRendered, u.cfg.renderKey())
 	opened, err := u.c.Tools.OpenedPorts(ctx)
 	if err != nil {
 		return err
@@ -596,34 +601,6 @@ func (u *unit) render(ctx context.Context) error {
 
 func (u *unit) openPort(ctx context.Context) error {
 	return u.c.Tools.OpenPort(ctx, strconv.Itoa(u.cfg.Port)+"/tcp")
-}
-
-// rerenderIfChanged is rerender_config, set off by upgrade-charm, a
-// channel change and the config handlers: render and restart a running
-// etcd. The handlers' triggers are the options that reach the template.
-func (u *unit) rerenderIfChanged(ctx context.Context) error {
-	rendered := u.st.get(stateRendered)
-	changed := rendered != "" && rendered != u.cfg.renderKey()
-	if !u.installed || (!u.st.flag(flagRerender) && !changed) {
-		return nil
-	}
-	if !u.st.flag(flagRegistered) && !u.st.flag(flagLeaderConfigured) {
-		// Nothing to restart yet; the first start renders.
-		u.st.set(flagRerender, "")
-		return nil
-	}
-	u.logf(ctx, "INFO", "Rendering config file for %s", u.name())
-	if err := u.render(ctx); err != nil {
-		return err
-	}
-	active, err := u.c.Snap.Active(ctx, Service)
-	if err != nil {
-		return err
-	}
-	if active {
-		return u.c.Snap.Restart(ctx, Service)
-	}
-	return nil
 }
 
 func (u *unit) clusterJoined(ctx context.Context) (bool, error) {

@@ -108,7 +108,7 @@ func (c *ExecCtl) Version(ctx context.Context) (string, error) {
 func ParseVersion(out string) (string, error) {
 	first, _, _ := strings.Cut(out, "\n")
 	f := strings.Fields(first)
-	if len(f) < 3 {
+	if len(f) < 3 || f[0] != "etcdctl" || f[1] != "version:" {
 		return "", fmt.Errorf("cannot parse etcdctl version %q", first)
 	}
 	return f[2], nil

@@ -154,6 +154,25 @@ func (f *fakeCluster) start(t *testing.T, conf map[string]any, localURL string) 
 type layoutSnapd struct {
 	*snaptest.Fake
 	paths Paths
+	// started runs when the etcd service (re)starts: the fake etcd reads
+	// the configuration then, as the real one does.
+	started func()
+}
+
+func (l layoutSnapd) Restart(ctx context.Context, service string) error {
+	if err := l.Fake.Restart(ctx, service); err != nil {
+		return err
+	}
+	l.started()
+	return nil
+}
+
+func (l layoutSnapd) Start(ctx context.Context, service string) error {
+	if err := l.Fake.Start(ctx, service); err != nil {
+		return err
+	}
+	l.started()
+	return nil
 }
 
 func (l layoutSnapd) Install(ctx context.Context, name, channel string) error {
@@ -249,8 +268,11 @@ func newModel(t *testing.T, n int, config map[string]any) *model {
 		su := &sunit{name: name, addr: addr, tools: ft, snap: snaptest.NewEtcd(), volume: &fakeVolume{mounted: map[string]string{}}}
 		paths := Paths{Root: t.TempDir()}
 		su.charm = &Charm{
-			Tools: ft, Snap: layoutSnapd{su.snap, paths}, Ctl: m.cluster, Paths: paths, Volume: su.volume,
-			Connect:  func(_ context.Context, plug, slot string) error { su.connect = append(su.connect, plug+" "+slot); return nil },
+			Tools: ft, Snap: layoutSnapd{su.snap, paths, func() { m.started(su) }}, Ctl: m.cluster, Paths: paths, Volume: su.volume,
+			Connect: func(_ context.Context, plug, slot string) error {
+				su.connect = append(su.connect, plug+" "+slot)
+				return nil
+			},
 			Hostname: func() (string, error) { return "machine-" + fmt.Sprint(i), nil },
 			Now:      func() time.Time { return time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC) },
 			Sleep:    func(time.Duration) {},
@@ -315,17 +337,24 @@ func (m *model) commit(u *sunit) {
 			}
 		}
 	}
-	active, _ := u.snap.Active(context.Background(), Service)
-	if active && !m.seen[u.name] {
-		conf := readConf(m.t, u.charm.Paths)
-		local := "https://127.0.0.1:2379"
-		if b, _ := u.tools.Config["bind_to_all_interfaces"].(bool); !b {
-			local = "https://" + u.addr + ":2379"
-		}
-		// One 127.0.0.1 per machine: key it by the unit.
-		m.cluster.start(m.t, conf, local)
-		m.seen[u.name] = true
+}
+
+// started is u's etcd starting: the first time, it joins or bootstraps
+// from the rendered configuration; later restarts keep its membership.
+func (m *model) started(u *sunit) {
+	if m.seen[u.name] {
+		return
 	}
+	conf := readConf(m.t, u.charm.Paths)
+	local := "https://127.0.0.1:2379"
+	if b, _ := u.tools.Config["bind_to_all_interfaces"].(bool); !b {
+		local = "https://" + u.addr + ":2379"
+		if p, ok := u.tools.Config["port"].(int64); ok {
+			local = fmt.Sprintf("https://%s:%d", u.addr, p)
+		}
+	}
+	m.cluster.start(m.t, conf, local)
+	m.seen[u.name] = true
 }
 
 // settle runs each unit's hooks in deployment order until nothing changes.

@@ -2,9 +2,7 @@ package charm
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"strings"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
@@ -20,15 +18,16 @@ const (
 	flagRerender         = "etcd.rerender-config"
 	flagRestartDropIn    = "etcd.service-restart.configured"
 	flagVolumeAttached   = "data.volume.attached"
+	flagRemovableMedia   = "snap.connected.removable_media"
 	flagSeriesUpgrade    = "upgrade.series.in-progress"
 	stateCluster         = "etcd.cluster"
 	stateClusterState    = "etcd.cluster-state"
 	// stateChannel is the channel option the snap was last installed or
 	// refreshed for (the original's config.changed.channel).
 	stateChannel = "config.channel"
-	// stateRendered is the template's options at the last render (the
-	// original's config.changed.* triggers).
-	stateRendered = "config.rendered"
+	// statePrevious is the options as the previous hook saw them (what
+	// charmhelpers' config().previous() reads).
+	statePrevious = "config.previous"
 	// stateSnapdRefresh is the snapd_refresh option last applied.
 	stateSnapdRefresh = "config.snapd_refresh"
 )
@@ -82,13 +81,4 @@ func (s *state) save(ctx context.Context, t juju.Tools) error {
 		return nil
 	}
 	return t.StateSet(ctx, maps.Clone(set))
-}
-
-// renderKey is the options the template reads, to notice a change.
-func (c Config) renderKey() string {
-	return strings.Join([]string{
-		fmt.Sprint(c.Port), fmt.Sprint(c.ManagementPort), c.Channel, fmt.Sprint(c.HeartbeatInterval),
-		fmt.Sprint(c.ElectionTimeout), c.SnapshotCount, fmt.Sprint(c.BindToAllInterfaces),
-		fmt.Sprint(c.BindWithInsecureHTTP), c.TLSCipherSuites,
-	}, ",")
 }

@@ -27,8 +27,8 @@ type Volume interface {
 // attachStorage is format_and_mount_storage, on data-storage-attached: the
 // data dir becomes <mount>/data on an ext4 filesystem made on the device,
 // existing data is copied there, the mount goes into fstab, and etcd
-// restarts on it; then the snap's removable-media plug is connected so
-// the confined etcd may use /media.
+// restarts on it. (connectRemovableMedia then lets the confined etcd use
+// /media.)
 func (u *unit) attachStorage(ctx context.Context) error {
 	id := u.ev.StorageID
 	if id == "" {
@@ -40,6 +40,9 @@ func (u *unit) attachStorage(ctx context.Context) error {
 	}
 	device := s.Location
 	u.st.set(flagVolumeAttached, "true")
+	if err := u.refreshInstalled(ctx); err != nil {
+		return err
+	}
 	p := u.c.Paths
 	mounted, err := u.c.Volume.Mounted(ctx, device)
 	if err != nil {
@@ -47,7 +50,7 @@ func (u *unit) attachStorage(ctx context.Context) error {
 	}
 	if mounted {
 		u.logf(ctx, "INFO", "Device is already attached to the system. Refusing to take action against %s", device)
-		return u.connectRemovableMedia(ctx)
+		return nil
 	}
 	u.logf(ctx, "INFO", "Creating filesystem on %s", device)
 	if err := u.c.Volume.Format(ctx, device); err != nil {
@@ -84,16 +87,20 @@ func (u *unit) attachStorage(ctx context.Context) error {
 			return err
 		}
 	}
-	return u.connectRemovableMedia(ctx)
+	return nil
 }
 
+// connectRemovableMedia is snap_connect_external_storage: once etcd is
+// installed on a unit with a data volume, `snap connect
+// etcd:removable-media :removable-media`.
 func (u *unit) connectRemovableMedia(ctx context.Context) error {
-	if !u.installed || u.c.Connect == nil {
+	if !u.installed || !u.st.flag(flagVolumeAttached) || u.st.flag(flagRemovableMedia) || u.c.Connect == nil {
 		return nil
 	}
 	if err := u.c.Connect(ctx, "removable-media", "removable-media"); err != nil {
 		return fmt.Errorf("cannot connect etcd:removable-media: %w", err)
 	}
+	u.st.set(flagRemovableMedia, "true")
 	return nil
 }
 
