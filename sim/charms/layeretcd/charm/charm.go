@@ -86,11 +86,15 @@ func (c *Charm) Handle(ctx context.Context, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	st, err := loadState(ctx, c.Tools)
+	dir := ev.CharmDir
+	if dir == "" {
+		dir = "."
+	}
+	st, err := loadState(dir)
 	if err != nil {
 		return err
 	}
-	u := &unit{c: c, ev: ev, cfg: cfg, st: st}
+	u := &unit{c: c, ev: ev, cfg: cfg, raw: raw, st: st}
 	switch ev.Name {
 	case "stop":
 		err = u.unregister(ctx)
@@ -119,8 +123,13 @@ func (c *Charm) Handle(ctx context.Context, ev juju.Event) error {
 		}
 		err = u.converge(ctx)
 	}
-	if serr := st.save(ctx, c.Tools); err == nil {
-		err = serr
+	// A blocked or waiting hook succeeds, and so commits; a failed one
+	// leaves the state as it was.
+	var outcome *juju.Outcome
+	if err == nil || errors.As(err, &outcome) {
+		if serr := st.save(raw); serr != nil {
+			return serr
+		}
 	}
 	return err
 }
@@ -130,6 +139,7 @@ type unit struct {
 	c   *Charm
 	ev  juju.Event
 	cfg Config
+	raw map[string]any // config-get's answer
 	st  *state
 
 	leader     bool

@@ -1,51 +1,28 @@
 package charm
 
-import (
-	"context"
-	"encoding/json"
-	"fmt"
-)
-
-// watched are the options whose config.changed.* flags the original's
-// handlers react to, as the previous hook saw them.
-type watched struct {
-	Port                int    `json:"port"`
-	ManagementPort      int    `json:"management_port"`
-	SnapshotCount       string `json:"snapshot_count"`
-	ElectionTimeout     int    `json:"election_timeout"`
-	HeartbeatInterval   int    `json:"heartbeat_interval"`
-	BindToAllInterfaces bool   `json:"bind_to_all_interfaces"`
-	TLSCipherSuites     string `json:"tls_cipher_suites"`
-}
-
-func (c Config) watched() watched {
-	return watched{c.Port, c.ManagementPort, c.SnapshotCount, c.ElectionTimeout, c.HeartbeatInterval,
-		c.BindToAllInterfaces, c.TLSCipherSuites}
-}
+import "context"
 
 // configChanged is leader_config_changed, follower_config_changed,
-// bind_to_all_interfaces_changed and tls_cipher_suites_changed. On the
-// first hook there is no previous config: nothing has been started that
-// a change could concern.
+// bind_to_all_interfaces_changed and tls_cipher_suites_changed. The
+// leader's handler needs a previous port and management port; in the
+// first hook the others only re-render what the first start renders
+// anyway, so the stand-in skips them there.
 func (u *unit) configChanged(ctx context.Context) error {
-	now := u.cfg.watched()
-	raw := u.st.get(statePrevious)
-	data, _ := json.Marshal(now)
-	u.st.set(statePrevious, string(data))
-	if raw == "" || !u.installed {
+	if !u.st.hadPrevious() || !u.installed {
 		return nil
 	}
-	var prev watched
-	if err := json.Unmarshal([]byte(raw), &prev); err != nil {
-		return fmt.Errorf("cannot read the previous config: %w", err)
+	changed := func(options ...string) bool {
+		for _, o := range options {
+			if u.st.changed(u.raw, o) {
+				return true
+			}
+		}
+		return false
 	}
-	tuning := prev.Port != now.Port || prev.ManagementPort != now.ManagementPort ||
-		prev.SnapshotCount != now.SnapshotCount || prev.ElectionTimeout != now.ElectionTimeout ||
-		prev.HeartbeatInterval != now.HeartbeatInterval
-	if prev.BindToAllInterfaces != now.BindToAllInterfaces || prev.TLSCipherSuites != now.TLSCipherSuites {
+	if changed("bind_to_all_interfaces", "tls_cipher_suites") {
 		u.st.set(flagRerender, "true")
 	}
-	if !tuning {
+	if !changed("port", "management_port", "snapshot_count", "election_timeout", "heartbeat_interval") {
 		return nil
 	}
 	if !u.leader {

@@ -2,10 +2,12 @@ package charm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,13 +224,14 @@ type model struct {
 }
 
 type sunit struct {
-	name    string
-	addr    string
-	tools   *fakeTools
-	snap    *snaptest.Fake
-	volume  *fakeVolume
-	charm   *Charm
-	connect []string
+	name     string
+	charmDir string
+	addr     string
+	tools    *fakeTools
+	snap     *snaptest.Fake
+	volume   *fakeVolume
+	charm    *Charm
+	connect  []string
 }
 
 // easyrsa's answer, as its unit databag holds it.
@@ -265,7 +268,7 @@ func newModel(t *testing.T, n int, config map[string]any) *model {
 				cl.Units[other] = map[string]string{}
 			}
 		}
-		su := &sunit{name: name, addr: addr, tools: ft, snap: snaptest.NewEtcd(), volume: &fakeVolume{mounted: map[string]string{}}}
+		su := &sunit{name: name, charmDir: t.TempDir(), addr: addr, tools: ft, snap: snaptest.NewEtcd(), volume: &fakeVolume{mounted: map[string]string{}}}
 		paths := Paths{Root: t.TempDir()}
 		su.charm = &Charm{
 			Tools: ft, Snap: layoutSnapd{su.snap, paths, func() { m.started(su) }}, Ctl: m.cluster, Paths: paths, Volume: su.volume,
@@ -305,7 +308,7 @@ func (m *model) unit(name string) *sunit {
 func (m *model) hook(name, hook string) int {
 	m.t.Helper()
 	u := m.unit(name)
-	ev := juju.Event{Kind: juju.HookKind, Name: hook, Unit: name}
+	ev := juju.Event{Kind: juju.HookKind, Name: hook, Unit: name, CharmDir: u.charmDir}
 	if ep, _, ok := strings.Cut(hook, "-relation-"); ok {
 		ev.Endpoint = ep
 		for id, r := range u.tools.Relations {
@@ -375,6 +378,20 @@ func (m *model) mustHook(name, hook string) {
 	if code := m.hook(name, hook); code != 0 {
 		m.t.Fatalf("%s %s exited %d; logs %v", name, hook, code, m.unit(name).tools.Logs)
 	}
+}
+
+// unitState reads the unit's reactive state file.
+func unitState(t *testing.T, u *sunit) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(u.charmDir, UnitStateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kv map[string]any
+	if err := json.Unmarshal(data, &kv); err != nil {
+		t.Fatal(err)
+	}
+	return kv
 }
 
 func readConf(t *testing.T, p Paths) map[string]any {

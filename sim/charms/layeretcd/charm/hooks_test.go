@@ -351,7 +351,7 @@ func TestStorageAttached(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.tools.Storage["data/0"] = juju.Storage{Kind: "block", Location: "/dev/loop7"}
-	ev := juju.Event{Kind: juju.HookKind, Name: "data-storage-attached", Unit: "etcd/0", StorageID: "data/0"}
+	ev := juju.Event{Kind: juju.HookKind, Name: "data-storage-attached", Unit: "etcd/0", StorageID: "data/0", CharmDir: u.charmDir}
 	if code := u.tools.Run(context.Background(), ev, u.charm.Handle, os.Stderr); code != 0 {
 		t.Fatalf("exit %d", code)
 	}

@@ -17,8 +17,7 @@ import (
 // config.changed.channel (true in the first hook): core, then etcd at the
 // target channel; a later change re-renders and restarts.
 func (u *unit) snapInstall(ctx context.Context) error {
-	last, seen := u.st.kv[stateChannel]
-	if seen && last == u.cfg.Channel {
+	if !u.st.changed(u.raw, "channel") {
 		return nil
 	}
 	if err := u.c.Snap.Install(ctx, "core", "stable"); err != nil && !errors.Is(err, snap.ErrAlreadyInstalled) {
@@ -30,11 +29,9 @@ func (u *unit) snapInstall(ctx context.Context) error {
 		}
 		u.st.set(flagSSLExported, "")
 	}
-	if seen {
+	if u.st.hadPrevious() {
 		u.st.set(flagRerender, "true")
 	}
-	u.st.kv[stateChannel] = u.cfg.Channel
-	u.st.changed[stateChannel] = u.cfg.Channel
 	return nil
 }
 
@@ -65,12 +62,10 @@ func (u *unit) installEtcd(ctx context.Context, channel string) error {
 // process_snapd_timer / set_snapd_timer: the leader shares core's timer in
 // leader data, followers apply the leader's.
 func (u *unit) snapdTimer(ctx context.Context) error {
-	if last, seen := u.st.kv[stateSnapdRefresh]; !seen || last != u.cfg.SnapdRefresh {
+	if u.st.changed(u.raw, "snapd_refresh") {
 		if err := u.c.Snap.SetConf(ctx, "core", "refresh.timer", RefreshTimer(u.cfg.SnapdRefresh, u.c.Now())); err != nil {
 			return fmt.Errorf("cannot set core's refresh.timer: %w", err)
 		}
-		u.st.kv[stateSnapdRefresh] = u.cfg.SnapdRefresh
-		u.st.changed[stateSnapdRefresh] = u.cfg.SnapdRefresh
 	}
 	current, err := u.c.Snap.Conf(ctx, "core", "refresh.timer")
 	if err != nil {

@@ -88,10 +88,13 @@ func TestReferenceFacts(t *testing.T) {
 		{"snapd_refresh: max → <dow><n> of yesterday (2026-12-03, a Thursday)", leader.tools.LeaderData["snapd_refresh"], "thu1"},
 		{"followers see the leader's data", follower.tools.LeaderData["token"], leader.tools.LeaderData["token"]},
 
-		// §4 unit kv.
-		{"unit kv etcd.cluster-state new on the leader", leader.tools.State["etcd.cluster-state"], "new"},
-		{"unit kv etcd.cluster on a follower", follower.tools.State["etcd.cluster"], "etcd0=https://10.0.0.1:2380,etcd1=https://10.0.0.2:2380"},
-		{"etcd.registered set on every unit", leader.tools.State["etcd.registered"] != "" && follower.tools.State["etcd.registered"] != "", true},
+		// §4 unit kv, in the charm directory as reactive keeps it; Juju's
+		// unit state stays empty.
+		{"unit kv etcd.cluster-state new on the leader", unitState(t, leader)["etcd.cluster-state"], "new"},
+		{"unit kv etcd.cluster on a follower", unitState(t, follower)["etcd.cluster"], "etcd0=https://10.0.0.1:2380,etcd1=https://10.0.0.2:2380"},
+		{"flag etcd.registered set on every unit", hasNil(unitState(t, leader), "reactive.states.etcd.registered") && hasNil(unitState(t, follower), "reactive.states.etcd.registered"), true},
+		{"flag etcd.leader.configured on the leader only", hasNil(unitState(t, leader), "reactive.states.etcd.leader.configured") && !hasNil(unitState(t, follower), "reactive.states.etcd.leader.configured"), true},
+		{"no Juju unit state", len(leader.tools.State) + len(follower.tools.State), 0},
 
 		// §4 membership: names etcd0.., every member started.
 		{"members etcd0 etcd1 etcd2, all started", memberNames(m.cluster.members), []string{"etcd0", "etcd1", "etcd2"}},
@@ -154,6 +157,8 @@ var templateKeys = []string{
 }
 
 func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+
+func hasNil(m map[string]any, k string) bool { v, ok := m[k]; return ok && v == nil }
 
 func hasNull(m map[string]any, k string) bool { v, ok := m[k]; return ok && v == nil }
 

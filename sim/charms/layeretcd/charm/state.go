@@ -1,15 +1,16 @@
 package charm
 
 import (
-	"context"
-	"maps"
-
-	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
 )
 
-// The original keeps reactive flags and unitdata keys in its charm
-// directory's .unit-state.db; the stand-in keeps the ones it acts on in
-// Juju unit state under the same names.
+// Reactive flags and unitdata keys the stand-in acts on, by their names
+// in the original.
 const (
 	flagRegistered       = "etcd.registered"
 	flagLeaderConfigured = "etcd.leader.configured"
@@ -22,32 +23,63 @@ const (
 	flagSeriesUpgrade    = "upgrade.series.in-progress"
 	stateCluster         = "etcd.cluster"
 	stateClusterState    = "etcd.cluster-state"
-	// stateChannel is the channel option the snap was last installed or
-	// refreshed for (the original's config.changed.channel).
-	stateChannel = "config.channel"
-	// statePrevious is the options as the previous hook saw them (what
-	// charmhelpers' config().previous() reads).
-	statePrevious = "config.previous"
-	// stateSnapdRefresh is the snapd_refresh option last applied.
-	stateSnapdRefresh = "config.snapd_refresh"
 )
 
-// state is the unit state read at the start of the hook, with the
-// changes to write at its end (state-set commits with the hook).
+// The files in the charm directory where the original keeps its state,
+// outside Juju: charms.reactive's unitdata (flags as "reactive.states.<flag>"
+// and the databag's "etcd.cluster", "etcd.cluster-state") and charmhelpers'
+// previous config, which config.changed.<option> compares with. The real
+// unitdata is SQLite (.unit-state.db); the stand-in writes the same keys as
+// JSON, so nothing it does shows in Juju's unit state, as with the original.
+const (
+	UnitStateFile        = ".unit-state.json"
+	PersistentConfigFile = ".juju-persistent-config"
+	reactiveFlagPrefix   = "reactive.states."
+)
+
+// state is the unit's flags and unitdata as the hook began, with its
+// changes, written back when the hook commits (charms.reactive flushes
+// unitdata only when the hook succeeds).
 type state struct {
-	kv      map[string]string
-	changed map[string]string
+	dir string
+	kv  map[string]string
+	// prev is the previous hook's config, nil in the first hook.
+	prev map[string]any
 }
 
-func loadState(ctx context.Context, t juju.Tools) (*state, error) {
-	kv, err := t.StateGet(ctx)
-	if err != nil {
+func loadState(dir string) (*state, error) {
+	s := &state{dir: dir, kv: map[string]string{}}
+	raw := map[string]any{}
+	if err := readJSON(filepath.Join(dir, UnitStateFile), &raw); err != nil {
 		return nil, err
 	}
-	if kv == nil {
-		kv = map[string]string{}
+	for k, v := range raw {
+		if name, ok := strings.CutPrefix(k, reactiveFlagPrefix); ok {
+			s.kv[name] = "true"
+		} else if str, ok := v.(string); ok {
+			s.kv[k] = str
+		}
 	}
-	return &state{kv: kv, changed: map[string]string{}}, nil
+	var prev map[string]any
+	if err := readJSON(filepath.Join(dir, PersistentConfigFile), &prev); err != nil {
+		return nil, err
+	}
+	s.prev = prev
+	return s, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read unit state: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("cannot read unit state %s: %w", path, err)
+	}
+	return nil
 }
 
 func (s *state) get(k string) string { return s.kv[k] }
@@ -55,30 +87,53 @@ func (s *state) flag(k string) bool  { return s.kv[k] != "" }
 
 // set records k=v; "" clears k.
 func (s *state) set(k, v string) {
-	if s.kv[k] == v {
-		return
-	}
 	if v == "" {
 		delete(s.kv, k)
 	} else {
 		s.kv[k] = v
 	}
-	s.changed[k] = v
 }
 
-func (s *state) save(ctx context.Context, t juju.Tools) error {
-	set := map[string]string{}
-	for k, v := range s.changed {
-		if v == "" {
-			if err := t.StateDelete(ctx, k); err != nil {
-				return err
-			}
-			continue
+// changed is config.changed.<option>: true in the first hook, and when the
+// option differs from the previous hook's.
+func (s *state) changed(raw map[string]any, option string) bool {
+	if s.prev == nil {
+		return true
+	}
+	return !sameJSON(s.prev[option], raw[option])
+}
+
+// hadPrevious is whether a previous hook's config exists
+// (config().previous(...) is not None).
+func (s *state) hadPrevious() bool { return s.prev != nil }
+
+func sameJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	var va, vb any
+	_ = json.Unmarshal(ja, &va)
+	_ = json.Unmarshal(jb, &vb)
+	return reflect.DeepEqual(va, vb)
+}
+
+// save writes the flags, the unitdata and this hook's config.
+func (s *state) save(raw map[string]any) error {
+	out := map[string]any{}
+	for k, v := range s.kv {
+		if k == stateCluster || k == stateClusterState {
+			out[k] = v
+		} else {
+			out[reactiveFlagPrefix+k] = nil
 		}
-		set[k] = v
 	}
-	if len(set) == 0 {
-		return nil
+	for path, v := range map[string]any{UnitStateFile: out, PersistentConfigFile: raw} {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("cannot save unit state: %w", err)
+		}
+		if err := writeFile(filepath.Join(s.dir, path), data, 0o600); err != nil {
+			return fmt.Errorf("cannot save unit state: %w", err)
+		}
 	}
-	return t.StateSet(ctx, maps.Clone(set))
+	return nil
 }
