@@ -160,6 +160,15 @@ func TestLayerEtcdStandIn(t *testing.T) {
 				t.Errorf("%s: etcd.conf.yml lacks %q", u, want)
 			}
 		}
+		// Like charms.reactive, the stand-in keeps its flags in the charm
+		// directory; Juju's unit state stays empty.
+		if got := strings.TrimSpace(m.must("exec", u, "--", "state-get --format=json")); got != "{}" && got != "null" {
+			t.Errorf("%s: Juju unit state %s, want none", u, got)
+		}
+		flags := m.must("exec", u, "--", `cat "$JUJU_CHARM_DIR/.unit-state.json"`)
+		if !strings.Contains(flags, `"reactive.states.etcd.registered":null`) {
+			t.Errorf("%s: reactive state %s lacks etcd.registered", u, flags)
+		}
 		files := m.must("exec", u, "--", `cd "$SNAPPY_GLOBAL_ROOT/var/snap/etcd" && ls common && ls current/member`)
 		for _, f := range []string{"ca.crt", "server.crt", "server.key", "client.crt", "client.key", "etcd.conf.yml", "snap", "wal"} {
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(f) + `$`).MatchString(files) {
