@@ -197,7 +197,7 @@ type fakeVolume struct {
 	calls   []string
 }
 
-func (v *fakeVolume) Mounted(_ context.Context, dev string) (bool, error) {
+func (v *fakeVolume) Mounted(_ context.Context, dev, _ string) (bool, error) {
 	_, ok := v.mounted[dev]
 	return ok, nil
 }

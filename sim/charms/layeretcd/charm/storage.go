@@ -16,8 +16,10 @@ import (
 // Volume is what format_and_mount_storage does to the data storage's
 // block device.
 type Volume interface {
-	// Mounted is volume_is_mounted: the device shows in `df -t ext4`.
-	Mounted(ctx context.Context, device string) (bool, error)
+	// Mounted is volume_is_mounted: the device shows in `df -t ext4`
+	// (or, where df names a loop device instead of the image the storage
+	// is, something is mounted on dir already).
+	Mounted(ctx context.Context, device, dir string) (bool, error)
 	// Format is `mkfs.ext4 <device> -F`.
 	Format(ctx context.Context, device string) error
 	// Mount is `mount <device> <dir>`.
@@ -44,7 +46,7 @@ func (u *unit) attachStorage(ctx context.Context) error {
 		return err
 	}
 	p := u.c.Paths
-	mounted, err := u.c.Volume.Mounted(ctx, device)
+	mounted, err := u.c.Volume.Mounted(ctx, device, p.StorageMount())
 	if err != nil {
 		return err
 	}
@@ -189,13 +191,22 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 // ExecVolume runs the original's commands.
 type ExecVolume struct{}
 
-func (ExecVolume) Mounted(ctx context.Context, device string) (bool, error) {
-	out, err := exec.CommandContext(ctx, "df", "-t", "ext4").Output()
-	if err != nil && len(out) == 0 {
-		// df exits 1 when no ext4 filesystem is mounted at all.
-		return false, nil
+func (ExecVolume) Mounted(ctx context.Context, device, dir string) (bool, error) {
+	// df exits 1 when no ext4 filesystem is mounted at all.
+	out, _ := exec.CommandContext(ctx, "df", "-t", "ext4").Output()
+	if bytes.Contains(out, []byte(device)) {
+		return true, nil
 	}
-	return bytes.Contains(out, []byte(device)), nil
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return false, fmt.Errorf("cannot read the mount table: %w", err)
+	}
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == dir {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (ExecVolume) Format(ctx context.Context, device string) error {
