@@ -31,12 +31,15 @@ build: ## build the charm binary into build/charm/dispatch
 charm: build ## pack build/etcd.charm (a zip Juju accepts); build/charm is the unpacked charm
 	$(GO) run ./cmd/charmpack -src . -binary $(BUILD)/charm/dispatch -stage $(BUILD)/charm -out $(BUILD)/etcd.charm
 
-charms: charm ## pack the partner charms (easyrsa, etcd-client) next to etcd.charm
+charms: charm ## pack the partner charms (easyrsa, etcd-client, the layer-etcd stand-in) next to etcd.charm
 	@mkdir -p $(BUILD)/easyrsa $(BUILD)/etcd-client
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/easyrsa/dispatch ./sim/charms/easyrsa/cmd
 	$(GO) run ./cmd/charmpack -src sim/charms/easyrsa -binary $(BUILD)/easyrsa/dispatch -out $(BUILD)/easyrsa.charm
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/etcd-client/dispatch ./sim/charms/etcdclient/cmd
 	$(GO) run ./cmd/charmpack -src sim/charms/etcdclient -binary $(BUILD)/etcd-client/dispatch -out $(BUILD)/etcd-client.charm
+	@mkdir -p $(BUILD)/layer-etcd
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/layer-etcd/dispatch ./sim/charms/layeretcd/cmd
+	$(GO) run ./cmd/charmpack -src sim/charms/layeretcd -binary $(BUILD)/layer-etcd/dispatch -out $(BUILD)/layer-etcd.charm
 
 sim: ## build jujusim and its hook-tool binary into bin/
 	@mkdir -p $(BIN)
@@ -68,7 +71,8 @@ unit: ## unit tests only (no processes, no binaries)
 
 # Integration tests drive the packed charms with jujusim, as an operator would.
 TEST_ENV := ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm EASYRSA_CHARM=$(CURDIR)/$(BUILD)/easyrsa.charm \
-	ETCD_CLIENT_CHARM=$(CURDIR)/$(BUILD)/etcd-client.charm JUJUSIM=$(CURDIR)/$(BIN)/jujusim
+	ETCD_CLIENT_CHARM=$(CURDIR)/$(BUILD)/etcd-client.charm LAYER_ETCD_CHARM=$(CURDIR)/$(BUILD)/layer-etcd.charm \
+	JUJUSIM=$(CURDIR)/$(BIN)/jujusim
 
 test: setup charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
 	$(TEST_ENV) $(GO) test -race -timeout 40m ./...

@@ -34,6 +34,12 @@ type partner struct {
 	env     string // variable naming a prebuilt archive (make charms output)
 	rels    map[string]rel
 	actions map[string]action
+	// files the archive holds besides dispatch, when not the default
+	// README.md, actions.yaml, manifest.yaml, metadata.yaml.
+	files []string
+	// contract checks what else the metadata and config declare (the
+	// default: no resources, storage or config options).
+	contract func(*testing.T, charm.Charm)
 }
 
 type rel struct {
@@ -59,6 +65,20 @@ var partners = []partner{{
 		"get":   {params: []string{"key"}, required: []string{"key"}},
 		"check": {},
 	},
+}, {
+	name: "etcd", src: "sim/charms/layeretcd", pkg: "./sim/charms/layeretcd/cmd", env: "LAYER_ETCD_CHARM",
+	rels: map[string]rel{
+		"db":                   {charm.RoleProvider, "etcd", charm.ScopeGlobal},
+		"proxy":                {charm.RoleProvider, "etcd-proxy", charm.ScopeGlobal},
+		"prometheus":           {charm.RoleProvider, "prometheus-manual", charm.ScopeGlobal},
+		"grafana":              {charm.RoleProvider, "grafana-dashboard", charm.ScopeGlobal},
+		"nrpe-external-master": {charm.RoleProvider, "nrpe-external-master", charm.ScopeContainer},
+		"certificates":         {charm.RoleRequirer, "tls-certificates", charm.ScopeGlobal},
+		"cluster":              {charm.RolePeer, "etcd", charm.ScopeGlobal},
+	},
+	actions:  map[string]action{},
+	files:    []string{"README.md", "config.yaml", "manifest.yaml", "metadata.yaml"},
+	contract: layerEtcdContract,
 }}
 
 // archive returns p's .charm: $<env> when set, else built and packed here.
@@ -89,13 +109,13 @@ func TestArchives(t *testing.T) {
 	for _, p := range partners {
 		t.Run(p.name, func(t *testing.T) {
 			path := p.archive(t)
-			checkContents(t, path)
+			checkContents(t, p, path)
 			checkMetadata(t, p, path)
 		})
 	}
 }
 
-func checkContents(t *testing.T, path string) {
+func checkContents(t *testing.T, p partner, path string) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +133,10 @@ func checkContents(t *testing.T, path string) {
 	}
 	sort.Strings(names)
 	want := []string{"README.md", "actions.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
+	if p.files != nil {
+		want = append([]string{"dispatch"}, p.files...)
+		sort.Strings(want)
+	}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("archive files = %v, want %v", names, want)
 	}
@@ -136,11 +160,15 @@ func checkMetadata(t *testing.T, p partner, path string) {
 	if !reflect.DeepEqual(got, p.rels) {
 		t.Errorf("relations = %v, want %v", got, p.rels)
 	}
-	if len(meta.Resources) != 0 || len(meta.Storage) != 0 {
-		t.Errorf("resources %v storage %v, want none", meta.Resources, meta.Storage)
-	}
-	if opts := ch.Config().Options; len(opts) != 0 {
-		t.Errorf("config options %v, want none", opts)
+	if p.contract != nil {
+		p.contract(t, ch)
+	} else {
+		if len(meta.Resources) != 0 || len(meta.Storage) != 0 {
+			t.Errorf("resources %v storage %v, want none", meta.Resources, meta.Storage)
+		}
+		if opts := ch.Config().Options; len(opts) != 0 {
+			t.Errorf("config options %v, want none", opts)
+		}
 	}
 
 	gotActions := map[string]action{}
@@ -166,6 +194,9 @@ func checkMetadata(t *testing.T, p partner, path string) {
 		t.Errorf("actions = %+v, want %+v", gotActions, p.actions)
 	}
 
+	if p.contract != nil {
+		return // layer-etcd's bases are checked by its contract
+	}
 	var bases []string
 	if m := ch.Manifest(); m != nil {
 		for _, b := range m.Bases {
