@@ -32,12 +32,8 @@ func NextOp(m *model.Model, unit string, now time.Time) (op Op, ok bool, wake ti
 		if st.Failed != nil {
 			return retryOp(m, u, now)
 		}
-		for _, s := range u.Storage {
-			if !st.StorageAttached[s.ID] {
-				op := hook(StorageAttached)
-				op.Hook.StorageID = s.ID
-				return op, true, time.Time{}
-			}
+		if op, ok := storageOp(u); ok {
+			return op, true, time.Time{}
 		}
 		return hook("install"), true, time.Time{}
 	}
@@ -72,6 +68,11 @@ func NextOp(m *model.Model, unit string, now time.Time) (op Op, ok bool, wake ti
 	if u.Life != model.Alive {
 		return teardownOp(m, u)
 	}
+	// Storage added to a running unit (add-storage) attaches after
+	// actions and before other hooks, as in Juju's resolver.
+	if op, ok := storageOp(u); ok {
+		return op, true, time.Time{}
+	}
 	if st.ConfigSeq > 0 && !st.Started {
 		return hook("start"), true, time.Time{}
 	}
@@ -97,6 +98,17 @@ func NextOp(m *model.Model, unit string, now time.Time) (op Op, ok bool, wake ti
 		return Op{}, false, st.NextUpdateStatus
 	}
 	return Op{}, false, time.Time{}
+}
+
+// storageOp is the storage-attached hook of the unit's first storage
+// instance not attached yet.
+func storageOp(u *model.Unit) (Op, bool) {
+	for _, s := range u.Storage {
+		if !u.AgentState.StorageAttached[s.ID] {
+			return Op{Kind: OpHook, Unit: u.Name, Hook: model.Hook{Kind: StorageAttached, RelationID: -1, StorageID: s.ID}}, true
+		}
+	}
+	return Op{}, false
 }
 
 // retryOp returns the failed hook once its backoff has elapsed.

@@ -27,17 +27,18 @@ type (
 	}
 	appArgs     struct{ App string }
 	addUnitArgs struct {
-		App string
-		N   int
+		App         string
+		N           int
+		Constraints string
 	}
-	relArgs    struct{ A, B string }
-	configArgs struct {
+	addStorageArgs struct{ Unit, Name, Directive string }
+	relArgs        struct{ A, B string }
+	configArgs     struct {
 		App   string
 		Set   map[string]string
 		Reset []string
 	}
 	resourceArgs struct{ App, Name, Path string }
-	refreshArgs  struct{ App, Path string }
 	execArgs     struct{ Unit, Command string }
 	taskArgs     struct{ ID int }
 	resolvedArgs struct {
@@ -87,14 +88,15 @@ func (c *Controller) apiHandler() http.Handler {
 	mux := http.NewServeMux()
 	ok := func(err error) (none, error) { return none{}, err }
 	mux.Handle("/deploy", handle(func(a DeployArgs) (none, error) { return ok(c.Deploy(a)) }))
-	mux.Handle("/add-unit", handle(func(a addUnitArgs) (none, error) { return ok(c.AddUnit(a.App, a.N)) }))
+	mux.Handle("/add-unit", handle(func(a addUnitArgs) (none, error) { return ok(c.AddUnit(a.App, a.N, a.Constraints)) }))
+	mux.Handle("/add-storage", handle(func(a addStorageArgs) ([]string, error) { return c.AddStorage(a.Unit, a.Name, a.Directive) }))
 	mux.Handle("/remove-unit", handle(func(a unitsArgs) (none, error) { return ok(c.RemoveUnits(a.Units, a.Force)) }))
 	mux.Handle("/remove-application", handle(func(a appArgs) (none, error) { return ok(c.RemoveApplication(a.App)) }))
 	mux.Handle("/integrate", handle(func(a relArgs) (none, error) { return ok(c.Integrate(a.A, a.B)) }))
 	mux.Handle("/remove-relation", handle(func(a relArgs) (none, error) { return ok(c.RemoveRelation(a.A, a.B)) }))
 	mux.Handle("/config", handle(func(a configArgs) (ConfigResult, error) { return c.Config(a.App, a.Set, a.Reset...) }))
 	mux.Handle("/attach-resource", handle(func(a resourceArgs) (none, error) { return ok(c.AttachResource(a.App, a.Name, a.Path)) }))
-	mux.Handle("/refresh", handle(func(a refreshArgs) (none, error) { return ok(c.Refresh(a.App, a.Path)) }))
+	mux.Handle("/refresh", handle(func(a RefreshArgs) (none, error) { return ok(c.Refresh(a)) }))
 	mux.Handle("/run", handle(func(a RunArgs) (RunResult, error) { return c.Run(a) }))
 	mux.Handle("/exec", handle(func(a execArgs) (RunResult, error) { return c.Exec(a.Unit, a.Command) }))
 	mux.Handle("/task", handle(func(a taskArgs) (model.Action, error) { return c.Task(a.ID) }))

@@ -146,6 +146,7 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	}, ctxID, m, op)
 	var argv []string
 	var stdin []byte
+	handler := ""
 	switch op.Kind {
 	case agent.OpExec:
 		argv = []string{"/bin/bash", "-s"}
@@ -155,6 +156,7 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	default:
 		if h := agent.Handler(paths.Charm, m, op); h != "" {
 			argv = []string{h}
+			handler = h
 		}
 	}
 	if argv == nil {
@@ -179,7 +181,7 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 	c.mu.Unlock()
 
 	logger := "unit." + u.Name + "." + name
-	res, err := agent.Run(runCtx, agent.Process{
+	res, err := runOnMachine(runCtx, machineArch(mc.Arch), handler, agent.Process{
 		Argv: argv, Env: env, Dir: paths.Charm, Stdin: stdin, Logger: logger,
 		Line:    func(level, logger, line string) { c.logLine(op.Unit, level, logger, line) },
 		Capture: op.Kind != agent.OpHook,
@@ -195,7 +197,11 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 		return
 	default:
 	}
-	if err != nil {
+	if err != nil && op.Kind == agent.OpHook && handler != "" {
+		// As Juju's uniter reports a hook it could not start.
+		c.logLine(op.Unit, "ERROR", "juju.worker.uniter.operation", fmt.Sprintf("hook %q (via %s) failed: %v", name, strings.TrimPrefix(handler, paths.Charm+"/"), err))
+		res.Code = -1
+	} else if err != nil {
 		c.logLine(op.Unit, "ERROR", "juju.worker.uniter", err.Error())
 		res.Code = 127
 	}
@@ -225,7 +231,9 @@ func (c *Controller) execute(runCtx context.Context, op agent.Op) {
 			hctx.Commit()
 			agent.Committed(m, op, now)
 		} else {
-			c.logLine(op.Unit, "ERROR", "juju.worker.uniter.operation", fmt.Sprintf("hook %q (via %s) failed: exit status %d", name, strings.TrimPrefix(argv[len(argv)-1], paths.Charm+"/"), res.Code))
+			if res.Code > 0 {
+				c.logLine(op.Unit, "ERROR", "juju.worker.uniter.operation", fmt.Sprintf("hook %q (via %s) failed: exit status %d", name, strings.TrimPrefix(argv[len(argv)-1], paths.Charm+"/"), res.Code))
+			}
 			agent.Failed(m, op, now)
 		}
 	}

@@ -36,8 +36,9 @@ func hostAddress(subnet string, n int) (string, string, error) {
 // addMachineLocked creates the machine for a new unit: its root dir, its
 // address (127.0.1.N without isolation; an address on the bridge with
 // netns), the unit's charm dir (a copy of the stored charm), hook tools
-// and attached storage, then starts it.
-func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) (err error) {
+// and attached storage (the app's --storage counts, else each store's
+// minimum), then starts it. arch is the machine's architecture.
+func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application, arch string) (err error) {
 	m := c.model
 	defer func() {
 		if err != nil {
@@ -58,7 +59,7 @@ func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) (err 
 	mc := &model.Machine{
 		ID: id, Address: addr, CIDR: cidr, Root: root, Iface: "lo",
 		MAC:     fmt.Sprintf("00:16:3e:%02x:%02x:%02x", (m.NextMachine>>16)&0xff, (m.NextMachine>>8)&0xff, m.NextMachine&0xff),
-		Created: c.now().UTC(),
+		Created: c.now().UTC(), Arch: arch,
 	}
 	if m.Isolation == "netns" {
 		mc.Iface = "eth0"
@@ -84,30 +85,12 @@ func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application) (err 
 	}
 	for _, name := range sortedKeys(ch.Meta().Storage) {
 		s := ch.Meta().Storage[name]
-		if s.Type != "filesystem" {
-			return fmt.Errorf("cannot attach storage %q: jujusim supports only filesystem storage", name)
+		count, ok := a.Storage[name]
+		if !ok {
+			count = s.CountMin
 		}
-		count := s.CountMin
-		if count < 1 {
-			continue
-		}
-		for i := 0; i < count; i++ {
-			if a.NextStorageID == nil {
-				a.NextStorageID = map[string]int{}
-			}
-			n := a.NextStorageID[name]
-			a.NextStorageID[name]++
-			loc := s.Location
-			if loc == "" {
-				loc = filepath.Join("/var/lib/juju/storage", name, strconv.Itoa(n))
-			} else if s.CountMax != 1 {
-				loc = filepath.Join(loc, strconv.Itoa(n))
-			}
-			host := filepath.Join(root, loc)
-			if err := os.MkdirAll(host, 0o755); err != nil {
-				return fmt.Errorf("cannot create storage: %w", err)
-			}
-			u.Storage = append(u.Storage, model.StorageInstance{ID: fmt.Sprintf("%s/%d", name, n), Kind: "filesystem", Location: host})
+		if err := c.attachStorageLocked(a, u, root, name, s, count); err != nil {
+			return err
 		}
 	}
 	m.NextMachine++

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/juju/charm/v12"
-
 	"github.com/etcd-charm/etcd-charm/sim/agent"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
@@ -28,6 +26,10 @@ type DeployArgs struct {
 	NumUnits  int               `json:"num-units"`
 	Config    map[string]string `json:"config"`
 	Resources map[string]string `json:"resources"` // name → file path
+	// Constraints is Juju's constraints string (only arch has an effect);
+	// Storage maps a store to its directive (pool,size,count).
+	Constraints string            `json:"constraints,omitempty"`
+	Storage     map[string]string `json:"storage,omitempty"`
 }
 
 // Deploy adds an application with its peer relations and units.
@@ -71,10 +73,20 @@ func (c *Controller) Deploy(args DeployArgs) error {
 			return fmt.Errorf("cannot deploy %q: unrecognized resource %q", name, rname)
 		}
 	}
-	for sname, s := range ch.Meta().Storage {
-		if s.Type != charm.StorageFilesystem {
-			return fmt.Errorf("cannot deploy %q: storage %q: jujusim supports only filesystem storage", name, sname)
-		}
+	if err := checkStorageKinds(ch.Meta()); err != nil {
+		return fmt.Errorf("cannot deploy %q: %w", name, err)
+	}
+	counts, err := storageCounts(ch, args.Storage)
+	if err != nil {
+		return fmt.Errorf("cannot add application %q: %w", name, err)
+	}
+	cons, err := parseConstraints(args.Constraints)
+	if err != nil {
+		return err
+	}
+	arch := machineArch(cons)
+	if err := checkArch(ch, arch); err != nil {
+		return fmt.Errorf("cannot add application %q: %w", name, err)
 	}
 	stored := filepath.Join(c.cfg.Home, "charms", name+"-1")
 	_ = os.RemoveAll(stored)
@@ -89,6 +101,7 @@ func (c *Controller) Deploy(args DeployArgs) error {
 		Name: name, CharmPath: stored, CharmName: ch.Meta().Name, CharmRev: ch.Revision(), CharmSeq: 1,
 		Base: model.Base(ch), Life: model.Alive, ConfigSeq: 1, LeaderSettingsSeq: 1,
 		LeaderSettings: map[string]string{}, Resources: map[string]model.Resource{},
+		Arch: cons, Storage: counts,
 	}
 	if _, err := model.ApplyConfig(ch, a, parsed); err != nil {
 		_ = os.RemoveAll(stored)
@@ -106,7 +119,7 @@ func (c *Controller) Deploy(args DeployArgs) error {
 		p := ch.Meta().Peers[pname]
 		c.addRelationLocked([]model.Endpoint{{App: name, Name: pname, Interface: p.Interface, Role: "peer"}})
 	}
-	if err := c.addUnitsLocked(a, args.NumUnits); err != nil {
+	if err := c.addUnitsLocked(a, args.NumUnits, arch); err != nil {
 		c.undeployLocked(name)
 		return err
 	}
@@ -164,13 +177,28 @@ func (c *Controller) addRelationLocked(eps []model.Endpoint) *model.Relation {
 	return r
 }
 
-// AddUnit adds n units to app.
-func (c *Controller) AddUnit(app string, n int) error {
+// AddUnit adds n units to app, on machines of the arch given by
+// constraints (else the application's, else the host's).
+func (c *Controller) AddUnit(app string, n int, constraints ...string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	a, err := c.model.Application(app)
 	if err != nil {
 		return err
+	}
+	arch, err := parseConstraints(strings.Join(constraints, " "))
+	if err != nil {
+		return err
+	}
+	if arch == "" {
+		arch = machineArch(a.Arch)
+	}
+	ch, err := c.charms.Get(a.CharmPath)
+	if err != nil {
+		return err
+	}
+	if err := checkArch(ch, arch); err != nil {
+		return fmt.Errorf("cannot add unit to application %q: %w", app, err)
 	}
 	if a.Life != model.Alive {
 		return fmt.Errorf("cannot add unit: application %q is being removed", app)
@@ -178,14 +206,14 @@ func (c *Controller) AddUnit(app string, n int) error {
 	if n < 1 {
 		return fmt.Errorf("--num-units must be a positive integer")
 	}
-	if err := c.addUnitsLocked(a, n); err != nil {
+	if err := c.addUnitsLocked(a, n, arch); err != nil {
 		return err
 	}
 	c.kick()
 	return c.saveLocked()
 }
 
-func (c *Controller) addUnitsLocked(a *model.Application, n int) error {
+func (c *Controller) addUnitsLocked(a *model.Application, n int, arch string) error {
 	m := c.model
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("%s/%d", a.Name, a.NextUnit)
@@ -198,7 +226,7 @@ func (c *Controller) addUnitsLocked(a *model.Application, n int) error {
 		u.SetAgent(model.StatusInfo{Status: "allocating", Since: now})
 		a.NextUnit++
 		m.Units[name] = u
-		if err := c.addMachineLocked(u, a); err != nil {
+		if err := c.addMachineLocked(u, a, arch); err != nil {
 			delete(m.Units, name)
 			return err
 		}

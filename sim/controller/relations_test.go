@@ -109,7 +109,7 @@ func TestUpgradeResourceStorage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ch2, "marker"), []byte("v2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Refresh("testcharm", ch2); err != nil {
+	if err := c.Refresh(RefreshArgs{App: "testcharm", Path: ch2}); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, c, 60*time.Second)

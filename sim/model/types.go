@@ -75,6 +75,11 @@ type Application struct {
 	Status        StatusInfo          `json:"status"` // set by the leader; Status "" = derive
 	Resources     map[string]Resource `json:"resources"`
 	NextStorageID map[string]int      `json:"next-storage-id"`
+
+	// Arch is the arch constraint given at deploy ("" = the host's);
+	// Storage holds the --storage counts given at deploy, by storage name.
+	Arch    string         `json:"arch,omitempty"`
+	Storage map[string]int `json:"storage,omitempty"`
 }
 
 // Resource is an uploaded file resource.
@@ -122,11 +127,14 @@ type PortRange struct {
 	Endpoints []string `json:"endpoints,omitempty"`
 }
 
-// StorageInstance is one attached filesystem.
+// StorageInstance is one attached storage instance.
 type StorageInstance struct {
-	ID       string `json:"id"`       // data/0
-	Kind     string `json:"kind"`     // filesystem
-	Location string `json:"location"` // absolute host path inside the unit's root
+	ID   string `json:"id"`   // data/0
+	Kind string `json:"kind"` // filesystem or block
+	// Location is what storage-get answers, as an absolute host path
+	// inside the unit's root: the mount point of a filesystem, or the
+	// file standing in for a block device (<root>/dev/loopN).
+	Location string `json:"location"`
 }
 
 // Machine hosts one unit.
@@ -140,6 +148,7 @@ type Machine struct {
 	CIDR        string    `json:"cidr"`
 	Created     time.Time `json:"created"`
 	Partitioned bool      `json:"partitioned,omitempty"`
+	Arch        string    `json:"arch,omitempty"` // Juju's name (amd64, arm64, s390x, ...); "" = the host's
 }
 
 // Relation is a relation between two endpoints, or a peer relation.

@@ -105,7 +105,7 @@ func run() error {
 		} else {
 			ev.Resource = "error: " + err.Error()
 		}
-	case hook == "data-storage-attached":
+	case strings.HasSuffix(hook, "-storage-attached"):
 		ev.Storage = note(tool("storage-get", "location"))
 	case hook == "install":
 		note(tool("status-set", "maintenance", "installing"))
