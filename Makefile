@@ -28,8 +28,20 @@ build: ## build the charm binary into build/charm/dispatch
 	@mkdir -p $(BUILD)/charm
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $(BUILD)/charm/dispatch ./cmd/etcd-charm
 
-charm: build ## pack build/etcd.charm (a zip Juju accepts); build/charm is the unpacked charm
-	$(GO) run ./cmd/charmpack -src . -binary $(BUILD)/charm/dispatch -stage $(BUILD)/charm -out $(BUILD)/etcd.charm
+# charmcraft.yaml's platform architectures; Juju's names are Go's for these.
+PLATFORM_ARCHS := amd64 arm64 s390x
+HOST_ARCH      := $(shell $(GO) env GOARCH)
+
+charm: build ## pack build/etcd_<arch>.charm per platform arch; build/etcd.charm is the host's; build/charm is it unpacked
+	$(GO) build -o $(BUILD)/charmpack ./cmd/charmpack
+	$(BUILD)/charmpack -src . -binary $(BUILD)/charm/dispatch -arch $(HOST_ARCH) -stage $(BUILD)/charm -out $(BUILD)/etcd_$(HOST_ARCH).charm
+	@set -e; for arch in $(filter-out $(HOST_ARCH),$(PLATFORM_ARCHS)); do \
+		echo "GOARCH=$$arch go build ./cmd/etcd-charm && charmpack -arch $$arch -out $(BUILD)/etcd_$$arch.charm"; \
+		mkdir -p $(BUILD)/charm-$$arch; \
+		CGO_ENABLED=0 GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $(BUILD)/charm-$$arch/dispatch ./cmd/etcd-charm; \
+		$(BUILD)/charmpack -src . -binary $(BUILD)/charm-$$arch/dispatch -arch $$arch -out $(BUILD)/etcd_$$arch.charm; \
+	done
+	cp $(BUILD)/etcd_$(HOST_ARCH).charm $(BUILD)/etcd.charm
 
 charms: charm ## pack the partner charms (easyrsa, etcd-client, the layer-etcd stand-in) next to etcd.charm
 	@mkdir -p $(BUILD)/easyrsa $(BUILD)/etcd-client

@@ -16,9 +16,10 @@ func main() {
 	flag.StringVar(&opts.Binary, "binary", "", "built charm binary, packed as dispatch")
 	flag.StringVar(&opts.Stage, "stage", "", "also write the unpacked charm here")
 	flag.StringVar(&opts.Out, "out", "", "the .charm file to write")
+	flag.StringVar(&opts.Arch, "arch", "", "platform architecture (default: the binary's)")
 	flag.Parse()
 	if opts.Binary == "" || opts.Out == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: charmpack -src DIR -binary FILE -out FILE.charm [-stage DIR]")
+		fmt.Fprintln(os.Stderr, "usage: charmpack -src DIR -binary FILE -out FILE.charm [-stage DIR] [-arch ARCH]")
 		os.Exit(2)
 	}
 	if err := charmpack.Pack(opts); err != nil {

@@ -71,7 +71,7 @@ func rootCmd() *cobra.Command {
 		deployCmd(), addUnitCmd(), removeUnitCmd(), removeAppCmd(), integrateCmd(), removeRelationCmd(),
 		configCmd(), attachResourceCmd(), refreshCmd(), runCmd(), execCmd(), statusCmd(), waitForCmd(),
 		debugLogCmd(), scpCmd(), faultCmd(), resolvedCmd(), showTaskCmd(), showStatusLogCmd(),
-		modelConfigCmd())
+		modelConfigCmd(), addStorageCmd())
 	addExtraCommands(root)
 	return root
 }

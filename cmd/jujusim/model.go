@@ -30,7 +30,8 @@ func keyValues(args []string) (map[string]string, error) {
 
 func deployCmd() *cobra.Command {
 	var n int
-	var config, resources []string
+	var config, resources, storage []string
+	var constraints string
 	cmd := &cobra.Command{
 		Use:   "deploy CHARM [APP]",
 		Short: "Deploy a charm directory or .charm archive",
@@ -44,7 +45,11 @@ func deployCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d := controller.DeployArgs{Charm: args[0], NumUnits: n, Config: cfg, Resources: res}
+			st, err := keyValues(storage)
+			if err != nil {
+				return err
+			}
+			d := controller.DeployArgs{Charm: args[0], NumUnits: n, Config: cfg, Resources: res, Storage: st, Constraints: constraints}
 			if len(args) == 2 {
 				d.App = args[1]
 			}
@@ -58,18 +63,22 @@ func deployCmd() *cobra.Command {
 	cmd.Flags().IntVarP(&n, "num-units", "n", 1, "number of units")
 	cmd.Flags().StringArrayVar(&config, "config", nil, "key=value config (repeatable)")
 	cmd.Flags().StringArrayVar(&resources, "resource", nil, "name=path resource (repeatable)")
+	cmd.Flags().StringArrayVar(&storage, "storage", nil, "name=[pool,][size,][count] storage directive (repeatable)")
+	cmd.Flags().StringVar(&constraints, "constraints", "", `machine constraints, e.g. "arch=arm64" (only arch has an effect)`)
 	return cmd
 }
 
 func addUnitCmd() *cobra.Command {
 	var n int
+	var constraints string
 	cmd := &cobra.Command{
 		Use: "add-unit APP", Short: "Add units to an application", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return client().Call("add-unit", map[string]any{"App": args[0], "N": n}, nil)
+			return client().Call("add-unit", map[string]any{"App": args[0], "N": n, "Constraints": constraints}, nil)
 		},
 	}
 	cmd.Flags().IntVarP(&n, "num-units", "n", 1, "number of units")
+	cmd.Flags().StringVar(&constraints, "constraints", "", `constraints of the new machines, e.g. "arch=arm64" (default: the application's)`)
 	return cmd
 }
 
@@ -195,15 +204,21 @@ func attachResourceCmd() *cobra.Command {
 
 func refreshCmd() *cobra.Command {
 	var path string
+	var resources []string
 	cmd := &cobra.Command{
-		Use: "refresh APP --path CHARM", Short: "Upgrade an application's charm", Args: usage(cobra.ExactArgs(1)),
+		Use: "refresh APP --path CHARM", Short: "Upgrade an application's charm (with Juju's compatibility checks)", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if path == "" {
 				return fmt.Errorf("--path is required (jujusim has no charm store)")
 			}
-			return client().Call("refresh", map[string]any{"App": args[0], "Path": path}, nil)
+			res, err := keyValues(resources)
+			if err != nil {
+				return err
+			}
+			return client().Call("refresh", controller.RefreshArgs{App: args[0], Path: path, Resources: res}, nil)
 		},
 	}
 	cmd.Flags().StringVar(&path, "path", "", "the new charm directory or archive")
+	cmd.Flags().StringArrayVar(&resources, "resource", nil, "name=path resource to upload with the new charm (repeatable)")
 	return cmd
 }

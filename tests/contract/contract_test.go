@@ -6,6 +6,9 @@ package contract
 
 import (
 	"archive/zip"
+	"bytes"
+	"debug/elf"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/juju/charm/v12"
 	"github.com/juju/charm/v12/resource"
+	"gopkg.in/yaml.v3"
 
 	"github.com/etcd-charm/etcd-charm/actions"
 	"github.com/etcd-charm/etcd-charm/internal/charmpack"
@@ -124,6 +128,19 @@ func TestArchiveMetadata(t *testing.T) {
 	if !ok || len(meta.Storage) != 1 || st.Type != charm.StorageFilesystem || st.CountMin != 0 || st.CountMax != 1 {
 		t.Errorf("storage = %+v", meta.Storage)
 	}
+	// build/etcd.charm is the host architecture's platform build.
+	host := map[string]string{"amd64": "amd64", "arm64": "arm64", "s390x": "s390x"}[runtime.GOARCH]
+	if host == "" {
+		t.Skipf("no platform for %s", runtime.GOARCH)
+	}
+	wantBases := []string{"ubuntu@22.04/" + host, "ubuntu@24.04/" + host}
+	if bases := manifestBases(ch); !reflect.DeepEqual(bases, wantBases) {
+		t.Errorf("manifest bases = %v, want %v", bases, wantBases)
+	}
+}
+
+// manifestBases lists the charm's manifest as base/arch pairs, sorted.
+func manifestBases(ch charm.Charm) []string {
 	var bases []string
 	if m := ch.Manifest(); m != nil {
 		for _, b := range m.Bases {
@@ -133,9 +150,95 @@ func TestArchiveMetadata(t *testing.T) {
 		}
 	}
 	sort.Strings(bases)
-	wantBases := []string{"ubuntu@22.04/amd64", "ubuntu@22.04/arm64", "ubuntu@24.04/amd64", "ubuntu@24.04/arm64"}
-	if !reflect.DeepEqual(bases, wantBases) {
-		t.Errorf("manifest bases = %v, want %v", bases, wantBases)
+	return bases
+}
+
+// platformArchs are the architectures layer-etcd supports
+// (layer-etcd-reference.md: run on 22.04 and 24.04 for amd64, arm64, s390x).
+var platformArchs = []string{"amd64", "arm64", "s390x"}
+
+// charmcraft 3 rejects 24.04 under bases: the platforms must cover both
+// bases for every architecture, one base and architecture each.
+func TestCharmcraftPlatforms(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(), "charmcraft.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cc struct {
+		Bases     any `yaml:"bases"`
+		Platforms map[string]struct {
+			BuildOn  []string `yaml:"build-on"`
+			BuildFor []string `yaml:"build-for"`
+		} `yaml:"platforms"`
+	}
+	if err := yaml.Unmarshal(data, &cc); err != nil {
+		t.Fatal(err)
+	}
+	if cc.Bases != nil {
+		t.Error("charmcraft.yaml has bases: charmcraft 3 wants platforms")
+	}
+	var got []string
+	for name, p := range cc.Platforms {
+		if len(p.BuildFor) != 1 || len(p.BuildOn) == 0 {
+			t.Errorf("platform %s: build-on %v build-for %v", name, p.BuildOn, p.BuildFor)
+			continue
+		}
+		got = append(got, p.BuildFor[0])
+	}
+	sort.Strings(got)
+	var want []string
+	for _, base := range []string{"ubuntu@22.04", "ubuntu@24.04"} {
+		for _, arch := range platformArchs {
+			want = append(want, base+":"+arch)
+		}
+	}
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("platforms build for %v, want %v", got, want)
+	}
+}
+
+// make charm packs build/etcd_<arch>.charm per platform architecture next
+// to build/etcd.charm: each lists only its architecture and its dispatch
+// is an ELF for it.
+func TestPlatformCharms(t *testing.T) {
+	p := os.Getenv("ETCD_CHARM")
+	if p == "" {
+		t.Skip("needs ETCD_CHARM (make charm's build/etcd.charm)")
+	}
+	machines := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "s390x": elf.EM_S390}
+	for _, arch := range platformArchs {
+		t.Run(arch, func(t *testing.T) {
+			path := filepath.Join(filepath.Dir(p), "etcd_"+arch+".charm")
+			ch, err := charm.ReadCharmArchive(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bases, want := manifestBases(ch), []string{"ubuntu@22.04/" + arch, "ubuntu@24.04/" + arch}; !reflect.DeepEqual(bases, want) {
+				t.Errorf("manifest bases = %v, want %v", bases, want)
+			}
+			zr, err := zip.OpenReader(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zr.Close()
+			f, err := zr.Open("dispatch")
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ef, err := elf.NewFile(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("dispatch is not an ELF: %v", err)
+			}
+			if ef.Machine != machines[arch] {
+				t.Errorf("dispatch is an ELF for %s, want %s", ef.Machine, machines[arch])
+			}
+		})
 	}
 }
 
