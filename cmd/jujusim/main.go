@@ -71,22 +71,22 @@ func rootCmd() *cobra.Command {
 		deployCmd(), addUnitCmd(), removeUnitCmd(), removeAppCmd(), integrateCmd(), removeRelationCmd(),
 		configCmd(), attachResourceCmd(), refreshCmd(), runCmd(), execCmd(), statusCmd(), waitForCmd(),
 		debugLogCmd(), scpCmd(), faultCmd(), resolvedCmd(), showTaskCmd(), showStatusLogCmd(),
-		modelConfigCmd(), addStorageCmd())
+		modelConfigCmd(), addStorageCmd(), showUnitCmd())
 	addExtraCommands(root)
+	addModelFlag(root)
 	return root
 }
 
 // addExtraCommands is extended by optional files (e.g. the snapd mount).
 var addExtraCommands = func(*cobra.Command) {}
 
+// home is the selected model's home (see models.go).
 func home() string {
-	if h := os.Getenv("JUJUSIM_HOME"); h != "" {
-		return h
+	h, err := modelHome(baseHome(), selectedModel())
+	if err != nil {
+		return baseHome() // refused before any command runs
 	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local/share/jujusim")
-	}
-	return ".jujusim"
+	return h
 }
 
 func client() *controller.Client { return controller.NewClient(home()) }

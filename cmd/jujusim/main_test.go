@@ -22,6 +22,9 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// cliBin is the directory of the binaries the last cli call built.
+var cliBin string
+
 // cli builds jujusim, jujuc (next to it) and the test charm, and returns a
 // runner of jujusim commands with JUJUSIM_HOME in a temp dir. The
 // controller is destroyed (or killed) in cleanup.
@@ -31,6 +34,7 @@ func cli(t *testing.T) (run func(args ...string) (string, string, int), charmDir
 		t.Skip("starts processes (skipped with -short)")
 	}
 	bin := t.TempDir()
+	cliBin = bin
 	for _, b := range []struct{ out, pkg string }{
 		{"jujusim", "./cmd/jujusim"}, {"jujuc", "./cmd/jujuc"}, {"dispatch", "./sim/testcharm"},
 	} {

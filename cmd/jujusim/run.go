@@ -93,11 +93,21 @@ func runCmd() *cobra.Command {
 	var background, stringArgs bool
 	var paramsFile string
 	cmd := &cobra.Command{
-		Use:   "run UNIT ACTION [key=value...]",
-		Short: "Run an action on a unit, like juju run",
+		Use:   "run UNIT [UNIT...] ACTION [key=value...]",
+		Short: "Run an action on one or more units, like juju run",
 		Args:  usage(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			params, err := actionParams(args[2:], stringArgs)
+			// Juju 3: the leading arguments that are unit names are the
+			// targets, the next one the action.
+			n := 0
+			for n < len(args)-1 && unitArg.MatchString(args[n]) {
+				n++
+			}
+			if n == 0 {
+				return usageError{fmt.Errorf("invalid unit or action name %q", args[0])}
+			}
+			units, action := args[:n], args[n]
+			params, err := actionParams(args[n+1:], stringArgs)
 			if err != nil {
 				return err
 			}
@@ -124,16 +134,40 @@ func runCmd() *cobra.Command {
 			if format != "plain" && format != "yaml" && format != "json" {
 				return fmt.Errorf("invalid value %q for option --format: unknown format", format)
 			}
-			var rr controller.RunResult
-			if err := client().Call("run", controller.RunArgs{Unit: args[0], Action: args[1], Params: params}, &rr); err != nil {
+			var op controller.OperationResult
+			if err := client().Call("operation", controller.OperationArgs{Units: units, Action: action, Params: params}, &op); err != nil {
 				return err
 			}
 			stderr := cmd.ErrOrStderr()
-			fmt.Fprintf(stderr, "Running operation %d with 1 task\n  - task %d on %s\n\n", rr.Operation, rr.Task, model.UnitTag(rr.Unit))
+			plural := "s"
+			if len(op.Tasks) == 1 {
+				plural = ""
+			}
+			fmt.Fprintf(stderr, "Running operation %d with %d task%s\n", op.Operation, len(op.Tasks), plural)
+			for _, t := range op.Tasks {
+				fmt.Fprintf(stderr, "  - task %d on %s\n", t.Task, model.UnitTag(t.Unit))
+			}
+			fmt.Fprintln(stderr)
 			if background {
-				fmt.Fprintf(stderr, "Check the task status with: jujusim show-task %d\n", rr.Task)
+				for _, t := range op.Tasks {
+					fmt.Fprintf(stderr, "Check the task status with: jujusim show-task %d\n", t.Task)
+				}
 				return nil
 			}
+			if len(op.Tasks) > 1 {
+				for _, t := range op.Tasks {
+					fmt.Fprintf(stderr, "Waiting for task %d...\n", t.Task)
+				}
+				tasks, err := waitTasks(op.Tasks, wait)
+				if err != nil {
+					return err
+				}
+				if err := printTasks(cmd.OutOrStdout(), tasks, format); err != nil {
+					return err
+				}
+				return failedTasks(stderr, tasks)
+			}
+			rr := op.Tasks[0]
 			fmt.Fprintf(stderr, "Waiting for task %d...\n", rr.Task)
 			task, err := waitTask(rr.Task, wait, func(l model.ActionLog) {
 				fmt.Fprintf(stderr, "%s %s\n", l.Time.Local().Format("15:04:05"), l.Message)
@@ -144,15 +178,11 @@ func runCmd() *cobra.Command {
 			if err := printTask(cmd.OutOrStdout(), task, format); err != nil {
 				return err
 			}
-			if code, _ := task.Results["return-code"].(float64); code >= 1 {
-				fmt.Fprintf(stderr, "ERROR the following task failed:\n - id %q with return code %d\n\nuse 'juju show-task' to inspect the failure\n", fmt.Sprint(task.ID), int(code))
-				return exitError{1}
-			}
-			return nil
+			return failedTasks(stderr, []model.Action{task})
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&wait, "wait", 60*time.Second, "how long to wait for results")
+	f.DurationVar(&wait, "wait", 0, "how long to wait for results (0: no limit, as Juju)")
 	f.StringVar(&format, "format", "plain", "plain, yaml or json")
 	f.BoolVar(&background, "background", false, "return without waiting")
 	f.BoolVar(&stringArgs, "string-args", false, "do not YAML-parse values")
@@ -160,7 +190,31 @@ func runCmd() *cobra.Command {
 	return cmd
 }
 
-// waitTask polls a task until it finished, streaming new log messages.
+// unitArg is a unit name (app/N or app/leader), as run's targets are.
+var unitArg = regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*/(?:[0-9]+|leader)$`)
+
+// failedTasks reports the tasks whose command returned non-zero as Juju
+// does, and fails the command.
+func failedTasks(stderr io.Writer, tasks []model.Action) error {
+	var failed []string
+	for _, t := range tasks {
+		if code, _ := t.Results["return-code"].(float64); code >= 1 {
+			failed = append(failed, fmt.Sprintf(" - id %q with return code %d", fmt.Sprint(t.ID), int(code)))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	plural := "task"
+	if len(failed) > 1 {
+		plural = "tasks"
+	}
+	fmt.Fprintf(stderr, "ERROR the following %s failed:\n%s\n\nuse 'juju show-task' to inspect the failure\n", plural, strings.Join(failed, "\n"))
+	return exitError{1}
+}
+
+// waitTask polls a task until it finished (wait 0: no limit), streaming
+// new log messages.
 func waitTask(id int, wait time.Duration, onLog func(model.ActionLog)) (model.Action, error) {
 	deadline := time.Now().Add(wait)
 	seen := 0
@@ -177,7 +231,7 @@ func waitTask(id int, wait time.Duration, onLog func(model.ActionLog)) (model.Ac
 		if t.Status == "completed" || t.Status == "failed" {
 			return t, nil
 		}
-		if time.Now().After(deadline) {
+		if wait > 0 && time.Now().After(deadline) {
 			return t, fmt.Errorf("timed out waiting for results from: unit %s", t.Unit)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -265,37 +319,6 @@ func printTask(w io.Writer, t model.Action, format string) error {
 	}
 	_, err = fmt.Fprintln(w, string(out))
 	return err
-}
-
-func execCmd() *cobra.Command {
-	var wait time.Duration
-	cmd := &cobra.Command{
-		Use:   "exec UNIT -- COMMAND...",
-		Short: "Run a command on a unit's machine in a hook context, like juju exec",
-		Args:  usage(cobra.MinimumNArgs(2)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var rr controller.RunResult
-			if err := client().Call("exec", map[string]any{"Unit": args[0], "Command": strings.Join(args[1:], " ")}, &rr); err != nil {
-				return err
-			}
-			t, err := waitTask(rr.Task, wait, nil)
-			if err != nil {
-				return err
-			}
-			if s, ok := t.Results["stdout"].(string); ok {
-				fmt.Fprint(cmd.OutOrStdout(), s)
-			}
-			if s, ok := t.Results["stderr"].(string); ok {
-				fmt.Fprint(cmd.ErrOrStderr(), s)
-			}
-			if code, _ := t.Results["return-code"].(float64); code != 0 {
-				return exitError{int(code)}
-			}
-			return nil
-		},
-	}
-	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for the command")
-	return cmd
 }
 
 func splitLines(s string) []string {

@@ -21,11 +21,15 @@ import (
 func statusCmd() *cobra.Command {
 	var format string
 	var relations bool
+	var watch time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the model like juju status",
 		Args:  usage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if watch > 0 {
+				return watchStatus(cmd, watch)
+			}
 			var st controller.StatusResult
 			if err := client().Call("status", nil, &st); err != nil {
 				return err
@@ -55,61 +59,8 @@ func statusCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "tabular", "tabular, yaml or json")
 	cmd.Flags().BoolVar(&relations, "relations", false, "show the integrations section")
+	cmd.Flags().DurationVar(&watch, "watch", 0, "redraw the status every interval until interrupted")
 	return cmd
-}
-
-func waitForCmd() *cobra.Command {
-	var timeout time.Duration
-	var workload string
-	cmd := &cobra.Command{
-		Use:   "wait-for",
-		Short: "Wait until every unit is idle (with the wanted workload status)",
-		Args:  usage(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			deadline := time.Now().Add(timeout)
-			var last string
-			for {
-				var st controller.StatusResult
-				if err := client().Call("status", nil, &st); err != nil {
-					return err
-				}
-				last = notReady(st, workload)
-				if last == "" {
-					return nil
-				}
-				if time.Now().After(deadline) {
-					return fmt.Errorf("timed out after %s waiting for the model: %s", timeout, last)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		},
-	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long")
-	cmd.Flags().StringVar(&workload, "workload", "", "wanted workload status of every unit (e.g. active)")
-	return cmd
-}
-
-// notReady explains why the model has not reached the wanted state ("" if
-// it has): it must have settled (no unit has anything to run), no unit may
-// be in error and every unit's agent must be idle.
-func notReady(st controller.StatusResult, workload string) string {
-	if len(st.Errors) > 0 {
-		return st.Errors[0]
-	}
-	if !st.Settled {
-		return "hooks still running"
-	}
-	for _, a := range st.Status.Applications {
-		for name, u := range a.Units {
-			if u.JujuStatus.Current != "idle" {
-				return name + " agent is " + u.JujuStatus.Current
-			}
-			if workload != "" && u.WorkloadStatus.Current != workload {
-				return fmt.Sprintf("%s workload is %s, want %s", name, u.WorkloadStatus.Current, workload)
-			}
-		}
-	}
-	return ""
 }
 
 func debugLogCmd() *cobra.Command {

@@ -106,6 +106,9 @@ func (c *Controller) apiHandler() http.Handler {
 	mux.Handle("/status-history", handle(func(a execArgs) ([]model.StatusInfo, error) { return c.StatusHistory(a.Unit) }))
 	mux.Handle("/model-config", handle(func(a modelConfigArgs) (ModelConfigResult, error) { return c.ModelConfig(a.Set, a.Reset) }))
 	mux.Handle("/status", handle(func(none) (StatusResult, error) { return c.Status(), nil }))
+	mux.Handle("/operation", handle(func(a OperationArgs) (OperationResult, error) { return c.Operation(a) }))
+	mux.Handle("/show-unit", handle(func(a execArgs) (UnitInfo, error) { return c.ShowUnit(a.Unit) }))
+	mux.Handle("/wait-state", handle(func(none) (WaitState, error) { return c.WaitState(), nil }))
 	mux.Handle("/destroy", handle(func(none) (none, error) {
 		go func() {
 			time.Sleep(100 * time.Millisecond) // let the answer go out

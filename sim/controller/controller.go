@@ -121,7 +121,7 @@ func New(cfg Config) (*Controller, error) {
 			return nil, err
 		}
 	} else {
-		m = model.New("default", newUUID(), cfg.Seed, cfg.Now().UTC())
+		m = model.New(modelName(cfg.Home), newUUID(), cfg.Seed, cfg.Now().UTC())
 		first := 127
 		if cfg.Isolation == "netns" {
 			m.Isolation = "netns"
