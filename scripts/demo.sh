@@ -27,13 +27,18 @@ $J status
 set +x
 cat <<MSG
 
-The model is running in $JUJUSIM_HOME. Try:
-  JUJUSIM_HOME=$JUJUSIM_HOME $J run etcd-client/0 put key=hello value=world
-  JUJUSIM_HOME=$JUJUSIM_HOME $J add-unit etcd
-  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- etcd.etcdctl version
-  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- systemctl is-active snap.etcd.etcd
-  JUJUSIM_HOME=$JUJUSIM_HOME $J exec etcd/0 -- snap get core refresh.timer
-  JUJUSIM_HOME=$JUJUSIM_HOME $J debug-log --replay --no-tail
-  JUJUSIM_HOME=$JUJUSIM_HOME $J model-config logging-config='<root>=DEBUG'
-  JUJUSIM_HOME=$JUJUSIM_HOME $J destroy
+The model is running in $JUJUSIM_HOME. Try (as with juju):
+  export JUJUSIM_HOME=$JUJUSIM_HOME
+  $J run etcd-client/0 put key=hello value=world
+  $J run etcd/0 etcd/1 etcd/2 health
+  $J exec --unit etcd/0 -- etcd.etcdctl version
+  $J exec --unit etcd/0 -- systemctl is-active snap.etcd.etcd
+  $J exec --application etcd -- snap get core refresh.timer
+  $J add-unit etcd
+  $J wait-for application etcd --query 'status=="active"'
+  $J show-unit etcd/0
+  $J status --watch 2s
+  $J debug-log --replay --no-tail
+  $J model-config logging-config='<root>=DEBUG'
+  $J destroy
 MSG
