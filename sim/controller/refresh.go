@@ -182,6 +182,38 @@ func (c *Controller) upgradeStateLocked(a *model.Application) upgradeState {
 	return st
 }
 
+// upgradeStorageLocked gives every unit the new charm's minimum of each
+// store, adding only the shortfall (Juju's upgradeStorageOps); units run
+// storage-attached for what is added.
+func (c *Controller) upgradeStorageLocked(a *model.Application, meta *charm.Meta) error {
+	m := c.model
+	if a.Storage == nil {
+		a.Storage = map[string]int{}
+	}
+	for _, name := range sortedKeys(meta.Storage) {
+		s := meta.Storage[name]
+		if a.Storage[name] < s.CountMin {
+			a.Storage[name] = s.CountMin
+		}
+		for _, un := range m.AppUnits(a.Name) {
+			u := m.Units[un]
+			have := 0
+			for _, inst := range u.Storage {
+				if strings.HasPrefix(inst.ID, name+"/") {
+					have++
+				}
+			}
+			if u.Life != model.Alive || have >= s.CountMin {
+				continue
+			}
+			if err := c.attachStorageLocked(a, u, m.Machines[u.Machine].Root, name, s, s.CountMin-have); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // RefreshArgs are `jujusim refresh`'s.
 type RefreshArgs struct {
 	App       string            `json:"app"`
@@ -249,6 +281,10 @@ func (c *Controller) Refresh(args RefreshArgs) error {
 		}
 		p := newCh.Meta().Peers[pname]
 		c.addRelationLocked([]model.Endpoint{{App: a.Name, Name: pname, Interface: p.Interface, Role: "peer"}})
+	}
+	if err := c.upgradeStorageLocked(a, newCh.Meta()); err != nil {
+		_ = os.RemoveAll(stored)
+		return err
 	}
 	// Each unit's agent swaps its charm dir when it runs upgrade-charm.
 	a.CharmPath = stored

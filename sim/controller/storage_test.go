@@ -115,3 +115,32 @@ func TestBlockStorageAndAddStorage(t *testing.T) {
 		t.Errorf("add-storage above max: %v", err)
 	}
 }
+
+// A refresh whose charm adds a required store gives each unit its minimum
+// (Juju's upgradeStorageOps), and the unit attaches it.
+func TestRefreshAddsRequiredStorage(t *testing.T) {
+	c := startController(t, 1)
+	ch := testCharm(t)
+	if err := c.Deploy(DeployArgs{Charm: ch, NumUnits: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	meta := filepath.Join(ch, "metadata.yaml")
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(data) + "  extra:\n    type: filesystem\n    multiple:\n      range: 1-2\n"
+	if err := os.WriteFile(meta, []byte(md), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Refresh(RefreshArgs{App: "testcharm", Path: ch}); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c, 60*time.Second)
+	evs := events(t, c, "testcharm/0")
+	i := index(evs, "extra-storage-attached", "")
+	if i < 0 || evs[i].Storage != evs[i].Env["SNAPPY_GLOBAL_ROOT"]+"/var/lib/juju/storage/extra/0" || index(evs, "upgrade-charm", "") < 0 {
+		t.Errorf("after refresh: %s", hooks(evs))
+	}
+}
