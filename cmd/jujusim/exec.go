@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -120,12 +122,27 @@ func waitTasks(refs []controller.TaskRef, wait time.Duration) ([]model.Action, e
 // json.
 func printTasks(w io.Writer, tasks []model.Action, format string) error {
 	if format == "json" {
+		// One object keyed by unit, each entry as show-task's.
+		all := map[string]json.RawMessage{}
 		for _, t := range tasks {
-			if err := printTask(w, t, "json"); err != nil {
+			var buf bytes.Buffer
+			if err := printTask(&buf, t, "json"); err != nil {
 				return err
 			}
+			var one map[string]json.RawMessage
+			if err := json.Unmarshal(buf.Bytes(), &one); err != nil {
+				return err
+			}
+			for k, v := range one {
+				all[k] = v
+			}
 		}
-		return nil
+		out, err := json.Marshal(all)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(out))
+		return err
 	}
 	var doc yaml.MapSlice
 	for _, t := range tasks {

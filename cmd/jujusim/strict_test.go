@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,6 +81,15 @@ func TestCLIAsJuju(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`^Running operation \d+ with 2 tasks\n  - task \d+ on unit-testcharm-0\n  - task \d+ on unit-testcharm-1\n`).MatchString(errOut) ||
 		strings.Count(out, "out: both") != 2 || !strings.Contains(out, "testcharm/1:\n") {
 		t.Errorf("run on two units: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	var both map[string]struct {
+		Status  string         `json:"status"`
+		Results map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, run, "run", "testcharm/0", "testcharm/1", "echo", "--format", "json")), &both); err != nil ||
+		len(both) != 2 || both["testcharm/1"].Status != "completed" || both["testcharm/0"].Results["out"] != "hello" {
+		t.Errorf("run on two units, json: %v %+v", err, both)
 	}
 
 	out = mustRun(t, run, "show-unit", "testcharm/0")
