@@ -17,25 +17,30 @@ import (
 )
 
 // exec runs a command in hook context on units, as `juju exec`: targets
-// by --unit (comma-separated, repeatable), --application or --all; the
+// by --unit (comma-separated, repeatable), --application, --machine (the
+// unit on it: jujusim has one unit per machine) or --all; the
 // older `exec UNIT -- CMD` form still works. One target prints the
 // command's stdout and stderr and exits with its code; several print each
 // task's results keyed by unit (Juju 3's layout) and fail if any failed.
 func execCmd() *cobra.Command {
 	var wait time.Duration
-	var units, apps []string
+	var units, apps, machines []string
 	var all bool
 	var format string
 	cmd := &cobra.Command{
-		Use:   "exec [--unit U,...|--application A,...|--all] -- COMMAND...",
+		Use:   "exec [--unit U,...|--application A,...|--machine M,...|--all] -- COMMAND...",
 		Short: "Run a command on units' machines in a hook context, like juju exec",
 		Args:  usage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			op := controller.OperationArgs{Units: splitList(units), Applications: splitList(apps), All: all}
-			if len(op.Units) == 0 && len(op.Applications) == 0 && !all {
+			op := controller.OperationArgs{Units: splitList(units), Applications: splitList(apps), Machines: splitList(machines), All: all}
+			targeted := len(op.Units) > 0 || len(op.Applications) > 0 || len(op.Machines) > 0
+			if all && targeted {
+				return usageError{fmt.Errorf("You cannot specify --all and individual units")}
+			}
+			if !targeted && !all {
 				// The positional form: exec UNIT -- CMD.
 				if len(args) < 2 || cmd.ArgsLenAtDash() == 0 {
-					return usageError{fmt.Errorf("you must specify a target, either through --all, --machine, --application or --unit")}
+					return usageError{fmt.Errorf("You must specify a target, either through --all, --machine, --application or --unit")}
 				}
 				op.Units, args = []string{args[0]}, args[1:]
 			}
@@ -86,6 +91,7 @@ func execCmd() *cobra.Command {
 	f.DurationVar(&wait, "wait", 5*time.Minute, "how long to wait for the command")
 	f.StringArrayVarP(&units, "unit", "u", nil, "units to run on (comma-separated, repeatable; app/leader for the leader)")
 	f.StringArrayVarP(&apps, "application", "a", nil, "applications whose every unit runs the command (comma-separated)")
+	f.StringArrayVar(&machines, "machine", nil, "machines to run on (comma-separated): the unit on each, in its hook context")
 	f.BoolVar(&all, "all", false, "run on every unit of the model")
 	f.StringVar(&format, "format", "plain", "plain, yaml or json")
 	return cmd

@@ -65,13 +65,16 @@ func TestCLIAsJuju(t *testing.T) {
 	if out := mustRun(t, run, "exec", "testcharm/1", "--", "echo $JUJU_UNIT_NAME"); out != "testcharm/1\n" {
 		t.Errorf("exec positional: %q", out)
 	}
-	for _, args := range [][]string{{"--all"}, {"--application", "testcharm"}, {"-u", "testcharm/0,testcharm/1"}} {
+	for _, args := range [][]string{{"--all"}, {"--application", "testcharm"}, {"-u", "testcharm/0,testcharm/1"}, {"--machine", "0,1"}} {
 		out := mustRun(t, run, append(append([]string{"exec"}, args...), "--", "echo $JUJU_UNIT_NAME")...)
 		for _, u := range []string{"testcharm/0", "testcharm/1"} {
 			if !strings.Contains(out, u+":\n  id: ") || !strings.Contains(out, "    stdout: |\n      "+u+"\n") {
 				t.Errorf("exec %v: no result for %s:\n%s", args, u, out)
 			}
 		}
+	}
+	if _, errOut, code := run("exec", "--", "hostname"); code != 2 || errOut != "ERROR You must specify a target, either through --all, --machine, --application or --unit\n" {
+		t.Errorf("exec without a target: %d %q", code, errOut)
 	}
 	if _, _, code := run("exec", "--all", "--", "test $JUJU_UNIT_NAME = testcharm/0"); code != 1 {
 		t.Errorf("exec --all with one failing unit: exit %d, want 1", code)

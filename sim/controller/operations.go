@@ -13,6 +13,7 @@ import (
 type OperationArgs struct {
 	Units        []string       `json:"units"`        // app/N or app/leader
 	Applications []string       `json:"applications"` // every unit of each
+	Machines     []string       `json:"machines"`     // the unit on each machine
 	All          bool           `json:"all"`          // every unit of the model
 	Action       string         `json:"action,omitempty"`
 	Params       map[string]any `json:"params,omitempty"`
@@ -86,6 +87,18 @@ func (c *Controller) targetsLocked(args OperationArgs) ([]*model.Unit, error) {
 			return nil, err
 		}
 		add(u)
+	}
+	for _, id := range args.Machines {
+		found := false
+		for _, n := range m.UnitNames() {
+			if u := m.Units[n]; u.Machine == id {
+				add(u)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("machine %q not found", id)
+		}
 	}
 	apps := args.Applications
 	if args.All {
