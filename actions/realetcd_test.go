@@ -3,17 +3,9 @@ package actions
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +23,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // This file runs the actions against a real etcd (3.5, which has etcdutl)
@@ -46,19 +39,7 @@ func etcdBins(t testing.TB) string {
 	if testing.Short() {
 		t.Skip("runs a real etcd")
 	}
-	dir := os.Getenv("ETCD_BINS")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			t.Skip("no ETCD_BINS")
-		}
-		dir = filepath.Join(cache, "etcd-charm", "etcd-bins")
-	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "3.5.*", "etcdutl"))
-	if len(matches) == 0 {
-		t.Skipf("no etcd 3.5 with etcdutl under %s (make etcd-bins)", dir)
-	}
-	return filepath.Dir(matches[len(matches)-1])
+	return testkit.EtcdRelease(t, "3.5", "etcdutl")
 }
 
 // procSnap is a snap.Client whose etcd.etcd service is a real etcd
@@ -151,15 +132,6 @@ type realUnit struct {
 	cli   *clientv3.Client
 }
 
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func startReal(t testing.TB) *realUnit {
 	bins := etcdBins(t)
 	paths := charm.Paths{Root: t.TempDir()}
@@ -174,7 +146,7 @@ func startReal(t testing.TB) *realUnit {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := charm.ParseConfig(map[string]any{"port": int64(freePort(t)), "management_port": int64(freePort(t))})
+	cfg, err := charm.ParseConfig(map[string]any{"port": int64(testkit.FreePort(t, "127.0.0.1")), "management_port": int64(testkit.FreePort(t, "127.0.0.1"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,42 +203,9 @@ func (u *realUnit) run(t testing.TB, name string, params map[string]any) {
 // writePKI writes a CA and a server pair for 127.0.0.1 with both server
 // and client auth, where the charm keeps them.
 func writePKI(t testing.TB, paths charm.Paths) {
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	if err := os.MkdirAll(paths.SnapCommon(), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for path, block := range map[string]*pem.Block{
-		paths.CACert():     {Type: "CERTIFICATE", Bytes: caDER},
-		paths.ServerCert(): {Type: "CERTIFICATE", Bytes: der},
-		paths.ServerKey():  {Type: "EC PRIVATE KEY", Bytes: keyDER},
-	} {
-		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	t.Helper()
+	files := testkit.TLSFiles{CA: paths.CACert(), Cert: paths.ServerCert(), Key: paths.ServerKey()}
+	testkit.NewCA(t).WritePKI(t, files, "127.0.0.1")
 }
 
 func clientWithPrefix() []clientv3.OpOption {

@@ -2,16 +2,9 @@ package bench
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +14,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit/testca"
 )
 
 // Bare is the baseline: etcd processes started by hand on loopback with a
@@ -30,8 +25,7 @@ type Bare struct {
 	Etcd   string // the etcd binary
 	Dir    string
 	Subnet string // "127.0.250." — each member is Subnet+index+1
-	ca     *x509.Certificate
-	caKey  *ecdsa.PrivateKey
+	ca     *testca.CA
 	procs  map[string]*exec.Cmd
 	tlsCfg *tls.Config
 }
@@ -39,28 +33,12 @@ type Bare struct {
 // NewBare writes a CA and a client certificate into dir.
 func NewBare(etcd, dir, subnet string) (*Bare, error) {
 	b := &Bare{Etcd: etcd, Dir: dir, Subnet: subnet, procs: map[string]*exec.Cmd{}}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testca.New("etcdbench CA")
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "etcdbench CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create the CA: %w", err)
-	}
-	if b.ca, err = x509.ParseCertificate(der); err != nil {
-		return nil, err
-	}
-	b.caKey = key
-	if err := writePEM(filepath.Join(dir, "ca.crt"), "CERTIFICATE", der); err != nil {
+	b.ca = ca
+	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), []byte(ca.PEM), 0o600); err != nil {
 		return nil, err
 	}
 	if err := b.issue("client", nil); err != nil {
@@ -71,46 +49,22 @@ func NewBare(etcd, dir, subnet string) (*Bare, error) {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(b.ca)
+	pool.AddCert(ca.Cert)
 	b.tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool}
 	return b, nil
 }
 
-var serial int64 = 1
-
 // issue writes name.crt and name.key, a certificate for both server and
 // client use (etcd's peers authenticate each other with it).
-func (b *Bare) issue(name string, ips []net.IP) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+func (b *Bare) issue(name string, ips []string) error {
+	p, err := b.ca.Issue(testca.Leaf{CN: name, SANs: append([]string{"127.0.0.1"}, ips...)})
 	if err != nil {
 		return err
 	}
-	serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses:  append([]net.IP{net.ParseIP("127.0.0.1")}, ips...),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, b.ca, &key.PublicKey, b.caKey)
-	if err != nil {
-		return fmt.Errorf("cannot issue %s: %w", name, err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(b.Dir, name+".crt"), []byte(p.Cert), 0o600); err != nil {
 		return err
 	}
-	if err := writePEM(filepath.Join(b.Dir, name+".crt"), "CERTIFICATE", der); err != nil {
-		return err
-	}
-	return writePEM(filepath.Join(b.Dir, name+".key"), "EC PRIVATE KEY", kder)
-}
-
-func writePEM(path, typ string, der []byte) error {
-	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+	return os.WriteFile(filepath.Join(b.Dir, name+".key"), []byte(p.Key), 0o600)
 }
 
 func (b *Bare) ip(i int) string        { return fmt.Sprintf("%s%d", b.Subnet, i+1) }
@@ -122,7 +76,7 @@ func (b *Bare) clientURL(i int) string { return "https://" + b.ip(i) + ":2379" }
 // charm's turn-up is measured from the last certificate issued too).
 func (b *Bare) Certs(n int) error {
 	for i := 0; i < n; i++ {
-		if err := b.issue(b.name(i), []net.IP{net.ParseIP(b.ip(i))}); err != nil {
+		if err := b.issue(b.name(i), []string{b.ip(i)}); err != nil {
 			return err
 		}
 	}

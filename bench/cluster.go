@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"time"
 )
@@ -87,7 +86,7 @@ func scaleOutCharm(s *Sim, res *Results) (fromCert, fromAdd time.Duration, err e
 // with names (a member is named once its own publish is applied, which
 // can come seconds after the promotion).
 func scaleOutBare(b *Bare) (time.Duration, error) {
-	if err := b.issue(b.name(3), []net.IP{net.ParseIP(b.ip(3))}); err != nil {
+	if err := b.issue(b.name(3), []string{b.ip(3)}); err != nil {
 		return 0, err
 	}
 	cl, err := b.Client(0, 1, 2)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // Config says what to run with.
@@ -19,7 +21,7 @@ type Config struct {
 	Charm    string // the unpacked etcd charm (build/charm)
 	Easyrsa  string // build/easyrsa.charm
 	Client   string // build/etcd-client.charm
-	EtcdBins string // $ETCD_BINS
+	EtcdBins string // etcdbins.Dir(): $ETCD_BINS or the Makefile default
 	Self     string // a static build of etcdbench, the dispatch wrapper
 	// Concurrency is jujusim's --concurrency: units running hooks at once.
 	Concurrency int
@@ -43,10 +45,11 @@ func Run(cfg Config) (*Results, error) {
 	if err := WrapCharm(cfg.Charm, charm, cfg.Self); err != nil {
 		return nil, err
 	}
-	etcd := filepath.Join(cfg.EtcdBins, "3.6.16", "etcd")
-	if _, err := os.Stat(etcd); err != nil {
-		return nil, fmt.Errorf("cannot find etcd 3.6 (make etcd-bins): %w", err)
+	release, err := etcdbins.Newest(cfg.EtcdBins, "3.6", "etcd")
+	if err != nil {
+		return nil, fmt.Errorf("cannot find etcd 3.6: %w", err)
 	}
+	etcd := filepath.Join(release, "etcd")
 	runs, reps := 20, 3
 	sizes := []int{3, 5}
 	if cfg.Short {

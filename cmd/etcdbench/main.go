@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/bench"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 func main() {
@@ -45,10 +46,7 @@ func run() error {
 	self := flag.String("wrapper", "", "a static (CGO_ENABLED=0) build of etcdbench to wrap the charm with (default: this binary)")
 	concurrency := flag.Int("concurrency", 8, "jujusim --concurrency: units running hooks at once (Juju runs every unit agent independently)")
 	flag.Parse()
-	bins := os.Getenv("ETCD_BINS")
-	if bins == "" {
-		return fmt.Errorf("ETCD_BINS is not set (make etcd-bins)")
-	}
+	bins := etcdbins.Dir()
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	wrapper := *self
 	if wrapper == "" {

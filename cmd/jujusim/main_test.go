@@ -7,20 +7,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // cliBin is the directory of the binaries the last cli call built.
 var cliBin string
@@ -38,15 +33,12 @@ func cli(t *testing.T) (run func(args ...string) (string, string, int), charmDir
 	for _, b := range []struct{ out, pkg string }{
 		{"jujusim", "./cmd/jujusim"}, {"jujuc", "./cmd/jujuc"}, {"dispatch", "./sim/testcharm"},
 	} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, b.out), b.pkg)
-		cmd.Dir = repoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		if err := testkit.GoBuild(filepath.Join(bin, b.out), b.pkg, true); err != nil {
+			t.Fatal(err)
 		}
 	}
 	charmDir = filepath.Join(t.TempDir(), "testcharm")
-	if err := model.CopyTree(filepath.Join(repoRoot(), "sim/testcharm/charm"), charmDir); err != nil {
+	if err := model.CopyTree(filepath.Join(testkit.RepoRoot(), "sim/testcharm/charm"), charmDir); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(filepath.Join(bin, "dispatch"), filepath.Join(charmDir, "dispatch")); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // startOne starts a one-member TLS etcd of version on ip and returns its
@@ -18,7 +19,7 @@ func startOne(b *testing.B, version, ip string) (string, etcd.TLS) {
 	tls := writePKI(b, b.TempDir(), "127.0.0.1", ip)
 	n := newNode(b, "a", ip)
 	n.start(b, bin, tls, "a="+n.peerURL, "new")
-	waitFor(b, 30*time.Second, "etcd listening", func() error {
+	testkit.Eventually(b, 30*time.Second, "etcd listening", func() error {
 		c, err := etcd.Dial(context.Background(), []string{n.client}, tls)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // cluster is what the life-cycle scenario needs from a backend: a client
@@ -57,7 +58,7 @@ func TestRealCluster(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var c *etcd.Client
-			waitFor(t, 20*time.Second, "etcd a listening", func() (err error) {
+			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
 				c, err = etcd.Open(ctx, []string{a.client, b.client}, tls, nil)
 				return err
 			})
@@ -150,7 +151,7 @@ func lifeCycle(t *testing.T, be backend) {
 
 	be.startB(t)
 	// A learner answers Status but not a linearizable read.
-	waitFor(t, 30*time.Second, "learner status", func() error {
+	testkit.Eventually(t, 30*time.Second, "learner status", func() error {
 		st, err := c.Status(ctx, be.b.clientURL)
 		if err == nil && !st.IsLearner {
 			t.Errorf("learner's status says IsLearner=false: %+v", st)
@@ -161,7 +162,7 @@ func lifeCycle(t *testing.T, be backend) {
 		t.Errorf("learner health = %+v, want unhealthy (rpc not supported for learner)", h)
 	}
 	notReady := 0
-	waitFor(t, 30*time.Second, "promote", func() error {
+	testkit.Eventually(t, 30*time.Second, "promote", func() error {
 		err := c.Promote(ctx, learner.ID)
 		if errors.Is(err, etcd.ErrLearnerNotReady) {
 			notReady++
@@ -200,7 +201,7 @@ func lifeCycle(t *testing.T, be backend) {
 	if err := c.MoveLeader(ctx, learner.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "leader moved", func() error {
+	testkit.Eventually(t, 10*time.Second, "leader moved", func() error {
 		st, err := c.Status(ctx, be.a.clientURL)
 		if err != nil {
 			return err
@@ -229,7 +230,7 @@ func lifeCycle(t *testing.T, be backend) {
 	}
 	// Removing a right after the promotion may meet etcd's post-change
 	// health window (ErrUnhealthy); the charm retries in a later hook.
-	waitFor(t, 30*time.Second, "remove a", func() error {
+	testkit.Eventually(t, 30*time.Second, "remove a", func() error {
 		err := c.Remove(ctx, idA)
 		if err != nil && !errors.Is(err, etcd.ErrUnhealthy) {
 			t.Fatalf("Remove = %v", err)

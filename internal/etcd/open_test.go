@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func TestOpenRejectsBadInput(t *testing.T) {
@@ -44,7 +45,7 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		})
 	}
 	// Nothing listens: Open fails at once rather than at the first call.
-	closed := "https://127.0.0.1:" + strconv.Itoa(freePort(t, "127.0.0.1"))
+	closed := "https://127.0.0.1:" + strconv.Itoa(testkit.FreePort(t, "127.0.0.1"))
 	start := time.Now()
 	if _, err := etcd.Dial(ctx, []string{closed}, good); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("Dial with nothing listening = %v, want connection refused", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // quorumBackend is a one-member cluster (members[0]) that can start and
@@ -63,7 +64,7 @@ func TestRealQuorum(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var c *etcd.Client
-			waitFor(t, 20*time.Second, "etcd a listening", func() (err error) {
+			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
 				c, err = etcd.Open(ctx, endpoints, tls, nil)
 				return err
 			})
@@ -111,7 +112,7 @@ func quorum(t *testing.T, qb quorumBackend) {
 		// voter has been connected for its 5 s health window.
 		var learner etcd.Member
 		start, refused := time.Now(), 0
-		waitFor(t, 30*time.Second, "add "+qb.members[i].name, func() (err error) {
+		testkit.Eventually(t, 30*time.Second, "add "+qb.members[i].name, func() (err error) {
 			learner, _, err = c.AddLearner(ctx, qb.members[i].peerURL)
 			if errors.Is(err, etcd.ErrUnhealthy) {
 				refused++
@@ -125,7 +126,7 @@ func quorum(t *testing.T, qb quorumBackend) {
 			t.Errorf("add right after a promotion was not refused: no health window?")
 		}
 		qb.start(t, i)
-		waitFor(t, 30*time.Second, "promote "+qb.members[i].name, func() error {
+		testkit.Eventually(t, 30*time.Second, "promote "+qb.members[i].name, func() error {
 			err := c.Promote(ctx, learner.ID)
 			if err != nil && !errors.Is(err, etcd.ErrLearnerNotReady) {
 				t.Fatalf("Promote = %v", err)
@@ -150,7 +151,7 @@ func quorum(t *testing.T, qb quorumBackend) {
 	}
 
 	qb.stop(t, 2)
-	waitFor(t, 10*time.Second, "c seen down", func() error {
+	testkit.Eventually(t, 10*time.Second, "c seen down", func() error {
 		if _, err := c.Status(ctx, qb.members[2].clientURL); err == nil {
 			return errors.New("c still answers")
 		}
@@ -168,7 +169,7 @@ func quorum(t *testing.T, qb quorumBackend) {
 		t.Errorf("health of the two members up = %+v", h)
 	}
 	// The member that is down may go.
-	waitFor(t, 20*time.Second, "remove c", func() error {
+	testkit.Eventually(t, 20*time.Second, "remove c", func() error {
 		err := c.Remove(ctx, ids["c"])
 		if err != nil && !errors.Is(err, etcd.ErrUnhealthy) {
 			t.Fatalf("Remove of the stopped member = %v", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // presentedSerial is the serial number of the certificate etcd presents
@@ -64,7 +65,7 @@ func TestServerCertificateReloadsWithoutRestart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			var c *etcd.Client
-			waitFor(t, 20*time.Second, "etcd a listening", func() (err error) {
+			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
 				c, err = etcd.Open(ctx, []string{a.client}, filesA, nil)
 				return err
 			})
@@ -89,7 +90,7 @@ func TestServerCertificateReloadsWithoutRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			b.start(t, bin, filesB, "a="+a.peerURL+",b="+b.peerURL, "existing")
-			waitFor(t, 30*time.Second, "b serving", func() error {
+			testkit.Eventually(t, 30*time.Second, "b serving", func() error {
 				sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 				defer cancel()
 				_, err := c.Status(sctx, b.client)

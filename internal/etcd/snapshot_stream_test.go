@@ -10,6 +10,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -58,7 +59,7 @@ func snapshotStream(t *testing.T, ctx context.Context, be backend) {
 	}
 	if be.version == "3.6" {
 		// 3.6 records its storage version a few seconds after start.
-		waitFor(t, 30*time.Second, "snapshot with a version", func() error {
+		testkit.Eventually(t, 30*time.Second, "snapshot with a version", func() error {
 			if _, v = take(); v == "" {
 				return errors.New("no version yet")
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/snapd"
 )
 
@@ -50,12 +50,7 @@ func TestContractSimSnapd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real etcd processes")
 	}
-	bins := os.Getenv("ETCD_BINS")
-	if bins == "" {
-		if cache, err := os.UserCacheDir(); err == nil {
-			bins = filepath.Join(cache, "etcd-charm", "etcd-bins")
-		}
-	}
+	bins := testkit.EtcdBins(t)
 	if _, err := snapd.DefaultCatalogue(bins); err != nil {
 		t.Skipf("no etcd releases: %v (make etcd-bins)", err)
 	}
@@ -78,8 +73,8 @@ func TestContractSimSnapd(t *testing.T) {
 	c := snap.New(snapd.SocketPath(root))
 	c.ConflictBackoff = 10 * time.Millisecond
 	ip := "127.0.44.1"
-	client := fmt.Sprintf("http://%s:%d", ip, freePort(t, ip))
-	peer := fmt.Sprintf("http://%s:%d", ip, freePort(t, ip))
+	client := fmt.Sprintf("http://%s:%d", ip, testkit.FreePort(t, ip))
+	peer := fmt.Sprintf("http://%s:%d", ip, testkit.FreePort(t, ip))
 	contract(t, backend{
 		client:   c,
 		snapFile: buildSnap,
@@ -97,7 +92,7 @@ func TestContractSimSnapd(t *testing.T) {
 			}
 		},
 		serving: func(t *testing.T) {
-			eventually(t, 30*time.Second, "etcd /health", func() error {
+			testkit.Eventually(t, 30*time.Second, "etcd /health", func() error {
 				hc := http.Client{Timeout: time.Second}
 				resp, err := hc.Get(client + "/health")
 				if err != nil {
@@ -268,7 +263,7 @@ func buildSnap(t *testing.T) string {
 
 func waitActive(t *testing.T, c snap.Client, want bool) {
 	t.Helper()
-	eventually(t, 20*time.Second, fmt.Sprintf("etcd.etcd active=%v", want), func() error {
+	testkit.Eventually(t, 20*time.Second, fmt.Sprintf("etcd.etcd active=%v", want), func() error {
 		got, err := c.Active(context.Background(), "etcd.etcd")
 		if err != nil {
 			return err
@@ -278,29 +273,4 @@ func waitActive(t *testing.T, c snap.Client, want bool) {
 		}
 		return nil
 	})
-}
-
-func eventually(t *testing.T, d time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still failing after %v: %v", what, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T, ip string) int {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

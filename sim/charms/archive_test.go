@@ -8,23 +8,16 @@ package charms_test
 import (
 	"archive/zip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/juju/charm/v12"
 
-	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // partner is one partner charm: its source, package and archive.
 type partner struct {
@@ -90,16 +83,8 @@ func (p partner) archive(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the charm")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "dispatch")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, p.pkg)
-	cmd.Dir = repoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	out := filepath.Join(dir, p.name+".charm")
-	if err := charmpack.Pack(charmpack.Options{Src: filepath.Join(repoRoot(), p.src), Binary: bin, Out: out}); err != nil {
+	out := filepath.Join(t.TempDir(), p.name+".charm")
+	if err := testkit.BuildCharm(out, p.src, p.pkg); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // The integration tests drive the jujusim CLI the way an operator drives
@@ -42,19 +43,6 @@ var charmSources = []struct{ name, src, pkg string }{
 	{"etcd-provider", "sim/charms/internal/testcharms/etcdprovider", "./sim/charms/internal/testcharms/etcdprovider"},
 }
 
-func goBuild(out, pkg string, cgo bool) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
-	cmd.Dir = repoRoot()
-	cmd.Env = os.Environ()
-	if !cgo {
-		cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-	}
-	return nil
-}
-
 // built returns the directory with jujusim, jujuc and <name>.charm for
 // every charm source.
 func built(t *testing.T) string {
@@ -67,22 +55,14 @@ func built(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		if buildErr = goBuild(filepath.Join(buildDir, "jujusim"), "./cmd/jujusim", true); buildErr != nil {
+		if buildErr = testkit.GoBuild(filepath.Join(buildDir, "jujusim"), "./cmd/jujusim", false); buildErr != nil {
 			return
 		}
-		if buildErr = goBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", false); buildErr != nil {
+		if buildErr = testkit.GoBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); buildErr != nil {
 			return
 		}
 		for _, c := range charmSources {
-			bin := filepath.Join(buildDir, c.name+".dispatch")
-			if buildErr = goBuild(bin, c.pkg, false); buildErr != nil {
-				return
-			}
-			buildErr = charmpack.Pack(charmpack.Options{
-				Src: filepath.Join(repoRoot(), c.src), Binary: bin,
-				Out: filepath.Join(buildDir, c.name+".charm"),
-			})
-			if buildErr != nil {
+			if buildErr = testkit.BuildCharm(filepath.Join(buildDir, c.name+".charm"), c.src, c.pkg); buildErr != nil {
 				return
 			}
 		}
@@ -103,13 +83,7 @@ func etcdCharm(t *testing.T) string {
 	t.Helper()
 	dir := built(t)
 	out := filepath.Join(dir, "etcd.charm")
-	etcdOnce.Do(func() {
-		bin := filepath.Join(dir, "etcd.dispatch")
-		if etcdErr = goBuild(bin, "./cmd/etcd-charm", false); etcdErr != nil {
-			return
-		}
-		etcdErr = charmpack.Pack(charmpack.Options{Src: repoRoot(), Binary: bin, Out: out})
-	})
+	etcdOnce.Do(func() { etcdErr = testkit.BuildCharm(out, ".", "./cmd/etcd-charm") })
 	if etcdErr != nil {
 		t.Fatal(etcdErr)
 	}
@@ -119,19 +93,10 @@ func etcdCharm(t *testing.T) string {
 // etcdBins is the directory of real etcd binaries jujusim's fake snap store
 // serves (make etcd-bins), or "" when there is none.
 func etcdBins() string {
-	dir := os.Getenv("ETCD_BINS")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(cache, "etcd-charm", "etcd-bins")
+	if dir := etcdbins.Dir(); len(etcdbins.Releases(dir)) > 0 {
+		return dir
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) == 0 {
-		return ""
-	}
-	return dir
+	return ""
 }
 
 // model is one bootstrapped jujusim controller.

@@ -3,16 +3,14 @@ package controller
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -23,11 +21,6 @@ var (
 	buildDir  string
 	buildErr  error
 )
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 func binaries(t testing.TB) (jujucBin, dispatch string) {
 	t.Helper()
@@ -43,11 +36,7 @@ func binaries(t testing.TB) (jujucBin, dispatch string) {
 			{"jujuc", "./cmd/jujuc"},
 			{"dispatch", "./sim/testcharm"},
 		} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, b.out), b.pkg)
-			cmd.Dir = repoRoot()
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+			if buildErr = testkit.GoBuild(filepath.Join(buildDir, b.out), b.pkg, true); buildErr != nil {
 				return
 			}
 		}
@@ -71,7 +60,7 @@ func testCharm(t testing.TB) string {
 	t.Helper()
 	_, dispatch := binaries(t)
 	dir := filepath.Join(t.TempDir(), "testcharm")
-	if err := model.CopyTree(filepath.Join(repoRoot(), "sim/testcharm/charm"), dir); err != nil {
+	if err := model.CopyTree(filepath.Join(testkit.RepoRoot(), "sim/testcharm/charm"), dir); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(dispatch)
@@ -154,16 +143,14 @@ func waitIdle(t testing.TB, c *Controller, timeout time.Duration) {
 // waitFor polls cond under the controller's lock.
 func waitFor(t testing.TB, c *Controller, timeout time.Duration, what string, cond func(m *model.Model) bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
+	held := testkit.Poll(timeout, func() bool {
 		ok := false
 		c.Model(func(m *model.Model) { ok = cond(m) })
-		if ok {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+		return ok
+	})
+	if !held {
+		t.Fatalf("timed out waiting for %s\n%s", what, opsLog(t, c))
 	}
-	t.Fatalf("timed out waiting for %s\n%s", what, opsLog(t, c))
 }
 
 func opsLog(t testing.TB, c *Controller) string {

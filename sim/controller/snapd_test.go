@@ -4,37 +4,24 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
-
-func etcdBins(t *testing.T) string {
-	bins := os.Getenv("ETCD_BINS")
-	if bins == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			bins = filepath.Join(h, ".cache/etcd-charm/etcd-bins")
-		}
-	}
-	if fi, err := os.Stat(bins); err != nil || !fi.IsDir() {
-		t.Skip("no etcd binaries (make etcd-bins)")
-	}
-	return bins
-}
 
 // Every machine runs its own fake snapd at <root>/run/snapd.socket as a
 // child of the controller; removing the unit stops it.
 func TestMachineSnapd(t *testing.T) {
 	binaries(t) // skips with -short
-	bins := etcdBins(t)
+	bins := testkit.EtcdBins(t)
 	jujusim := filepath.Join(t.TempDir(), "jujusim")
 	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
-	cmd.Dir = repoRoot()
+	cmd.Dir = testkit.RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

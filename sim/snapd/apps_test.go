@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/snapcore/snapd/client"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func serviceState(t *testing.T, cli *client.Client) *client.AppInfo {
@@ -46,7 +48,7 @@ func TestServiceSupervision(t *testing.T) {
 	id, err := cli.Install("etcd", &client.SnapOptions{Channel: "3.5/stable"})
 	mustDone(t, cli, id, err)
 
-	waitFor(t, 5*time.Second, "the wrapper to exit without a config", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the wrapper to exit without a config", func() bool {
 		return strings.Contains(logsOf(t, cli), "etcd is not configured")
 	})
 	if a := serviceState(t, cli); !a.Enabled || a.Active || a.Daemon != "simple" {
@@ -68,7 +70,7 @@ func TestServiceSupervision(t *testing.T) {
 	if !serviceState(t, cli).Active {
 		t.Fatal("not active after restart")
 	}
-	waitFor(t, 5*time.Second, "etcd to log its arguments", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "etcd to log its arguments", func() bool {
 		return strings.Contains(logsOf(t, cli), "etcd.etcd: fake etcd")
 	})
 	if logs := logsOf(t, cli); !strings.Contains(logs, "--config-file "+conf) {
@@ -77,7 +79,7 @@ func TestServiceSupervision(t *testing.T) {
 
 	pid := d.sup.pid("etcd.etcd")
 	must(t, syscall.Kill(pid, syscall.SIGKILL))
-	waitFor(t, 5*time.Second, "a restart after kill -9", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "a restart after kill -9", func() bool {
 		p := d.sup.pid("etcd.etcd")
 		return p != 0 && p != pid
 	})

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/snapcore/snapd/client"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // TestMain lets the test binary act as `jujusim snapd` in a child process,
@@ -48,7 +50,7 @@ func startHelperDaemon(t *testing.T, args ...string) (*exec.Cmd, *client.Client)
 			root = args[i+1]
 		}
 	}
-	waitFor(t, 20*time.Second, "the snapd socket", func() bool {
+	testkit.WaitFor(t, 20*time.Second, "the snapd socket", func() bool {
 		_, err := os.Stat(SocketPath(root))
 		return err == nil
 	})
@@ -67,7 +69,7 @@ func startFakeService(t *testing.T, cli *client.Client, root string) int {
 	id, err = cli.Restart([]string{"etcd"}, client.RestartOptions{})
 	mustDone(t, cli, id, err)
 	var pid int
-	waitFor(t, 10*time.Second, "the service's log line", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the service's log line", func() bool {
 		m := fakePID.FindStringSubmatch(logsOf(t, cli))
 		if m == nil {
 			return false
@@ -97,7 +99,7 @@ func TestServicesDieWithTheDaemon(t *testing.T) {
 		t.Fatalf("service pid %d not running", pid)
 	}
 	must(t, daemon.Process.Signal(syscall.SIGKILL))
-	waitFor(t, 10*time.Second, "the service to die with the daemon", func() bool { return gone(pid) })
+	testkit.WaitFor(t, 10*time.Second, "the service to die with the daemon", func() bool { return gone(pid) })
 }
 
 // SIGTERM stops the daemon cleanly, services first.
@@ -106,8 +108,8 @@ func TestCommandStopsServicesOnSIGTERM(t *testing.T) {
 	daemon, cli := startHelperDaemon(t, "--root", root, "--bins", fakeBins(t, "3.5.35"), "--restart-delay", "50ms")
 	pid := startFakeService(t, cli, root)
 	must(t, daemon.Process.Signal(syscall.SIGTERM))
-	waitFor(t, 10*time.Second, "the service to stop", func() bool { return gone(pid) })
-	waitFor(t, 10*time.Second, "the socket to go", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the service to stop", func() bool { return gone(pid) })
+	testkit.WaitFor(t, 10*time.Second, "the socket to go", func() bool {
 		_, err := os.Stat(SocketPath(root))
 		return os.IsNotExist(err)
 	})

@@ -14,6 +14,8 @@ import (
 
 	"github.com/snapcore/snapd/client"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // etcdMember is a single-member etcd configuration on a loopback address
@@ -60,7 +62,7 @@ func (m etcdMember) serving(t *testing.T) string {
 	t.Helper()
 	cli := m.etcdClient(t)
 	var version string
-	waitFor(t, 30*time.Second, "etcd at "+m.client+" to serve", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "etcd at "+m.client+" to serve", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		st, err := cli.Status(ctx, m.client)
@@ -164,7 +166,7 @@ func TestRealEtcdInstallRefreshSupervise(t *testing.T) {
 
 	pid := d.sup.pid("etcd.etcd")
 	must(t, syscall.Kill(pid, syscall.SIGKILL))
-	waitFor(t, 10*time.Second, "the supervisor to restart etcd", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the supervisor to restart etcd", func() bool {
 		p := d.sup.pid("etcd.etcd")
 		return p != 0 && p != pid
 	})

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/snapcore/snapd/client"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // fakeEtcd stands in for the etcd binary in handler tests: it serves
@@ -132,19 +134,6 @@ func clientErr(t *testing.T, err error) *client.Error {
 	return ce
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %v waiting for %s", timeout, what)
-}
-
 // loopbackAddr picks a random 127.0.0.x address and n free ports on it, so
 // tests of different engineers and packages do not collide on 2379.
 func loopbackAddr(t *testing.T, n int) (string, []int) {
@@ -172,16 +161,14 @@ func loopbackAddr(t *testing.T, n int) (string, []int) {
 	return "", nil
 }
 
-// realBins is $ETCD_BINS with the real releases, or a skip.
+// realBins is the directory of real etcd releases with the 3.4, 3.5 and
+// 3.6 tracks, or a skip.
 func realBins(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts real etcd processes; skipped with -short")
 	}
-	dir := os.Getenv("ETCD_BINS")
-	if dir == "" {
-		t.Skip("ETCD_BINS is not set: run `make etcd-bins` and export ETCD_BINS (make test does both)")
-	}
+	dir := testkit.EtcdBins(t)
 	c, err := DefaultCatalogue(dir)
 	if err != nil {
 		t.Skipf("no etcd releases in ETCD_BINS=%s (%v): run make etcd-bins", dir, err)

@@ -10,7 +10,6 @@ import (
 	"debug/elf"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -23,13 +22,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/etcd-charm/etcd-charm/actions"
-	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // archive returns the charm to check: $ETCD_CHARM (make test passes
 // build/etcd.charm), or one built and packed here.
@@ -41,16 +35,8 @@ func archive(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds the charm")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "dispatch")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/etcd-charm")
-	cmd.Dir = repoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	out := filepath.Join(dir, "etcd.charm")
-	if err := charmpack.Pack(charmpack.Options{Src: repoRoot(), Binary: bin, Out: out}); err != nil {
+	out := filepath.Join(t.TempDir(), "etcd.charm")
+	if err := testkit.BuildCharm(out, ".", "./cmd/etcd-charm"); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -160,7 +146,7 @@ var platformArchs = []string{"amd64", "arm64", "s390x"}
 // charmcraft 3 rejects 24.04 under bases: the platforms must cover both
 // bases for every architecture, one base and architecture each.
 func TestCharmcraftPlatforms(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(), "charmcraft.yaml"))
+	data, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "charmcraft.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

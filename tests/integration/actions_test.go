@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // actionResult is one unit's answer to `jujusim run --format json`, with
@@ -81,7 +83,7 @@ type client struct {
 
 func hostEtcdctl(t *testing.T) string {
 	var found []string
-	filepath.Walk(os.Getenv("ETCD_BINS"), func(p string, info os.FileInfo, err error) error {
+	filepath.Walk(etcdbins.Dir(), func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.Name() == "etcdctl" && !info.IsDir() {
 			found = append(found, p)
 		}

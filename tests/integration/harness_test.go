@@ -12,21 +12,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 var seedsFlag = flag.String("seeds", "1,2", "scheduler seeds each scenario runs under")
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // artifacts are the binaries and charms the tests use: from the
 // environment (make test builds them) or built here once.
@@ -55,9 +49,7 @@ func getArtifacts(t *testing.T) artifacts {
 	if testing.Short() {
 		t.Skip("integration test: deploys real etcd on jujusim")
 	}
-	if os.Getenv("ETCD_BINS") == "" {
-		t.Skip("ETCD_BINS is not set (make test sets it; make etcd-bins builds the binaries)")
-	}
+	testkit.EtcdBins(t) // skips without real etcd releases; jujusim has the same default
 	buildOnce.Do(func() { built, buildErr = build() })
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -79,23 +71,11 @@ func build() (artifacts, error) {
 	if buildDir, err = os.MkdirTemp("", "etcd-charm-it-"); err != nil {
 		return a, err
 	}
-	gobuild := func(out, pkg string, static bool) error {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = repoRoot()
-		cmd.Env = os.Environ()
-		if static {
-			cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
-		}
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-		}
-		return nil
-	}
 	a.jujusim = filepath.Join(buildDir, "jujusim")
-	if err := gobuild(a.jujusim, "./cmd/jujusim", false); err != nil {
+	if err := testkit.GoBuild(a.jujusim, "./cmd/jujusim", false); err != nil {
 		return a, err
 	}
-	if err := gobuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); err != nil {
+	if err := testkit.GoBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); err != nil {
 		return a, err
 	}
 	for _, c := range []struct {
@@ -111,12 +91,8 @@ func build() (artifacts, error) {
 		if c.src == "." {
 			name = "etcd"
 		}
-		bin := filepath.Join(buildDir, name+"-dispatch")
-		if err := gobuild(bin, c.pkg, true); err != nil {
-			return a, err
-		}
 		*c.out = filepath.Join(buildDir, name+".charm")
-		if err := charmpack.Pack(charmpack.Options{Src: filepath.Join(repoRoot(), c.src), Binary: bin, Out: *c.out}); err != nil {
+		if err := testkit.BuildCharm(*c.out, c.src, c.pkg); err != nil {
 			return a, err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/charmpack"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // layerEtcdCharm returns the layer-etcd stand-in: $LAYER_ETCD_CHARM (make
@@ -27,13 +27,10 @@ func layerEtcdCharm(t *testing.T, blockAsFilesystem bool) string {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dispatch")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./sim/charms/layeretcd/cmd")
-	cmd.Dir = repoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := testkit.GoBuild(bin, "./sim/charms/layeretcd/cmd", true); err != nil {
+		t.Fatal(err)
 	}
-	src := filepath.Join(repoRoot(), "sim/charms/layeretcd")
+	src := filepath.Join(testkit.RepoRoot(), "sim/charms/layeretcd")
 	if blockAsFilesystem {
 		staged := filepath.Join(dir, "src")
 		if err := os.MkdirAll(staged, 0o755); err != nil {

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // etcdSnap packs the cached etcd release of track (e.g. "3.6") into a
@@ -24,7 +27,7 @@ func etcdSnap(t *testing.T, track string) (path, sum string) {
 		t.Skip("mksquashfs not installed (Debian's squashfs-tools)")
 	}
 	path = filepath.Join(t.TempDir(), "etcd.snap")
-	cmd := exec.Command(filepath.Join(repoRoot(), "scripts", "etcd-snap.sh"), os.Getenv("ETCD_BINS"), path, track)
+	cmd := exec.Command(filepath.Join(testkit.RepoRoot(), "scripts", "etcd-snap.sh"), etcdbins.Dir(), path, track)
 	cmd.Env = append(os.Environ(), "MKSQUASHFS_OPTS=-noI -noD -noF -noX")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("etcd-snap.sh %s: %v\n%s", track, err, out)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/testca"
 	"github.com/etcd-charm/etcd-charm/sim/charms/easyrsa/tlscerts"
 )
 
@@ -120,7 +121,7 @@ func TestLeaderCreatesCA(t *testing.T) {
 	}
 }
 
-func encodeCert(c *x509.Certificate) string { return encode("CERTIFICATE", c.Raw) }
+func encodeCert(c *x509.Certificate) string { return testca.Encode("CERTIFICATE", c.Raw) }
 
 func (s *scenario) verifyClient() string {
 	s.t.Helper()

@@ -2,19 +2,13 @@ package charm
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit/testca"
 	"github.com/etcd-charm/etcd-charm/sim/charms/easyrsa/pki"
 )
 
@@ -23,10 +17,8 @@ import (
 // the integration test).
 type fakePKI struct {
 	missing  bool // the easyrsa binary is not installed
-	ca       *x509.Certificate
-	caKey    *ecdsa.PrivateKey
+	ca       *testca.CA
 	caPEM    pki.CA
-	serial   int64
 	issued   map[string]pki.Pair // by file name
 	index    []pki.Entry
 	restored int // RestoreCA calls
@@ -35,7 +27,7 @@ type fakePKI struct {
 
 var _ Authority = (*fakePKI)(nil)
 
-func newFakePKI() *fakePKI { return &fakePKI{issued: map[string]pki.Pair{}, serial: 1} }
+func newFakePKI() *fakePKI { return &fakePKI{issued: map[string]pki.Pair{}} }
 
 func (f *fakePKI) Installed() error {
 	if f.missing {
@@ -54,51 +46,24 @@ func (f *fakePKI) ReadCA() (pki.CA, error) {
 	return f.caPEM, nil
 }
 
-func encode(typ string, der []byte) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-}
-
 func (f *fakePKI) CreateCA(_ context.Context, cn string) (pki.CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := testca.New(cn)
 	if err != nil {
 		return pki.CA{}, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10 * 365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return pki.CA{}, err
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return pki.CA{}, err
-	}
-	f.ca, _ = x509.ParseCertificate(der)
-	f.caKey = key
-	f.caPEM = pki.CA{Cert: encode("CERTIFICATE", der), Key: encode("EC PRIVATE KEY", kder), Serial: "01\n"}
+	f.ca = ca
+	f.caPEM = pki.CA{Cert: ca.PEM, Key: ca.KeyPEM, Serial: "01\n"}
 	f.issued = map[string]pki.Pair{}
 	f.index = nil
 	return f.caPEM, nil
 }
 
 func (f *fakePKI) RestoreCA(_ context.Context, ca pki.CA) error {
-	cb, _ := pem.Decode([]byte(ca.Cert))
-	kb, _ := pem.Decode([]byte(ca.Key))
-	if cb == nil || kb == nil {
-		return errors.New("cannot restore the CA: not PEM")
-	}
-	cert, err := x509.ParseCertificate(cb.Bytes)
+	parsed, err := testca.Parse(ca.Cert, ca.Key)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot restore the CA: %w", err)
 	}
-	key, err := x509.ParseECPrivateKey(kb.Bytes)
-	if err != nil {
-		return err
-	}
-	f.ca, f.caKey, f.caPEM = cert, key, ca
+	f.ca, f.caPEM = parsed, ca
 	f.issued = map[string]pki.Pair{}
 	f.index = nil
 	f.restored++
@@ -109,33 +74,12 @@ func (f *fakePKI) sign(cn string, sans []string, eku ...x509.ExtKeyUsage) (pki.P
 	if f.ca == nil {
 		return pki.Pair{}, errors.New("no CA")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := f.ca.Issue(testca.Leaf{CN: cn, SANs: sans, EKU: eku, Validity: 825 * 24 * time.Hour})
 	if err != nil {
 		return pki.Pair{}, err
 	}
-	f.serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(f.serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(825 * 24 * time.Hour),
-		ExtKeyUsage: eku,
-	}
-	for _, s := range sans {
-		if ip := net.ParseIP(s); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, s)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, f.ca, &key.PublicKey, f.caKey)
-	if err != nil {
-		return pki.Pair{}, err
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return pki.Pair{}, err
-	}
-	f.index = append(f.index, pki.Entry{Status: "V", Serial: fmt.Sprintf("%X", f.serial), Subject: "/CN=" + cn})
-	return pki.Pair{Cert: encode("CERTIFICATE", der), Key: encode("EC PRIVATE KEY", kder)}, nil
+	f.index = append(f.index, pki.Entry{Status: "V", Serial: fmt.Sprintf("%X", p.Serial), Subject: "/CN=" + cn})
+	return pki.Pair{Cert: p.Cert, Key: p.Key}, nil
 }
 
 func (f *fakePKI) IssueServer(_ context.Context, name, cn string, sans []string, _ func(string) bool) (pki.Pair, error) {

@@ -1,78 +1,24 @@
 package tlscerts
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
+type testCA struct{ testkit.CA }
 
-func newTestCA(t *testing.T) testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test-ca"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testCA{cert, key}
-}
+func newTestCA(t *testing.T) testCA { return testCA{testkit.NewCA(t)} }
 
 // leaf issues a certificate for cn and sans valid for validity.
 func (ca testCA) leaf(t *testing.T, cn string, sans []string, eku []x509.ExtKeyUsage, validity time.Duration) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(validity),
-		ExtKeyUsage:  eku,
-	}
-	for _, s := range sans {
-		if ip := net.ParseIP(s); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, s)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return ca.IssueLeaf(t, testkit.Leaf{CN: cn, SANs: sans, EKU: eku, Validity: validity}).Cert
 }
 
 func TestCurrent(t *testing.T) {
@@ -98,12 +44,12 @@ func TestCurrent(t *testing.T) {
 	// A client certificate request is content with clientAuth.
 	client := req
 	client.Client, client.TopLevel = true, false
-	if ok, reason := Current(Pair{Cert: ca.leaf(t, "10.0.0.1", req.SANs, both[1:], year), Key: "k"}, ca.cert, client, time.Now()); !ok {
+	if ok, reason := Current(Pair{Cert: ca.leaf(t, "10.0.0.1", req.SANs, both[1:], year), Key: "k"}, ca.Cert, client, time.Now()); !ok {
 		t.Errorf("client cert for a client request: %s", reason)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, reason := Current(Pair{Cert: tt.cert, Key: "k"}, ca.cert, req, time.Now())
+			ok, reason := Current(Pair{Cert: tt.cert, Key: "k"}, ca.Cert, req, time.Now())
 			if ok != tt.ok || !strings.Contains(reason, tt.reason) {
 				t.Errorf("Current = %v, %q; want %v, %q", ok, reason, tt.ok, tt.reason)
 			}

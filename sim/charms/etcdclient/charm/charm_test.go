@@ -13,8 +13,8 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/charms/etcdclient/etcdconn"
-	"github.com/etcd-charm/etcd-charm/sim/charms/internal/etcdtest"
 )
 
 // fakeEtcd is a stateful in-memory etcd cluster: a key space with a
@@ -91,11 +91,11 @@ func relHook(name, id, remote string) juju.Event {
 
 // creds is a complete databag with real PEM (the charm parses it).
 func creds(t *testing.T, connection string) map[string]string {
-	pki := etcdtest.NewPKI(t)
+	pki := testkit.NewCA(t)
 	cert, key := pki.Issue(t, "client", nil)
 	return map[string]string{
 		"connection_string": connection, "client_cert": cert, "client_key": key,
-		"client_ca": pki.CA, "version": "3.4.22", "private-address": "10.0.0.1",
+		"client_ca": pki.PEM, "version": "3.4.22", "private-address": "10.0.0.1",
 	}
 }
 

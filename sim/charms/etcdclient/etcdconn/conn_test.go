@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/charms/internal/etcdtest"
 )
 
@@ -58,11 +59,11 @@ func TestFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := etcdtest.NewPKI(t)
+	other := testkit.NewCA(t)
 	untrusting := cfg.Clone()
 	untrusting.RootCAs = x509.NewCertPool()
-	untrusting.RootCAs.AppendCertsFromPEM([]byte(other.CA))
-	closed := fmt.Sprintf("https://127.0.0.1:%d", etcdtest.FreePort(t, "127.0.0.1"))
+	untrusting.RootCAs.AppendCertsFromPEM([]byte(other.PEM))
+	closed := fmt.Sprintf("https://127.0.0.1:%d", testkit.FreePort(t, "127.0.0.1"))
 
 	tests := []struct {
 		name     string
