@@ -5,7 +5,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/etcd-charm/etcd-charm/internal/fsutil"
+	"github.com/etcd-charm/etcd-charm/sim/fsutil"
 
 	"github.com/juju/charm/v12"
 )

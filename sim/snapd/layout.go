@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/etcd-charm/etcd-charm/internal/fsutil"
+	"github.com/etcd-charm/etcd-charm/sim/fsutil"
 
 	"gopkg.in/yaml.v3"
 )
