@@ -6,6 +6,8 @@ package charm
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
 
 // Paths are the files the charm touches, all under one root: snapd's own
@@ -72,3 +74,6 @@ func (p Paths) HomeUbuntu() string { return p.Join("home/ubuntu") }
 
 // SnapdSocket is snapd's REST socket.
 func (p Paths) SnapdSocket() string { return p.Join("run/snapd.socket") }
+
+// unitFromEnv is a throwaway violation: the domain core reading the hook event.
+var unitFromEnv = juju.ParseEvent
