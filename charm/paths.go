@@ -6,8 +6,6 @@ package charm
 import (
 	"path/filepath"
 	"strings"
-
-	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
 
 // Paths are the files the charm touches, all under one root: snapd's own
@@ -74,6 +72,3 @@ func (p Paths) HomeUbuntu() string { return p.Join("home/ubuntu") }
 
 // SnapdSocket is snapd's REST socket.
 func (p Paths) SnapdSocket() string { return p.Join("run/snapd.socket") }
-
-// unitFromEnv is a throwaway violation: the domain core reading the hook event.
-var unitFromEnv = juju.ParseEvent
