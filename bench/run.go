@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 )
 
 // Config says what to run with.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/bench"
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 )
 
 func main() {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 	"github.com/etcd-charm/etcd-charm/sim/controller"
 )
 
@@ -193,18 +194,8 @@ func bootstrapCmd() *cobra.Command {
 	return cmd
 }
 
-// defaultEtcdBins is the Makefile's ETCD_BINS default.
-func defaultEtcdBins() string {
-	if d := os.Getenv("ETCD_BINS"); d != "" {
-		return d
-	}
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		h, _ := os.UserHomeDir()
-		cache = filepath.Join(h, ".cache")
-	}
-	return filepath.Join(cache, "etcd-charm/etcd-bins")
-}
+// defaultEtcdBins is $ETCD_BINS, else the Makefile's default.
+func defaultEtcdBins() string { return etcdbins.Dir() }
 
 func lastLine(s string) string {
 	lines := splitLines(s)

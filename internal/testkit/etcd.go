@@ -3,7 +3,7 @@ package testkit
 import (
 	"testing"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 )
 
 // EtcdBins returns the directory of real etcd releases (etcdbins.Dir:

@@ -6,7 +6,6 @@
 package charms_test
 
 import (
-	"archive/zip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,22 +100,8 @@ func TestArchives(t *testing.T) {
 }
 
 func checkContents(t *testing.T, p partner, path string) {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		if f.Name == "dispatch" && f.Mode().Perm() != 0o755 {
-			t.Errorf("dispatch mode = %v, want 0755", f.Mode().Perm())
-		}
-		if strings.HasSuffix(f.Name, ".go") || strings.Contains(f.Name, "/") {
-			t.Errorf("archive holds %s: no sources or folders belong in it", f.Name)
-		}
-	}
-	sort.Strings(names)
+	t.Helper()
+	names := testkit.CharmFiles(t, path)
 	want := []string{"README.md", "actions.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
 	if p.files != nil {
 		want = append([]string{"dispatch"}, p.files...)

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // The integration tests drive the jujusim CLI the way an operator drives

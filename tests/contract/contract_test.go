@@ -43,23 +43,7 @@ func archive(t *testing.T) string {
 }
 
 func TestArchiveContents(t *testing.T) {
-	path := archive(t)
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		if f.Name == "dispatch" && f.Mode().Perm() != 0o755 {
-			t.Errorf("dispatch mode = %v, want 0755", f.Mode().Perm())
-		}
-		if strings.HasSuffix(f.Name, ".go") || strings.Contains(f.Name, "/") {
-			t.Errorf("archive holds %s: no sources or folders belong in it", f.Name)
-		}
-	}
-	sort.Strings(names)
+	names := testkit.CharmFiles(t, archive(t))
 	want := []string{"README.md", "actions.yaml", "config.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("archive files = %v, want %v", names, want)

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 )
 
 // actionResult is one unit's answer to `jujusim run --format json`, with

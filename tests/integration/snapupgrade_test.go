@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // etcdSnap packs the cached etcd release of track (e.g. "3.6") into a

@@ -24,8 +24,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
-	"github.com/etcd-charm/etcd-charm/internal/testkit/etcdbins"
 )
 
 // Server is one running etcd member.

@@ -1,7 +1,7 @@
 // Package etcdbins finds the real etcd releases `make etcd-bins`
 // (scripts/etcd-bins.sh) builds: one directory per version under $ETCD_BINS,
 // each holding etcd, etcdctl and (3.5 on) etcdutl. The default location is
-// the Makefile's, so tests, benchmarks and tools agree on one place.
+// the Makefile's, so jujusim, benchmarks and tests agree on one place.
 package etcdbins
 
 import (
