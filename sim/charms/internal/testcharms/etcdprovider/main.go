@@ -6,10 +6,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/sim/charms/internal/dispatch"
 )
 
 var keys = []string{"connection_string", "client_cert", "client_key", "client_ca", "version"}
@@ -55,12 +55,7 @@ func handle(ctx context.Context, tools juju.Tools, ev juju.Event) error {
 }
 
 func main() {
-	ev, err := juju.ParseEvent(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ERROR", err)
-		os.Exit(1)
-	}
-	tools := juju.NewExecTools()
-	h := func(ctx context.Context, ev juju.Event) error { return handle(ctx, tools, ev) }
-	os.Exit(juju.Run(context.Background(), ev, tools, h, os.Stderr))
+	os.Exit(dispatch.Main(func(tools *juju.ExecTools, _ string) juju.Handler {
+		return func(ctx context.Context, ev juju.Event) error { return handle(ctx, tools, ev) }
+	}))
 }

@@ -9,11 +9,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/sim/charms/internal/dispatch"
 )
 
 const endpoint = "certificates"
@@ -135,12 +135,8 @@ func (r *requirer) handle(ctx context.Context, ev juju.Event) error {
 }
 
 func main() {
-	ev, err := juju.ParseEvent(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ERROR", err)
-		os.Exit(1)
-	}
-	tools := juju.NewExecTools()
-	r := &requirer{tools}
-	os.Exit(juju.Run(context.Background(), ev, tools, r.handle, os.Stderr))
+	os.Exit(dispatch.Main(func(tools *juju.ExecTools, _ string) juju.Handler {
+		r := &requirer{tools}
+		return r.handle
+	}))
 }
