@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/sim/charms/etcdclient/etcdconn"
 )
 
 // ActionTimeout bounds a put or get.
@@ -52,6 +53,18 @@ func stringParam(params map[string]any, name string) (string, error) {
 	return v, nil
 }
 
+// withConn dials the relation's endpoints and runs f within ActionTimeout.
+func (c *Charm) withConn(ctx context.Context, rel relation, f func(context.Context, etcdconn.Conn) error) error {
+	conn, err := c.Dial(rel.endpoints, rel.tls)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
+	defer cancel()
+	return f(ctx, conn)
+}
+
 func (c *Charm) put(ctx context.Context, rel relation, params map[string]any) error {
 	key, err := stringParam(params, "key")
 	if err != nil {
@@ -64,18 +77,13 @@ func (c *Charm) put(ctx context.Context, rel relation, params map[string]any) er
 	if key == "" {
 		return juju.Failf("key must not be empty")
 	}
-	conn, err := c.Dial(rel.endpoints, rel.tls)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
-	defer cancel()
-	rev, err := conn.Put(ctx, key, value)
-	if err != nil {
-		return juju.Failf("cannot put %q: %v", key, err)
-	}
-	return c.Tools.ActionSet(ctx, map[string]string{"revision": strconv.FormatInt(rev, 10)})
+	return c.withConn(ctx, rel, func(ctx context.Context, conn etcdconn.Conn) error {
+		rev, err := conn.Put(ctx, key, value)
+		if err != nil {
+			return juju.Failf("cannot put %q: %v", key, err)
+		}
+		return c.Tools.ActionSet(ctx, map[string]string{"revision": strconv.FormatInt(rev, 10)})
+	})
 }
 
 func (c *Charm) get(ctx context.Context, rel relation, params map[string]any) error {
@@ -86,21 +94,16 @@ func (c *Charm) get(ctx context.Context, rel relation, params map[string]any) er
 	if key == "" {
 		return juju.Failf("key must not be empty")
 	}
-	conn, err := c.Dial(rel.endpoints, rel.tls)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, ActionTimeout)
-	defer cancel()
-	value, found, rev, err := conn.Get(ctx, key)
-	if err != nil {
-		return juju.Failf("cannot get %q: %v", key, err)
-	}
-	return c.Tools.ActionSet(ctx, map[string]string{
-		"value":    value,
-		"found":    strconv.FormatBool(found),
-		"revision": strconv.FormatInt(rev, 10),
+	return c.withConn(ctx, rel, func(ctx context.Context, conn etcdconn.Conn) error {
+		value, found, rev, err := conn.Get(ctx, key)
+		if err != nil {
+			return juju.Failf("cannot get %q: %v", key, err)
+		}
+		return c.Tools.ActionSet(ctx, map[string]string{
+			"value":    value,
+			"found":    strconv.FormatBool(found),
+			"revision": strconv.FormatInt(rev, 10),
+		})
 	})
 }
 
