@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/bench"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
@@ -171,15 +172,7 @@ func (m *model) waitActive(timeout time.Duration) {
 // statusDoc is the part of `status --format json` the tests read.
 type statusDoc struct {
 	Applications map[string]struct {
-		Units map[string]struct {
-			WorkloadStatus struct {
-				Current string `json:"current"`
-				Message string `json:"message"`
-			} `json:"workload-status"`
-			Leader        bool     `json:"leader"`
-			PublicAddress string   `json:"public-address"`
-			OpenPorts     []string `json:"open-ports"`
-		} `json:"units"`
+		Units map[string]bench.Unit `json:"units"`
 	} `json:"applications"`
 }
 

@@ -8,12 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/etcd-charm/etcd-charm/bench"
 )
 
 // clientOf connects the test to the cluster with the credentials the charm
@@ -53,72 +54,6 @@ func (m *model) clientOf(unit string) *clientv3.Client {
 	return cl
 }
 
-// writer puts keys until stopped, recording which writes etcd acknowledged.
-type writer struct {
-	mu     sync.Mutex
-	acked  []string
-	failed int
-	stop   chan struct{}
-	done   chan struct{}
-}
-
-func startWriter(cl *clientv3.Client, prefix string) *writer {
-	w := &writer{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for i := 0; i < 100000; i++ { // bounded; stopped long before
-			select {
-			case <-w.stop:
-				return
-			default:
-			}
-			key := fmt.Sprintf("%s/%06d", prefix, i)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			_, err := cl.Put(ctx, key, "v")
-			cancel()
-			w.mu.Lock()
-			if err == nil {
-				w.acked = append(w.acked, key)
-			} else {
-				w.failed++
-			}
-			w.mu.Unlock()
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	return w
-}
-
-func (w *writer) finish() (acked []string, failed int) {
-	close(w.stop)
-	<-w.done
-	return w.acked, w.failed
-}
-
-// checkAcked asserts every acknowledged write is readable.
-func checkAcked(t *testing.T, cl *clientv3.Client, prefix string, acked []string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := cl.Get(ctx, prefix+"/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	have := map[string]bool{}
-	for _, kv := range resp.Kvs {
-		have[string(kv.Key)] = true
-	}
-	lost := 0
-	for _, k := range acked {
-		if !have[k] {
-			lost++
-		}
-	}
-	if lost > 0 || len(acked) == 0 {
-		t.Errorf("%d of %d acknowledged writes lost", lost, len(acked))
-	}
-}
-
 func (m *model) versions() map[string]string {
 	m.t.Helper()
 	units, _ := m.units("etcd")
@@ -152,7 +87,7 @@ func channelChangeUnderWrites(t *testing.T, seed int64) {
 		}
 	}
 	cl := m.clientOf("etcd/0")
-	w := startWriter(cl, "upgrade")
+	w := bench.StartLoad(cl, "upgrade", 20*time.Millisecond)
 	time.Sleep(2 * time.Second)
 	start := time.Now()
 	m.must("config", "etcd", "channel=3.6/stable")
@@ -172,9 +107,14 @@ func channelChangeUnderWrites(t *testing.T, seed int64) {
 	}
 	m.waitActive(3 * time.Minute)
 	time.Sleep(time.Second)
-	acked, failed := w.finish()
-	t.Logf("rolling 3.5→3.6: %v; %d writes acknowledged, %d failed (client-visible errors)", time.Since(start).Round(time.Second), len(acked), failed)
-	checkAcked(t, cl, "upgrade", acked)
+	w.Finish()
+	acked := w.Acked()
+	t.Logf("rolling 3.5→3.6: %v; %d writes acknowledged, %d failed (client-visible errors)", time.Since(start).Round(time.Second), len(acked), len(w.Errors()))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if lost, err := w.Lost(ctx); err != nil || lost > 0 || len(acked) == 0 {
+		t.Errorf("%d of %d acknowledged writes lost (%v)", lost, len(acked), err)
+	}
 	m.checkCluster(3, nil)
 }
 
