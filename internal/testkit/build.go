@@ -1,14 +1,10 @@
 package testkit
 
 import (
-	"archive/zip"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strings"
-	"testing"
 
 	"github.com/etcd-charm/etcd-charm/internal/charmpack"
 )
@@ -41,28 +37,4 @@ func BuildCharm(out, src, pkg string) error {
 	}
 	defer os.Remove(bin)
 	return charmpack.Pack(charmpack.Options{Src: filepath.Join(RepoRoot(), src), Binary: bin, Out: out})
-}
-
-// CharmFiles returns the sorted names in the .charm zip at path, and fails
-// the test where the archive breaks what make charm promises: dispatch is
-// executable, and no source file or folder is packed.
-func CharmFiles(t testing.TB, path string) []string {
-	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		if f.Name == "dispatch" && f.Mode().Perm() != 0o755 {
-			t.Errorf("dispatch mode = %v, want 0755", f.Mode().Perm())
-		}
-		if strings.HasSuffix(f.Name, ".go") || strings.Contains(f.Name, "/") {
-			t.Errorf("archive holds %s: no sources or folders belong in it", f.Name)
-		}
-	}
-	sort.Strings(names)
-	return names
 }

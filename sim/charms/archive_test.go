@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/juju/charm/v12"
 
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/charmtest"
 )
 
 // partner is one partner charm: its source, package and archive.
@@ -24,7 +24,7 @@ type partner struct {
 	src     string // source dir, relative to the repo root
 	pkg     string // main package
 	env     string // variable naming a prebuilt archive (make charms output)
-	rels    map[string]rel
+	rels    map[string]string
 	actions map[string]action
 	// files the archive holds besides dispatch, when not the default
 	// README.md, actions.yaml, manifest.yaml, metadata.yaml.
@@ -34,12 +34,6 @@ type partner struct {
 	contract func(*testing.T, charm.Charm)
 }
 
-type rel struct {
-	role  charm.RelationRole
-	iface string
-	scope charm.RelationScope
-}
-
 type action struct {
 	params   []string
 	required []string
@@ -47,11 +41,11 @@ type action struct {
 
 var partners = []partner{{
 	name: "easyrsa", src: "sim/charms/easyrsa", pkg: "./sim/charms/easyrsa/cmd", env: "EASYRSA_CHARM",
-	rels:    map[string]rel{"client": {charm.RoleProvider, "tls-certificates", charm.ScopeGlobal}},
+	rels:    map[string]string{"client": "provider tls-certificates global"},
 	actions: map[string]action{"list-issued": {}},
 }, {
 	name: "etcd-client", src: "sim/charms/etcdclient", pkg: "./sim/charms/etcdclient/cmd", env: "ETCD_CLIENT_CHARM",
-	rels: map[string]rel{"etcd": {charm.RoleRequirer, "etcd", charm.ScopeGlobal}},
+	rels: map[string]string{"etcd": "requirer etcd global"},
 	actions: map[string]action{
 		"put":   {params: []string{"key", "value"}, required: []string{"key", "value"}},
 		"get":   {params: []string{"key"}, required: []string{"key"}},
@@ -59,14 +53,14 @@ var partners = []partner{{
 	},
 }, {
 	name: "etcd", src: "sim/charms/layeretcd", pkg: "./sim/charms/layeretcd/cmd", env: "LAYER_ETCD_CHARM",
-	rels: map[string]rel{
-		"db":                   {charm.RoleProvider, "etcd", charm.ScopeGlobal},
-		"proxy":                {charm.RoleProvider, "etcd-proxy", charm.ScopeGlobal},
-		"prometheus":           {charm.RoleProvider, "prometheus-manual", charm.ScopeGlobal},
-		"grafana":              {charm.RoleProvider, "grafana-dashboard", charm.ScopeGlobal},
-		"nrpe-external-master": {charm.RoleProvider, "nrpe-external-master", charm.ScopeContainer},
-		"certificates":         {charm.RoleRequirer, "tls-certificates", charm.ScopeGlobal},
-		"cluster":              {charm.RolePeer, "etcd", charm.ScopeGlobal},
+	rels: map[string]string{
+		"db":                   "provider etcd global",
+		"proxy":                "provider etcd-proxy global",
+		"prometheus":           "provider prometheus-manual global",
+		"grafana":              "provider grafana-dashboard global",
+		"nrpe-external-master": "provider nrpe-external-master container",
+		"certificates":         "requirer tls-certificates global",
+		"cluster":              "peer etcd global",
 	},
 	actions:  map[string]action{},
 	files:    []string{"README.md", "config.yaml", "manifest.yaml", "metadata.yaml"},
@@ -101,7 +95,7 @@ func TestArchives(t *testing.T) {
 
 func checkContents(t *testing.T, p partner, path string) {
 	t.Helper()
-	names := testkit.CharmFiles(t, path)
+	names := charmtest.Files(t, path)
 	want := []string{"README.md", "actions.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
 	if p.files != nil {
 		want = append([]string{"dispatch"}, p.files...)
@@ -113,21 +107,12 @@ func checkContents(t *testing.T, p partner, path string) {
 }
 
 func checkMetadata(t *testing.T, p partner, path string) {
-	ch, err := charm.ReadCharmArchive(path)
-	if err != nil {
-		t.Fatalf("Juju's reader refuses the charm: %v", err)
-	}
+	ch := charmtest.Read(t, path)
 	meta := ch.Meta()
 	if meta.Name != p.name || meta.Subordinate || meta.Summary == "" || meta.Description == "" {
 		t.Errorf("name %q subordinate %v summary %q", meta.Name, meta.Subordinate, meta.Summary)
 	}
-	got := map[string]rel{}
-	for name, r := range meta.CombinedRelations() {
-		if !strings.HasPrefix(name, "juju-") {
-			got[name] = rel{r.Role, r.Interface, r.Scope}
-		}
-	}
-	if !reflect.DeepEqual(got, p.rels) {
+	if got := charmtest.Relations(meta); !reflect.DeepEqual(got, p.rels) {
 		t.Errorf("relations = %v, want %v", got, p.rels)
 	}
 	if p.contract != nil {
@@ -167,15 +152,7 @@ func checkMetadata(t *testing.T, p partner, path string) {
 	if p.contract != nil {
 		return // layer-etcd's bases are checked by its contract
 	}
-	var bases []string
-	if m := ch.Manifest(); m != nil {
-		for _, b := range m.Bases {
-			for _, arch := range b.Architectures {
-				bases = append(bases, b.Name+"@"+b.Channel.Track+"/"+arch)
-			}
-		}
-	}
-	sort.Strings(bases)
+	bases := charmtest.Bases(ch)
 	wantBases := []string{"ubuntu@22.04/amd64", "ubuntu@22.04/arm64", "ubuntu@24.04/amd64", "ubuntu@24.04/arm64"}
 	if !reflect.DeepEqual(bases, wantBases) {
 		t.Errorf("manifest bases = %v, want %v", bases, wantBases)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/actions"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
+	"github.com/etcd-charm/etcd-charm/internal/testkit/charmtest"
 )
 
 // archive returns the charm to check: $ETCD_CHARM (make test passes
@@ -43,7 +44,7 @@ func archive(t *testing.T) string {
 }
 
 func TestArchiveContents(t *testing.T) {
-	names := testkit.CharmFiles(t, archive(t))
+	names := charmtest.Files(t, archive(t))
 	want := []string{"README.md", "actions.yaml", "config.yaml", "dispatch", "manifest.yaml", "metadata.yaml"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("archive files = %v, want %v", names, want)
@@ -51,35 +52,20 @@ func TestArchiveContents(t *testing.T) {
 }
 
 func TestArchiveMetadata(t *testing.T) {
-	ch, err := charm.ReadCharmArchive(archive(t))
-	if err != nil {
-		t.Fatalf("Juju's reader refuses the charm: %v", err)
-	}
+	ch := charmtest.Read(t, archive(t))
 	meta := ch.Meta()
 	if meta.Name != "etcd" || meta.Subordinate {
 		t.Errorf("name %q subordinate %v", meta.Name, meta.Subordinate)
 	}
-	type rel struct {
-		role      charm.RelationRole
-		iface     string
-		scope     charm.RelationScope
-		container bool
-	}
-	got := map[string]rel{}
-	for name, r := range meta.CombinedRelations() {
-		if strings.HasPrefix(name, "juju-") {
-			continue // juju-info is implicit
-		}
-		got[name] = rel{r.Role, r.Interface, r.Scope, false}
-	}
-	wantRels := map[string]rel{
-		"cluster":              {charm.RolePeer, "etcd", charm.ScopeGlobal, false},
-		"db":                   {charm.RoleProvider, "etcd", charm.ScopeGlobal, false},
-		"proxy":                {charm.RoleProvider, "etcd-proxy", charm.ScopeGlobal, false},
-		"prometheus":           {charm.RoleProvider, "prometheus-manual", charm.ScopeGlobal, false},
-		"grafana":              {charm.RoleProvider, "grafana-dashboard", charm.ScopeGlobal, false},
-		"nrpe-external-master": {charm.RoleProvider, "nrpe-external-master", charm.ScopeContainer, false},
-		"certificates":         {charm.RoleRequirer, "tls-certificates", charm.ScopeGlobal, false},
+	got := charmtest.Relations(meta)
+	wantRels := map[string]string{
+		"cluster":              "peer etcd global",
+		"db":                   "provider etcd global",
+		"proxy":                "provider etcd-proxy global",
+		"prometheus":           "provider prometheus-manual global",
+		"grafana":              "provider grafana-dashboard global",
+		"nrpe-external-master": "provider nrpe-external-master container",
+		"certificates":         "requirer tls-certificates global",
 	}
 	if !reflect.DeepEqual(got, wantRels) {
 		t.Errorf("relations =\n%v\nwant\n%v", got, wantRels)
@@ -104,23 +90,9 @@ func TestArchiveMetadata(t *testing.T) {
 		t.Skipf("no platform for %s", runtime.GOARCH)
 	}
 	wantBases := []string{"ubuntu@22.04/" + host, "ubuntu@24.04/" + host}
-	if bases := manifestBases(ch); !reflect.DeepEqual(bases, wantBases) {
+	if bases := charmtest.Bases(ch); !reflect.DeepEqual(bases, wantBases) {
 		t.Errorf("manifest bases = %v, want %v", bases, wantBases)
 	}
-}
-
-// manifestBases lists the charm's manifest as base/arch pairs, sorted.
-func manifestBases(ch charm.Charm) []string {
-	var bases []string
-	if m := ch.Manifest(); m != nil {
-		for _, b := range m.Bases {
-			for _, arch := range b.Architectures {
-				bases = append(bases, b.Name+"@"+b.Channel.Track+"/"+arch)
-			}
-		}
-	}
-	sort.Strings(bases)
-	return bases
 }
 
 // platformArchs are the architectures layer-etcd supports
@@ -180,11 +152,8 @@ func TestPlatformCharms(t *testing.T) {
 	for _, arch := range platformArchs {
 		t.Run(arch, func(t *testing.T) {
 			path := filepath.Join(filepath.Dir(p), "etcd_"+arch+".charm")
-			ch, err := charm.ReadCharmArchive(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bases, want := manifestBases(ch), []string{"ubuntu@22.04/" + arch, "ubuntu@24.04/" + arch}; !reflect.DeepEqual(bases, want) {
+			ch := charmtest.Read(t, path)
+			if bases, want := charmtest.Bases(ch), []string{"ubuntu@22.04/" + arch, "ubuntu@24.04/" + arch}; !reflect.DeepEqual(bases, want) {
 				t.Errorf("manifest bases = %v, want %v", bases, want)
 			}
 			zr, err := zip.OpenReader(path)
@@ -213,10 +182,7 @@ func TestPlatformCharms(t *testing.T) {
 }
 
 func TestArchiveConfig(t *testing.T) {
-	ch, err := charm.ReadCharmArchive(archive(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := charmtest.Read(t, archive(t))
 	type opt struct {
 		typ string
 		def any
@@ -251,10 +217,7 @@ func TestArchiveConfig(t *testing.T) {
 }
 
 func TestArchiveActions(t *testing.T) {
-	ch, err := charm.ReadCharmArchive(archive(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := charmtest.Read(t, archive(t))
 	want := map[string]map[string]any{
 		"health":                     {},
 		"alarm-list":                 {},
