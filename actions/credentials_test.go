@@ -1,8 +1,6 @@
 package actions
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"io"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func setup(t *testing.T, certs ...string) (Deps, *jujutest.Tools) {
@@ -123,34 +122,4 @@ func TestActionsFailClearlyBeforeEtcdIsConfigured(t *testing.T) {
 	}
 }
 
-func readTarGz(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	files := map[string]string{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[hdr.Name] = string(data)
-	}
-}
+func readTarGz(t *testing.T, path string) map[string]string { return testkit.ReadTarGz(t, path) }

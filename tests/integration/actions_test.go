@@ -1,13 +1,10 @@
 package integration
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcdbins"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // actionResult is one unit's answer to `jujusim run --format json`, with
@@ -107,18 +105,18 @@ func (m *model) credentials(unit string) *client {
 	dir := m.t.TempDir()
 	archive := filepath.Join(dir, "creds.tar.gz")
 	m.must("scp", unit+":"+r["path"], archive)
-	files := untar(m.t, archive)
+	files := testkit.ReadTarGz(m.t, archive)
 	for _, f := range []string{"client.crt", "client.key", "ca.crt", "README.txt"} {
 		data, ok := files["etcd_credentials/"+f]
 		if !ok {
 			m.t.Fatalf("credentials lack %s: %v", f, files)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(data), 0o600); err != nil {
 			m.t.Fatal(err)
 		}
 	}
 	c := &client{t: m.t, bin: hostEtcdctl(m.t)}
-	for _, line := range strings.Split(string(files["etcd_credentials/README.txt"]), "\n") {
+	for _, line := range strings.Split(files["etcd_credentials/README.txt"], "\n") {
 		kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export ")
 		if ok {
 			c.env = append(c.env, strings.ReplaceAll(kv, "$(pwd)", dir))
@@ -193,35 +191,6 @@ func (c *client) clusterID() string {
 		c.t.Fatalf("endpoint status: %v\n%s", err, out)
 	}
 	return strconv.FormatUint(st[0].Status.Header.ClusterID, 16)
-}
-
-func untar(t *testing.T, path string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	out := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[strings.TrimPrefix(hdr.Name, "./")] = data
-	}
 }
 
 func (m *model) endpoint(unit string) string {
