@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,11 +195,11 @@ func TestSnapUpgradeFromAttachedResource(t *testing.T) {
 			// The put went through raft; a follower may apply it a moment later.
 			deadline := time.Now().Add(10 * time.Second)
 			got := m.localKeys(v, "/snapup/")
-			for !equalMaps(got, keys) && time.Now().Before(deadline) {
+			for !maps.Equal(got, keys) && time.Now().Before(deadline) {
 				time.Sleep(500 * time.Millisecond)
 				got = m.localKeys(v, "/snapup/")
 			}
-			if !equalMaps(got, keys) {
+			if !maps.Equal(got, keys) {
 				t.Errorf("after snap-upgrade on %s: %s holds %v, want %v", u, v, got, keys)
 			}
 		}
@@ -235,18 +236,6 @@ func TestSnapUpgradeFromAttachedResource(t *testing.T) {
 			t.Errorf("%s runs etcd %s at the end, want 3.6.x", u, v)
 		}
 	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // Deployed with an etcd resource and an explicit channel, the units run

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,7 +203,7 @@ func TestActions(t *testing.T) {
 		t.Errorf("put results %v, store %v", s.tools.ActionResults, s.etcd.kv)
 	}
 	act("get", map[string]any{"key": "/k"})
-	if want := map[string]string{"value": "v1", "found": "true", "revision": "2"}; !equal(s.tools.ActionResults, want) {
+	if want := map[string]string{"value": "v1", "found": "true", "revision": "2"}; !maps.Equal(s.tools.ActionResults, want) {
 		t.Errorf("get results %v, want %v", s.tools.ActionResults, want)
 	}
 	act("get", map[string]any{"key": "/absent"})
@@ -221,7 +222,7 @@ func TestActions(t *testing.T) {
 		"endpoints.endpoint-0.url": "https://10.0.0.1:2379", "endpoints.endpoint-0.healthy": "true", "endpoints.endpoint-0.version": "3.6.16",
 		"endpoints.endpoint-1.url": "https://10.0.0.2:2379", "endpoints.endpoint-1.healthy": "false", "endpoints.endpoint-1.error": "connection refused",
 	}
-	if !equal(s.tools.ActionResults, want) {
+	if !maps.Equal(s.tools.ActionResults, want) {
 		t.Errorf("check results\n got %v\nwant %v", s.tools.ActionResults, want)
 	}
 
@@ -231,16 +232,4 @@ func TestActions(t *testing.T) {
 	if s.tools.ActionFailed != "etcd relation not usable: "+MsgWaiting {
 		t.Errorf("failure %q", s.tools.ActionFailed)
 	}
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
