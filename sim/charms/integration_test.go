@@ -172,11 +172,7 @@ func TestEtcdClientConnects(t *testing.T) {
 	}
 
 	// The write landed in the hand-started etcd.
-	cfg, err := srv.TLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := etcdconn.Dial([]string{srv.Endpoint}, cfg)
+	conn, err := etcdconn.Dial([]string{srv.Endpoint}, srv.Client)
 	if err != nil {
 		t.Fatal(err)
 	}

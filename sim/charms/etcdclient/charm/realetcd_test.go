@@ -13,9 +13,6 @@ import (
 
 // TestRealEtcd runs the handlers with clientv3 against a real TLS etcd.
 func TestRealEtcd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd")
-	}
 	srv := etcdtest.Start(t, "127.0.0.1")
 	tools := jujutest.New("etcd-client/0")
 	tools.AddRelation("etcd:2", "etcd").Units["etcd/0"] = map[string]string{

@@ -15,14 +15,8 @@ import (
 
 // TestAgainstRealEtcd talks to a real etcd over TLS with client-cert auth.
 func TestAgainstRealEtcd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd")
-	}
 	srv := etcdtest.Start(t, "127.0.0.1")
-	cfg, err := srv.TLS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := srv.Client
 	c, err := Dial([]string{srv.Endpoint}, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +45,8 @@ func TestAgainstRealEtcd(t *testing.T) {
 // TestUntrustedServer checks the client refuses a server its CA did not
 // sign, and a closed port fails within the timeout.
 func TestFailures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd")
-	}
 	srv := etcdtest.Start(t, "127.0.0.1")
-	cfg, err := srv.TLS()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := srv.Client
 	other := testkit.NewCA(t)
 	untrusting := cfg.Clone()
 	untrusting.RootCAs = x509.NewCertPool()

@@ -37,6 +37,8 @@ type Server struct {
 	CA, ClientCert, ClientKey string
 	// Binary is the etcd binary that runs.
 	Binary string
+	// Client is a TLS configuration with the client pair and the CA.
+	Client *tls.Config
 }
 
 // Binary finds an etcd binary or skips the test.
@@ -53,9 +55,13 @@ func Binary(t testing.TB) string {
 }
 
 // Start runs etcd on ip (a 127.0.0.0/8 address) with client TLS, waits
-// until it answers over TLS and stops it when the test ends.
+// until it answers over TLS and stops it when the test ends. It skips the
+// test with -short, which runs no processes.
 func Start(t testing.TB, ip string) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts etcd")
+	}
 	if parsed := net.ParseIP(ip); parsed == nil || !parsed.IsLoopback() {
 		t.Fatalf("etcdtest.Start(%q): want a loopback address", ip)
 	}
@@ -97,6 +103,10 @@ func Start(t testing.TB, ip string) *Server {
 		<-exited
 	})
 	s := &Server{Endpoint: clientURL, CA: pki.PEM, ClientCert: clientCert, ClientKey: clientKey, Binary: bin}
+	var err error
+	if s.Client, err = s.TLS(); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.waitReady(exited); err != nil {
 		t.Fatalf("etcd %s did not become ready: %v\n%s", bin, err, out.String())
 	}
@@ -115,11 +125,7 @@ func (s *Server) TLS() (*tls.Config, error) {
 }
 
 func (s *Server) waitReady(exited <-chan error) error {
-	cfg, err := s.TLS()
-	if err != nil {
-		return err
-	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, TLS: cfg, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, TLS: s.Client, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
 		return err
 	}
