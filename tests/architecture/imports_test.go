@@ -1,49 +1,15 @@
 package architecture
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
-
-const module = "github.com/etcd-charm/etcd-charm"
-
-// listed is the part of `go list -json` the test reads.
-type listed struct {
-	ImportPath   string
-	Dir          string
-	GoFiles      []string
-	CgoFiles     []string
-	TestGoFiles  []string
-	XTestGoFiles []string
-}
-
-// goList runs go in the repository root and returns its stdout.
-func goList(t *testing.T, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command("go", append([]string{"list"}, args...)...)
-	cmd.Dir = testkit.RepoRoot()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out
-}
 
 // TestImportRules checks every import of every Go file of the module
 // against ARCHITECTURE.md's tables.
@@ -66,21 +32,10 @@ func TestImportRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdlib := map[string]bool{}
-	for _, p := range strings.Fields(string(goList(t, "std"))) {
-		stdlib[p] = true
-	}
-	stdlib["C"] = true
-	dec := json.NewDecoder(bytes.NewReader(goList(t, "-json", "./...")))
+	stdlib := standardLibrary(t)
 	used := map[string]bool{} // exceptions seen, by file and import
 	var problems []string
-	for {
-		var p listed
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range listPackages(t) {
 		pkg := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		row, ok := rowFor(rs.packages, pkg)
 		if !ok {
@@ -176,22 +131,4 @@ func excepted(es []exception, file, p string, k importKind, used map[string]bool
 		}
 	}
 	return false
-}
-
-// fileImports returns the import paths of one Go file.
-func fileImports(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, spec := range f.Imports {
-		p, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, p)
-	}
-	return out
 }
