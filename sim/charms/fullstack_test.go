@@ -34,11 +34,7 @@ func TestWithEtcdCharm(t *testing.T) {
 	if u := m.unit("etcd-client", "etcd-client/0"); u.Workload.Message != "Connected to 3 etcd endpoints" {
 		t.Fatalf("etcd-client/0 status %+v", u.Workload)
 	}
-	put := m.run("etcd-client/0", "put", "key=/fullstack", "value=through easyrsa certificates")
-	got := m.run("etcd-client/0", "get", "key=/fullstack")
-	if str(got, "value") != "through easyrsa certificates" || str(got, "revision") != str(put, "revision") {
-		t.Errorf("get after put: %v (put %v)", got, put)
-	}
+	m.putGet("etcd-client/0", "/fullstack", "through easyrsa certificates")
 	if check := m.run("etcd-client/0", "check"); str(check, "count") != "3" || check["unhealthy"] != nil {
 		t.Errorf("check: %v", check)
 	}

@@ -165,11 +165,7 @@ func TestEtcdClientConnects(t *testing.T) {
 		t.Fatalf("etcd-client/0 status %+v", u.Workload)
 	}
 
-	put := m.run("etcd-client/0", "put", "key=/partner/greeting", "value=hello etcd")
-	got := m.run("etcd-client/0", "get", "key=/partner/greeting")
-	if str(got, "value") != "hello etcd" || str(got, "found") != "true" || str(got, "revision") != str(put, "revision") {
-		t.Errorf("get after put: %v (put %v)", got, put)
-	}
+	putRev := m.putGet("etcd-client/0", "/partner/greeting", "hello etcd")
 
 	// The write landed in the hand-started etcd.
 	conn, err := etcdconn.Dial([]string{srv.Endpoint}, srv.Client)
@@ -180,7 +176,7 @@ func TestEtcdClientConnects(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	value, found, rev, err := conn.Get(ctx, "/partner/greeting")
-	if err != nil || !found || value != "hello etcd" || strconv.FormatInt(rev, 10) != str(put, "revision") {
+	if err != nil || !found || value != "hello etcd" || strconv.FormatInt(rev, 10) != putRev {
 		t.Errorf("direct get: %q found %v rev %d err %v", value, found, rev, err)
 	}
 

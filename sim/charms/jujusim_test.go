@@ -217,6 +217,19 @@ func (m *model) unit(app, unit string) unitStatus {
 	return u
 }
 
+// putGet writes key through unit's put action and reads it back with get:
+// the value, found and the revision of the put must come back. It returns
+// that revision.
+func (m *model) putGet(unit, key, value string) (revision string) {
+	m.t.Helper()
+	put := m.run(unit, "put", "key="+key, "value="+value)
+	got := m.run(unit, "get", "key="+key)
+	if str(got, "value") != value || str(got, "found") != "true" || str(got, "revision") != str(put, "revision") {
+		m.t.Errorf("get after put: %v (put %v)", got, put)
+	}
+	return str(put, "revision")
+}
+
 func str(results map[string]any, key string) string {
 	s, _ := results[key].(string)
 	return s
