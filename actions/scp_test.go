@@ -1,14 +1,13 @@
 package actions
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // readableBy reports whether uid:gid (not root) may read path, entering
@@ -41,27 +40,11 @@ func readableBy(t *testing.T, root, path string, uid, gid uint32) bool {
 // tarModes maps each entry of a tar.gz to its mode.
 func tarModes(t *testing.T, path string) map[string]int64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
 	modes := map[string]int64{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return modes
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		modes[hdr.Name] = hdr.Mode
+	for _, e := range testkit.TarGzEntries(t, path) {
+		modes[e.Header.Name] = e.Header.Mode
 	}
+	return modes
 }
 
 // The files actions leave for `juju scp` can be read by the user it logs

@@ -12,23 +12,10 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
-
-// files lists the names under dir (recursively), for leftover checks.
-func files(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-		if err == nil && p != dir {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, rel)
-		}
-		return nil
-	})
-	return out
-}
 
 func TestSnapshot(t *testing.T) {
 	tests := []struct {
@@ -220,3 +207,5 @@ func TestHumanSize(t *testing.T) {
 		}
 	}
 }
+
+func files(t *testing.T, dir string) []string { return testkit.ListFiles(t, dir) }

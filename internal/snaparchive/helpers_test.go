@@ -1,17 +1,14 @@
 package snaparchive
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
-	"io"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func randomBytes(t *testing.T, n int) []byte {
@@ -49,50 +46,6 @@ func boltLike(t *testing.T, size int, pages uint64) []byte {
 	return db
 }
 
-// files lists the names under dir (recursively), for leftover checks.
-func files(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-		if err == nil && p != dir {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, rel)
-		}
-		return nil
-	})
-	return out
-}
+func readTarGz(t *testing.T, path string) map[string]string { return testkit.ReadTarGz(t, path) }
 
-// readTarGz reads an archive's regular files with the standard library's
-// readers (not the ones the package writes with).
-func readTarGz(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	files := map[string]string{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[hdr.Name] = string(data)
-	}
-}
+func files(t *testing.T, dir string) []string { return testkit.ListFiles(t, dir) }

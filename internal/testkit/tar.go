@@ -5,14 +5,22 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// ReadTarGz returns the regular files of the .tar.gz at path by name (a
-// leading "./" dropped), as an operator unpacking an action's archive sees
-// them.
-func ReadTarGz(t testing.TB, path string) map[string]string {
+// TarEntry is one entry of a tar archive: its header and, for a regular
+// file, its contents.
+type TarEntry struct {
+	Header *tar.Header
+	Data   string
+}
+
+// TarGzEntries reads every entry of the .tar.gz at path, in order, with the
+// standard library's readers (never the ones the code under test writes
+// with).
+func TarGzEntries(t testing.TB, path string) []TarEntry {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -24,22 +32,48 @@ func ReadTarGz(t testing.TB, path string) map[string]string {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(gz)
-	files := map[string]string{}
+	var entries []TarEntry
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return files
+			return entries
 		}
 		if err != nil {
 			t.Fatal(err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
 		}
 		data, err := io.ReadAll(tr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files[strings.TrimPrefix(hdr.Name, "./")] = string(data)
+		entries = append(entries, TarEntry{Header: hdr, Data: string(data)})
 	}
+}
+
+// ReadTarGz returns the regular files of the .tar.gz at path by name (a
+// leading "./" dropped), as an operator unpacking an action's archive sees
+// them.
+func ReadTarGz(t testing.TB, path string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, e := range TarGzEntries(t, path) {
+		if e.Header.Typeflag == tar.TypeReg {
+			files[strings.TrimPrefix(e.Header.Name, "./")] = e.Data
+		}
+	}
+	return files
+}
+
+// ListFiles returns the paths under dir (recursively, relative to it), for
+// checks that nothing is left behind.
+func ListFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out
 }
