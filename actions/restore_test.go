@@ -1,9 +1,7 @@
 package actions
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,6 +16,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // dbBytes is a stand-in bolt database: whole 4 KiB pages.
@@ -31,33 +30,8 @@ func withHash(db []byte) []byte {
 	return append(append([]byte(nil), db...), sum[:]...)
 }
 
-// tarGz packs entries (name → content; a name ending in / is a directory)
-// in order.
-func tarGz(t *testing.T, entries ...[2]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		hdr := &tar.Header{Name: e[0], Mode: 0o600, Size: int64(len(e[1])), Typeflag: tar.TypeReg}
-		if strings.HasSuffix(e[0], "/") {
-			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeDir, 0, 0o755
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(e[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// tarGz packs entries (name, content; a name ending in / is a directory).
+func tarGz(t *testing.T, entries ...[2]string) []byte { return testkit.TarGz(t, entries...) }
 
 // startHook lets a test act when etcd is started (the restored member
 // failing to serve, say).

@@ -1,43 +1,18 @@
 package snaparchive
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
-// tarGz packs entries (name, content; a name ending in / is a
-// directory) in order with the standard library's writers.
-func tarGz(t *testing.T, entries ...[2]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		hdr := &tar.Header{Name: e[0], Mode: 0o600, Size: int64(len(e[1])), Typeflag: tar.TypeReg}
-		if strings.HasSuffix(e[0], "/") {
-			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeDir, 0, 0o755
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(e[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// tarGz packs entries (name, content; a name ending in / is a directory).
+func tarGz(t *testing.T, entries ...[2]string) []byte { return testkit.TarGz(t, entries...) }
 
 func TestExtract(t *testing.T) {
 	fake := fakeStream(t, 200)
