@@ -10,7 +10,6 @@ import (
 	"maps"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	tc "github.com/etcd-charm/etcd-charm/internal/juju/jujutest/toolcontract"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/agent"
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 	"github.com/etcd-charm/etcd-charm/sim/model"
@@ -33,10 +33,8 @@ func TestJujusim(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "jujuc")
-	build := exec.Command("go", "build", "-o", bin, "github.com/etcd-charm/etcd-charm/cmd/jujuc")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("cannot build jujuc: %v\n%s", err, out)
+	if err := testkit.GoBuild(bin, "./cmd/jujuc", true); err != nil {
+		t.Fatal(err)
 	}
 	toolsDir := filepath.Join(dir, "tools")
 	if err := jujuc.InstallTools(toolsDir, bin); err != nil {
