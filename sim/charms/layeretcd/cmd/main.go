@@ -14,6 +14,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/sim/charms/internal/dispatch"
 	"github.com/etcd-charm/etcd-charm/sim/charms/layeretcd/charm"
 )
 
@@ -32,34 +33,26 @@ func (tools) UnitGet(ctx context.Context, key string) (string, error) {
 }
 
 func main() {
-	ev, err := juju.ParseEvent(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ERROR", err)
-		os.Exit(juju.ExitError)
-	}
-	root := os.Getenv("SNAPPY_GLOBAL_ROOT")
-	if root == "" {
-		root = "/"
-	}
-	t := tools{juju.NewExecTools()}
-	paths := charm.Paths{Root: root}
-	socket := filepath.Join(root, "run", "snapd.socket")
-	ctx := context.Background()
-	c := &charm.Charm{
-		Tools: t,
-		Snap:  snap.New(socket),
-		Ctl: &charm.ExecCtl{
-			Binary: paths.Etcdctl(), CA: paths.CA(), Cert: paths.ServerCert(), Key: paths.ServerKey(),
-			Log: func(msg string) { _ = t.Log(ctx, "WARNING", msg) },
-		},
-		Paths:    paths,
-		Volume:   charm.ExecVolume{},
-		Connect:  connector(socket),
-		Hostname: os.Hostname,
-		Now:      time.Now,
-		Sleep:    time.Sleep,
-	}
-	os.Exit(juju.Run(ctx, ev, t, c.Handle, os.Stderr))
+	os.Exit(dispatch.Main(func(et *juju.ExecTools, root string) juju.Handler {
+		t := tools{et}
+		paths := charm.Paths{Root: root}
+		socket := filepath.Join(root, "run", "snapd.socket")
+		c := &charm.Charm{
+			Tools: t,
+			Snap:  snap.New(socket),
+			Ctl: &charm.ExecCtl{
+				Binary: paths.Etcdctl(), CA: paths.CA(), Cert: paths.ServerCert(), Key: paths.ServerKey(),
+				Log: func(msg string) { _ = t.Log(context.Background(), "WARNING", msg) },
+			},
+			Paths:    paths,
+			Volume:   charm.ExecVolume{},
+			Connect:  connector(socket),
+			Hostname: os.Hostname,
+			Now:      time.Now,
+			Sleep:    time.Sleep,
+		}
+		return c.Handle
+	}))
 }
 
 // connector is `snap connect etcd:<plug> :<slot>` over snapd's API,
