@@ -53,15 +53,7 @@ var partners = []partner{{
 	},
 }, {
 	name: "etcd", src: "sim/charms/layeretcd", pkg: "./sim/charms/layeretcd/cmd", env: "LAYER_ETCD_CHARM",
-	rels: map[string]string{
-		"db":                   "provider etcd global",
-		"proxy":                "provider etcd-proxy global",
-		"prometheus":           "provider prometheus-manual global",
-		"grafana":              "provider grafana-dashboard global",
-		"nrpe-external-master": "provider nrpe-external-master container",
-		"certificates":         "requirer tls-certificates global",
-		"cluster":              "peer etcd global",
-	},
+	rels:     charmtest.LayerEtcdRelations(),
 	actions:  map[string]action{},
 	files:    []string{"README.md", "config.yaml", "manifest.yaml", "metadata.yaml"},
 	contract: layerEtcdContract,

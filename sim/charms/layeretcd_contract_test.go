@@ -7,6 +7,8 @@ import (
 
 	"github.com/juju/charm/v12"
 	"github.com/juju/charm/v12/resource"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit/charmtest"
 )
 
 // layerEtcdContract checks the layer-etcd stand-in's metadata and config
@@ -41,23 +43,7 @@ func layerEtcdContract(t *testing.T, ch charm.Charm) {
 	}
 
 	// Every option with its type and default (reference §2).
-	want := map[string]struct {
-		typ string
-		def any
-	}{
-		"port":                    {"int", int64(2379)},
-		"management_port":         {"int", int64(2380)},
-		"channel":                 {"string", "auto"},
-		"heartbeat_interval":      {"int", int64(100)},
-		"election_timeout":        {"int", int64(1000)},
-		"snapshot_count":          {"string", "auto"},
-		"snapd_refresh":           {"string", "max"},
-		"bind_to_all_interfaces":  {"boolean", true},
-		"bind_with_insecure_http": {"boolean", false},
-		"tls_cipher_suites":       {"string", ""},
-		"nagios_context":          {"string", "juju"},
-		"nagios_servicegroups":    {"string", ""},
-	}
+	want := charmtest.LayerEtcdOptions()
 	opts := ch.Config().Options
 	if len(opts) != len(want) {
 		var names []string
@@ -69,18 +55,12 @@ func layerEtcdContract(t *testing.T, ch charm.Charm) {
 	}
 	for name, w := range want {
 		o, ok := opts[name]
-		if !ok || o.Type != w.typ || !reflect.DeepEqual(o.Default, w.def) {
-			t.Errorf("option %s = %s %#v, want %s %#v", name, o.Type, o.Default, w.typ, w.def)
+		if !ok || o.Type != w.Type || !reflect.DeepEqual(o.Default, w.Default) {
+			t.Errorf("option %s = %s %#v, want %s %#v", name, o.Type, o.Default, w.Type, w.Default)
 		}
 	}
 
-	var bases []string
-	for _, b := range ch.Manifest().Bases {
-		for _, arch := range b.Architectures {
-			bases = append(bases, b.Name+"@"+b.Channel.Track+"/"+arch)
-		}
-	}
-	sort.Strings(bases)
+	bases := charmtest.Bases(ch)
 	wantBases := []string{"ubuntu@22.04/amd64", "ubuntu@22.04/arm64", "ubuntu@22.04/s390x",
 		"ubuntu@24.04/amd64", "ubuntu@24.04/arm64", "ubuntu@24.04/s390x"}
 	if !reflect.DeepEqual(bases, wantBases) {

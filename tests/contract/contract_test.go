@@ -58,15 +58,7 @@ func TestArchiveMetadata(t *testing.T) {
 		t.Errorf("name %q subordinate %v", meta.Name, meta.Subordinate)
 	}
 	got := charmtest.Relations(meta)
-	wantRels := map[string]string{
-		"cluster":              "peer etcd global",
-		"db":                   "provider etcd global",
-		"proxy":                "provider etcd-proxy global",
-		"prometheus":           "provider prometheus-manual global",
-		"grafana":              "provider grafana-dashboard global",
-		"nrpe-external-master": "provider nrpe-external-master container",
-		"certificates":         "requirer tls-certificates global",
-	}
+	wantRels := charmtest.LayerEtcdRelations()
 	if !reflect.DeepEqual(got, wantRels) {
 		t.Errorf("relations =\n%v\nwant\n%v", got, wantRels)
 	}
@@ -183,30 +175,13 @@ func TestPlatformCharms(t *testing.T) {
 
 func TestArchiveConfig(t *testing.T) {
 	ch := charmtest.Read(t, archive(t))
-	type opt struct {
-		typ string
-		def any
-	}
-	want := map[string]opt{
-		"port":                      {"int", int64(2379)},
-		"management_port":           {"int", int64(2380)},
-		"channel":                   {"string", "auto"},
-		"heartbeat_interval":        {"int", int64(100)},
-		"election_timeout":          {"int", int64(1000)},
-		"snapshot_count":            {"string", "auto"},
-		"snapd_refresh":             {"string", "max"},
-		"bind_to_all_interfaces":    {"boolean", true},
-		"bind_with_insecure_http":   {"boolean", false},
-		"tls_cipher_suites":         {"string", ""},
-		"nagios_context":            {"string", "juju"},
-		"nagios_servicegroups":      {"string", ""},
-		"quota_backend_bytes":       {"int", int64(0)},
-		"auto_compaction_mode":      {"string", "periodic"},
-		"auto_compaction_retention": {"string", "0"},
-	}
-	got := map[string]opt{}
+	want := charmtest.LayerEtcdOptions()
+	want["quota_backend_bytes"] = charmtest.Option{Type: "int", Default: int64(0)}
+	want["auto_compaction_mode"] = charmtest.Option{Type: "string", Default: "periodic"}
+	want["auto_compaction_retention"] = charmtest.Option{Type: "string", Default: "0"}
+	got := map[string]charmtest.Option{}
 	for name, o := range ch.Config().Options {
-		got[name] = opt{o.Type, o.Default}
+		got[name] = charmtest.Option{Type: o.Type, Default: o.Default}
 		if strings.TrimSpace(o.Description) == "" {
 			t.Errorf("option %s has no description", name)
 		}
