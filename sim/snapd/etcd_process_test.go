@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -222,8 +221,7 @@ func TestRealEtcdSnapSideload(t *testing.T) {
 	snapFile := os.Getenv("ETCD_SNAP")
 	if snapFile == "" {
 		snapFile = filepath.Join(t.TempDir(), "etcd.snap")
-		_, self, _, _ := runtime.Caller(0)
-		script := filepath.Join(filepath.Dir(self), "..", "..", "scripts", "etcd-snap.sh")
+		script := filepath.Join(testkit.RepoRoot(), "scripts", "etcd-snap.sh")
 		cmd := exec.Command(script, bins, snapFile)
 		cmd.Env = append(os.Environ(), "MKSQUASHFS_OPTS=-noI -noD -noF -noX")
 		if out, err := cmd.CombinedOutput(); err != nil {
