@@ -1,14 +1,18 @@
 package bench
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -185,16 +189,13 @@ func (s *Sim) waitHealthy(n int, timeout time.Duration) (time.Time, error) {
 }
 
 // Client connects to the etcd units over loopback with the credentials
-// the charm gives its clients, copied off unit.
+// the charm gives its clients: package-client-credentials on unit, the
+// tarball copied off with scp (as Juju's ubuntu login; the key files
+// themselves are root's) and unpacked.
 func (s *Sim) Client(unit string) (*clientv3.Client, error) {
-	dir, err := os.MkdirTemp(s.Home, "creds-")
+	dir, err := s.credentials(unit)
 	if err != nil {
 		return nil, err
-	}
-	for _, f := range []string{"client.crt", "client.key", "ca.crt"} {
-		if _, err := s.Run("scp", unit+":/var/snap/etcd/common/"+f, filepath.Join(dir, f)); err != nil {
-			return nil, err
-		}
 	}
 	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
 	if err != nil {
@@ -267,4 +268,69 @@ func (s *Sim) charmBusy(from, to time.Time) string {
 	}
 	return fmt.Sprintf("the etcd charm ran %d times, %s in all; longest %s %s, %s (started %s after the clock)",
 		n, secs(sum), longest.Unit, longest.Dispatch, secs(longest.Wall()), secs(time.Duration(longest.Start-from.UnixNano())))
+}
+
+// credentials runs package-client-credentials on unit, copies its tarball
+// off with scp and unpacks client.crt, client.key and ca.crt into a new
+// directory under the model's home, which it returns.
+func (s *Sim) credentials(unit string) (string, error) {
+	out, err := s.Run("run", unit, "package-client-credentials", "--format", "json", "--wait", "3m")
+	if err != nil {
+		return "", err
+	}
+	var doc map[string]struct {
+		Status  string            `json:"status"`
+		Results map[string]string `json:"results"`
+	}
+	start, end := strings.Index(out, "{"), strings.LastIndex(out, "}")
+	if start < 0 || end < start || json.Unmarshal([]byte(out[start:end+1]), &doc) != nil {
+		return "", fmt.Errorf("cannot parse package-client-credentials output %q", out)
+	}
+	r := doc[unit]
+	if r.Status != "completed" || r.Results["path"] == "" {
+		return "", fmt.Errorf("package-client-credentials on %s: %q", unit, out)
+	}
+	dir, err := os.MkdirTemp(s.Home, "creds-")
+	if err != nil {
+		return "", err
+	}
+	archive := filepath.Join(dir, "creds.tar.gz")
+	if _, err := s.Run("scp", unit+":"+r.Results["path"], archive); err != nil {
+		return "", err
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", archive, err)
+	}
+	tr := tar.NewReader(zr)
+	found := 0
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("cannot read %s: %w", archive, err)
+		}
+		switch name := path.Base(h.Name); name {
+		case "client.crt", "client.key", "ca.crt":
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+				return "", err
+			}
+			found++
+		}
+	}
+	if found != 3 {
+		return "", fmt.Errorf("%s holds %d of client.crt, client.key and ca.crt", archive, found)
+	}
+	return dir, nil
 }

@@ -98,11 +98,27 @@ func hostEtcdctl(t *testing.T) string {
 // with scp, unpacks it and reads the README's exports.
 func (m *model) credentials(unit string) *client {
 	m.t.Helper()
+	dir, readme := m.credentialFiles(unit)
+	c := &client{t: m.t, bin: hostEtcdctl(m.t)}
+	for _, line := range strings.Split(readme, "\n") {
+		kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export ")
+		if ok {
+			c.env = append(c.env, strings.ReplaceAll(kv, "$(pwd)", dir))
+		}
+	}
+	return c
+}
+
+// credentialFiles runs package-client-credentials, copies the tarball out
+// with scp and unpacks the client certificate, key and CA into a directory
+// of the test's; it returns that directory and the tarball's README.
+func (m *model) credentialFiles(unit string) (dir, readme string) {
+	m.t.Helper()
 	r := m.mustComplete(unit, "package-client-credentials")
 	if r["path"] != "/home/ubuntu/etcd_credentials.tar.gz" || r["copy.cmd"] != "juju scp "+unit+":/home/ubuntu/etcd_credentials.tar.gz ." {
 		m.t.Errorf("package-client-credentials results %v", r)
 	}
-	dir := m.t.TempDir()
+	dir = m.t.TempDir()
 	archive := filepath.Join(dir, "creds.tar.gz")
 	m.must("scp", unit+":"+r["path"], archive)
 	files := testkit.ReadTarGz(m.t, archive)
@@ -115,14 +131,7 @@ func (m *model) credentials(unit string) *client {
 			m.t.Fatal(err)
 		}
 	}
-	c := &client{t: m.t, bin: hostEtcdctl(m.t)}
-	for _, line := range strings.Split(files["etcd_credentials/README.txt"], "\n") {
-		kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export ")
-		if ok {
-			c.env = append(c.env, strings.ReplaceAll(kv, "$(pwd)", dir))
-		}
-	}
-	return c
+	return dir, files["etcd_credentials/README.txt"]
 }
 
 func (c *client) run(args ...string) (string, error) {

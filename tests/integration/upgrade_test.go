@@ -18,13 +18,12 @@ import (
 )
 
 // clientOf connects the test to the cluster with the credentials the charm
-// gives its clients (copied off a unit with jujusim scp), over loopback.
+// gives its clients (package-client-credentials, copied off the unit with
+// jujusim scp as an operator does: the key files themselves are root's), over
+// loopback.
 func (m *model) clientOf(unit string) *clientv3.Client {
 	m.t.Helper()
-	dir := m.t.TempDir()
-	for _, f := range []string{"client.crt", "client.key", "ca.crt"} {
-		m.must("scp", unit+":/var/snap/etcd/common/"+f, filepath.Join(dir, f))
-	}
+	dir, _ := m.credentialFiles(unit)
 	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
 	if err != nil {
 		m.t.Fatal(err)
