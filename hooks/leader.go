@@ -191,24 +191,12 @@ func otherVoter(members []etcd.Member, not uint64) (uint64, bool) {
 	return 0, false
 }
 
-// grantRestartLock lets one unit at a time restart into new config: the
-// lock moves on only once its holder reported the restart done (its
-// restart-request cleared) or left.
+// grantRestartLock moves the rolling-restart lock as
+// charm.NextRestartLock decides from the peers as this hook sees them
+// (this unit's peer data as it is about to publish it).
 func grantRestartLock(ctx context.Context, d Deps, w *world) error {
-	holder := w.leaderData.RestartLock
-	for _, p := range w.peers {
-		if p.Unit == holder && p.RestartRequest != "" {
-			return nil // still restarting
-		}
-	}
-	next := ""
-	for _, p := range relations.SortedByUnit(w.peers) {
-		if p.RestartRequest != "" {
-			next = p.Unit
-			break
-		}
-	}
-	if next == holder {
+	next := charm.NextRestartLock(w.leaderData.RestartLock, w.peers)
+	if next == w.leaderData.RestartLock {
 		return nil
 	}
 	if next != "" {
