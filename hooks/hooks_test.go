@@ -53,6 +53,8 @@ type scenario struct {
 	leaderSeen map[string]map[string]string
 	// channel is the channel option of every unit added ("" auto).
 	channel string
+	// waits replaces the hooks' short test waits when set.
+	waits *Waits
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -207,6 +209,9 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Now:      func() time.Time { s.now = s.now.Add(s.tick); return s.now },
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
 		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Publish: time.Millisecond, Poll: time.Millisecond},
+	}
+	if s.waits != nil {
+		d.Waits = *s.waits
 	}
 	s.deliverable(u, ev)
 	code := u.tools.Run(context.Background(), ev, Handler(d), &log)

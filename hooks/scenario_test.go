@@ -149,7 +149,7 @@ func TestRollingRestarts(t *testing.T) {
 	}
 	for _, c := range changes {
 		for _, o := range orders {
-			for _, seed := range []int64{1, 2, 3, 4, 5, 6, 747811} {
+			for _, seed := range []int64{1, 2, 3, 4, 747811} {
 				t.Run(fmt.Sprintf("%s/%s/seed %d", c.name, o.name, seed), func(t *testing.T) {
 					s := formedOn(t, 3, c.channel)
 					initial := map[string][]juju.Event{}
@@ -481,4 +481,48 @@ func restartedOrRefreshed(u *unit) bool {
 		}
 	}
 	return false
+}
+
+// Scaling out as Juju fires the hooks, never update-status: each new
+// unit is admitted as a learner, started and promoted, and the next one
+// is admitted once etcd's health window after the promotion has passed.
+// On etcd 3.4 (learners refuse the member list) this stalled with the
+// leader's client going through the learner's endpoint.
+func TestScaleOutWithoutUpdateStatus(t *testing.T) {
+	for _, version := range []string{"3.4", "3.5", "3.6"} {
+		for _, seed := range []int64{1, 2, 3} {
+			t.Run(fmt.Sprintf("%s/seed %d", version, seed), func(t *testing.T) {
+				s := newScenario(t, 0)
+				s.channel = version + "/stable"
+				s.addUnit()
+				s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+				s.etcd.SetVersion(version + ".99")
+				// The clock moves 100 ms at every reading; the hooks wait
+				// up to a minute of it for etcd, as under Juju.
+				s.tick = 100 * time.Millisecond
+				s.waits = &Waits{Serve: time.Minute, Promote: time.Minute, Admit: 10 * time.Second, Publish: 2 * time.Second, Poll: time.Microsecond}
+				s.etcd.SetHealthWindow(5*time.Second, func() time.Time { return s.now })
+				s.mustRun(s.units[0], juju.Event{Name: "install"})
+				initial := map[string][]juju.Event{}
+				for i := 0; i < 2; i++ {
+					u := s.addUnit()
+					initial[u.name] = []juju.Event{{Name: "install"}, {Name: "config-changed"}, {Name: "start"}}
+				}
+				s.settle(seed, 80, initial)
+				if n := len(s.etcd.List()); n != 3 {
+					t.Fatalf("members %+v", s.etcd.List())
+				}
+				for _, m := range s.etcd.List() {
+					if m.IsLearner || !m.Started() {
+						t.Errorf("member %+v not a started voter", m)
+					}
+				}
+				for _, u := range s.units {
+					if want := (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}); u.tools.Status != want {
+						t.Errorf("%s status %+v, want %+v", u.name, u.tools.Status, want)
+					}
+				}
+			})
+		}
+	}
 }
