@@ -521,6 +521,11 @@ func TestScaleOutWithoutUpdateStatus(t *testing.T) {
 					if want := (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}); u.tools.Status != want {
 						t.Errorf("%s status %+v, want %+v", u.name, u.tools.Status, want)
 					}
+					// layer-etcd's v2 store where etcd has one.
+					conf, _ := os.ReadFile(u.paths.ConfigFile())
+					if v2 := strings.Contains(string(conf), "enable-v2: true"); v2 != (version != "3.6") {
+						t.Errorf("%s on %s: enable-v2 rendered %v", u.name, version, v2)
+					}
 				}
 			})
 		}
