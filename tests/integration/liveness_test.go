@@ -46,16 +46,11 @@ func TestEtcd34ScaleOutWithoutUpdateStatus(t *testing.T) {
 
 // A rolling channel change 3.5 → 3.6 hands the restart lock on in the
 // hook that finishes each restart, under hook orders where the leader
-// restarts itself holding the lock (seed 747811 stalled for ~280 s, until
-// the leader's update-status), and those of -seeds.
+// restarts itself holding the lock: seed 747811 stalled for ~280 s (until
+// the leader's update-status) when #15 was filed, and seed 5 leaves
+// etcd/2 on 3.5 with the charm before the fix on today's jujusim.
 func TestRollingChannelChangeWithoutUpdateStatus(t *testing.T) {
-	runs := []int64{747811}
-	for _, s := range seeds() {
-		if s != 747811 {
-			runs = append(runs, s)
-		}
-	}
-	for _, seed := range runs {
+	for _, seed := range []int64{747811, 5} {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			m := newModel(t, seed, "--update-status-interval", noUpdateStatus)
 			m.deployEtcd(3, "channel=3.5/stable")
