@@ -157,8 +157,9 @@ func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member) error 
 // refuses it for good, retrying refusals that resolve by themselves
 // (retryLater) for up to wait. They resolve within seconds: a learner
 // catches up, and etcd takes the next change once every voter has been
-// connected for its health window (5 s), as right after a promotion. Waiting here matters: the hook that gives up has no later
-// hook to go on (nothing changes to wake the leader but update-status).
+// connected for its health window (5 s), as right after a promotion.
+// Waiting here matters: a hook that gives up has no later hook to go on
+// (nothing changes to wake the leader but update-status).
 func retryMembership(ctx context.Context, d Deps, wait time.Duration, change func() error) error {
 	deadline := d.Now().Add(wait)
 	for {

@@ -235,8 +235,9 @@ func dialVoters(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster, 
 }
 
 // servingPeers connects to the voters among the members whose units
-// report their etcd serving (dialVoters). It returns nil when there is nothing to dial or the dial
-// fails: asking an etcd that does not serve yet only waits out a timeout.
+// report their etcd serving (dialVoters). It returns nil when there is
+// nothing to dial or the dial fails: asking an etcd that does not serve
+// yet only waits out a timeout.
 func servingPeers(ctx context.Context, d Deps, w *world) etcd.Cluster {
 	endpoints := w.clusterEndpoints("")
 	if len(endpoints) == 0 {
