@@ -14,11 +14,15 @@ import (
 )
 
 // EtcdConfig is etcd.conf.yml as the snap's wrapper passes it to
-// `etcd --config-file`. The keys are layer-etcd's template's minus the v2
-// and proxy keys etcd 3.6 rejects (enable-v2, proxy*, discovery*), plus
-// quota and auto-compaction; every key is understood by etcd 3.4-3.6.
+// `etcd --config-file`. The keys are layer-etcd's template's minus the
+// proxy and discovery keys etcd 3.6 rejects, plus quota and
+// auto-compaction; every key is understood by etcd 3.4-3.6. enable-v2
+// is rendered as layer-etcd renders it (`enable-v2: true`, right after
+// the name) where etcd has a v2 store, 3.4 and 3.5 (ServesV2), and left
+// out on 3.6, which has none.
 type EtcdConfig struct {
 	Name                     string   `yaml:"name"`
+	EnableV2                 bool     `yaml:"enable-v2,omitempty"`
 	DataDir                  string   `yaml:"data-dir"`
 	SnapshotCount            uint64   `yaml:"snapshot-count"`
 	HeartbeatInterval        int      `yaml:"heartbeat-interval"`
@@ -176,6 +180,24 @@ func (c EtcdConfig) PeerURL() string { return firstURL(c.InitialAdvertisePeerURL
 func firstURL(list string) string {
 	first, _, _ := strings.Cut(list, ",")
 	return strings.TrimSpace(first)
+}
+
+// ServesV2 reports whether etcd release ("3.4", "3.5.17") has the v2
+// store: 3.4 and 3.5 do, off unless enable-v2 is set (layer-etcd sets it:
+// its membership and its users' v2 clients need it); 3.6 removed it
+// (layer-etcd-reference.md §5, etcd's CHANGELOG-3.6).
+func ServesV2(release string) bool {
+	major, minor, ok := parseTrack(majorMinor(release))
+	return ok && major == 3 && minor <= 5
+}
+
+// majorMinor cuts a version ("3.5.17") to its release ("3.5").
+func majorMinor(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
 }
 
 // Hash identifies a rendered config, for the rolling-restart protocol.

@@ -16,8 +16,12 @@ func TestBuildEtcdConfigGolden(t *testing.T) {
 		change  func(*Config)
 		start   Start
 		storage string
+		release string // the etcd release it is for
 	}{
-		{"defaults-new", func(*Config) {}, Start{"etcd0=https://10.0.1.10:2380,etcd1=https://10.0.1.11:2380", "new", "ABC123"}, ""},
+		{"defaults-new", func(*Config) {}, Start{"etcd0=https://10.0.1.10:2380,etcd1=https://10.0.1.11:2380", "new", "ABC123"}, "", "3.6"},
+		// layer-etcd's template renders enable-v2: true right after the
+		// name (layer-etcd-reference.md §5); 3.4 and 3.5 have the store.
+		{"defaults-new-3.4", func(*Config) {}, Start{"etcd0=https://10.0.1.10:2380,etcd1=https://10.0.1.11:2380", "new", "ABC123"}, "", "3.4"},
 		{"tuned-existing", func(c *Config) {
 			c.Port, c.ManagementPort = 12379, 12380
 			c.BindToAllInterfaces, c.BindWithInsecureHTTP = false, true
@@ -25,7 +29,7 @@ func TestBuildEtcdConfigGolden(t *testing.T) {
 			c.TLSCipherSuites = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
 			c.QuotaBackendBytes = 8 << 30
 			c.AutoCompactionMode, c.AutoCompactionRetention = "revision", "1000"
-		}, Start{"etcd0=https://10.0.1.10:12380,etcd2=https://10.0.1.12:12380", "existing", "ABC123"}, "/srv/etcd"},
+		}, Start{"etcd0=https://10.0.1.10:12380,etcd2=https://10.0.1.12:12380", "existing", "ABC123"}, "/srv/etcd", "3.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +46,7 @@ func TestBuildEtcdConfigGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			ec.EnableV2 = ServesV2(tt.release)
 			got := ec.Render()
 			golden := filepath.Join("testdata", tt.name+".conf.yml")
 			if *update {
@@ -57,6 +62,17 @@ func TestBuildEtcdConfigGolden(t *testing.T) {
 				t.Errorf("rendered:\n%s\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+func TestServesV2(t *testing.T) {
+	for release, want := range map[string]bool{
+		"3.4": true, "3.4.23": true, "3.5": true, "3.5.17": true,
+		"3.6": false, "3.6.16": false, "4.0": false, "": false, "edge": false,
+	} {
+		if got := ServesV2(release); got != want {
+			t.Errorf("ServesV2(%q) = %v, want %v", release, got, want)
+		}
 	}
 }
 
@@ -79,6 +95,7 @@ func TestParseEtcdConfigReadsRenderBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ec.EnableV2 = true
 	got, err := ParseEtcdConfig(ec.Render())
 	if err != nil {
 		t.Fatal(err)

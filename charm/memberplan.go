@@ -126,8 +126,12 @@ func PlanMember(v MemberView) (MemberStep, error) {
 	if err != nil {
 		return MemberStep{}, fmt.Errorf("cannot render etcd.conf.yml: %w", err)
 	}
-	step := MemberStep{Start: start, Rendered: ec.Render()}
 	refresh := !v.Done.Refreshed && v.Snap.WantRefresh(v.Config.Channel, v.FromResource)
+	// The config is for the release etcd runs once the snap moved (a
+	// refresh to come in this hook, or done already, whose new version
+	// the installed snap's view does not show yet).
+	ec.EnableV2 = ServesV2(v.Snap.Release(v.Config.Channel, refresh || v.Done.Refreshed))
+	step := MemberStep{Start: start, Rendered: ec.Render()}
 	serveSoon := canServe(v.Member.Name, start, v.Peers)
 	if !v.Active {
 		if refresh {

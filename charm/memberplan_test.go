@@ -286,3 +286,84 @@ func TestPlanMemberBadConfig(t *testing.T) {
 		t.Error("PlanMember rendered a config with snapshot_count \"many\"")
 	}
 }
+
+// etcd.conf.yml turns the v2 store on for the release etcd will run: the
+// installed one, or the configured channel's once the snap moves there.
+func TestPlanMemberRendersV2ForTheReleaseItRuns(t *testing.T) {
+	tests := []struct {
+		name    string
+		arrange func(*MemberView)
+		kind    MemberStepKind
+		v2      bool
+	}{{
+		name: "3.4 installed from its channel",
+		arrange: func(v *MemberView) {
+			stopped(v)
+			v.Config.Channel, v.Snap = "3.4/stable", SnapView{Tracking: "3.4/stable", Version: "3.4.23"}
+		},
+		kind: MemberStart,
+		v2:   true,
+	}, {
+		name:    "3.5 installed by auto",
+		arrange: func(v *MemberView) { stopped(v); v.Snap = SnapView{Tracking: "3.5/stable", Version: "3.5.17"} },
+		kind:    MemberStart,
+		v2:      true,
+	}, {
+		name:    "3.6 has no v2 store",
+		arrange: func(v *MemberView) { stopped(v); v.Snap = SnapView{Tracking: "3.6/stable", Version: "3.6.16"} },
+		kind:    MemberStart,
+		v2:      false,
+	}, {
+		name: "a 3.6 resource on a 3.5 channel is what runs",
+		arrange: func(v *MemberView) {
+			stopped(v)
+			v.Config.Channel = "3.5/stable"
+			v.Snap, v.FromResource = SnapView{Tracking: "3.6/stable", Local: true, Version: "3.6.16"}, true
+		},
+		kind: MemberStart,
+		v2:   false,
+	}, {
+		name: "a 3.5 member moving to 3.6 asks to restart into config without v2",
+		arrange: func(v *MemberView) {
+			v.Snap, v.Config.Channel = SnapView{Tracking: "3.5/stable", Version: "3.5.17"}, "3.6/stable"
+			withPeers(v, relations.PeerStarted)
+		},
+		kind: MemberRequestRestart,
+		v2:   false,
+	}, {
+		name: "once refreshed, the snap view still says 3.5: the channel's release counts",
+		arrange: func(v *MemberView) {
+			v.Snap, v.Config.Channel = SnapView{Tracking: "3.5/stable", Version: "3.5.17"}, "3.6/stable"
+			v.Done.Refreshed = true
+		},
+		kind: MemberUpdatePeerURL,
+		v2:   false,
+	}, {
+		name: "a 3.4 member moving to 3.5 keeps v2",
+		arrange: func(v *MemberView) {
+			v.Snap, v.Config.Channel = SnapView{Tracking: "3.4/stable", Version: "3.4.23"}, "3.5/stable"
+		},
+		kind: MemberRefresh,
+		v2:   true,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := runningView(t)
+			tt.arrange(&v)
+			step, err := PlanMember(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if step.Kind != tt.kind {
+				t.Errorf("step %q, want %q", step.Kind, tt.kind)
+			}
+			conf, err := ParseEtcdConfig(step.Rendered)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conf.EnableV2 != tt.v2 || strings.Contains(string(step.Rendered), "enable-v2") != tt.v2 {
+				t.Errorf("enable-v2 = %v, want %v:\n%s", conf.EnableV2, tt.v2, step.Rendered)
+			}
+		})
+	}
+}

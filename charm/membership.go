@@ -208,6 +208,29 @@ func JoinCluster(members []etcd.Member, newName, newPeerURL string) string {
 	return relations.FormatInitialCluster(out)
 }
 
+// VoterEndpoints are the endpoints fit for cluster operations: those that
+// are not a learner's client URL. A learner refuses every request but
+// Status (etcd.ErrLearnerRefused) and clientv3 spreads requests over all
+// its endpoints, so one learner among them fails calls at random. An
+// endpoint no member advertises stays (nothing says it is a learner).
+func VoterEndpoints(endpoints []string, members []etcd.Member) []string {
+	learner := map[string]bool{}
+	for _, m := range members {
+		if m.IsLearner {
+			for _, u := range m.ClientURLs {
+				learner[u] = true
+			}
+		}
+	}
+	var out []string
+	for _, ep := range endpoints {
+		if !learner[ep] {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
 func sortedMembers(ms []etcd.Member) []etcd.Member {
 	out := append([]etcd.Member(nil), ms...)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -1,6 +1,7 @@
 package charm
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -176,5 +177,37 @@ func TestJoinCluster(t *testing.T) {
 	want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380,etcd2=https://10.0.1.2:2380"
 	if got != want {
 		t.Errorf("JoinCluster() = %q, want %q", got, want)
+	}
+}
+
+func TestVoterEndpoints(t *testing.T) {
+	const a, b, c = "https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"
+	voter := func(id uint64, url string) etcd.Member {
+		return etcd.Member{ID: id, Name: "m", ClientURLs: []string{url}}
+	}
+	learner := func(id uint64, url string) etcd.Member {
+		m := voter(id, url)
+		m.IsLearner = true
+		return m
+	}
+	tests := []struct {
+		name      string
+		endpoints []string
+		members   []etcd.Member
+		want      []string
+	}{
+		{"all voters", []string{a, b, c}, []etcd.Member{voter(1, a), voter(2, b), voter(3, c)}, []string{a, b, c}},
+		{"a started learner is left out", []string{a, b, c}, []etcd.Member{voter(1, a), voter(2, b), learner(3, c)}, []string{a, b}},
+		{"an unstarted learner advertises nothing", []string{a, b}, []etcd.Member{voter(1, a), voter(2, b), {ID: 3, IsLearner: true, PeerURLs: []string{"https://10.0.1.3:2380"}}}, []string{a, b}},
+		{"an endpoint no member advertises stays", []string{a, c}, []etcd.Member{voter(1, a)}, []string{a, c}},
+		{"only learners: none", []string{c}, []etcd.Member{voter(1, a), learner(3, c)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := VoterEndpoints(tt.endpoints, tt.members)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("VoterEndpoints = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

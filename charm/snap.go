@@ -23,6 +23,20 @@ const (
 type SnapView struct {
 	Tracking string // the channel it tracks ("3.5/stable"; may be "" for a sideload)
 	Local    bool   // a sideloaded revision (x1, x2, …)
+	Version  string // the etcd version it holds ("3.5.17")
+}
+
+// Release is the etcd release ("3.5") the member runs once this hook's
+// steps are done: the configured channel's track when the snap moves to
+// it (refreshing), else the installed version's.
+func (s SnapView) Release(configured string, refreshing bool) string {
+	if refreshing {
+		track, _, _ := strings.Cut(FullChannel(configured), "/")
+		if _, _, ok := parseTrack(track); ok {
+			return track
+		}
+	}
+	return majorMinor(s.Version)
 }
 
 // WantRefresh reports whether the installed snap should move to the

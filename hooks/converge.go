@@ -110,6 +110,14 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if perr := w.publishPeer(ctx, d, want); perr != nil {
 		return perr
 	}
+	if w.leader {
+		// The leader's own restart may have finished in this hook: hand
+		// the lock on now, since no peer's data changes to wake the
+		// leader again (charm.NextRestartLock).
+		if gerr := grantRestartLock(ctx, d, w); gerr != nil {
+			return gerr
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,14 @@ type Deps struct {
 type Waits struct {
 	// Serve: for the local etcd to answer after a (re)start.
 	Serve time.Duration
-	// Promote: for a learner to catch up so it can be promoted.
+	// Promote: for a learner to catch up so it can be promoted, or for
+	// etcd to take a removal.
 	Promote time.Duration
+	// Admit: for etcd to take a new learner, which it refuses until every
+	// voter has been connected for its health window (5 s), as right
+	// after a promotion. Shorter than Promote: a voter that is down
+	// keeps refusing, and the leader's hook should not wait it out.
+	Admit time.Duration
 	// Publish: for a joining member to serve before the charm checks
 	// whether etcd lost track of its first publish (see waitJoined).
 	Publish time.Duration
@@ -51,7 +57,7 @@ type Waits struct {
 }
 
 // DefaultWaits are used under Juju.
-var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Publish: 2 * time.Second, Poll: 100 * time.Millisecond}
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 2 * time.Second, Poll: 100 * time.Millisecond}
 
 func (d *Deps) defaults() {
 	if d.Now == nil {

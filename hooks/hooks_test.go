@@ -47,6 +47,14 @@ type scenario struct {
 	// changed holds, per unit, the peers whose committed bag changed since
 	// that unit last ran cluster-relation-changed.
 	changed map[string]map[string]bool
+	// leaderSeen holds, per unit, the leader settings as its last
+	// leader-settings-changed saw them: Juju runs that hook again at a
+	// non-leader once they differ.
+	leaderSeen map[string]map[string]string
+	// channel is the channel option of every unit added ("" auto).
+	channel string
+	// waits replaces the hooks' short test waits when set.
+	waits *Waits
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -66,7 +74,7 @@ func (c silentCluster) Status(ctx context.Context, endpoint string) (etcd.Status
 func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
 
 func newScenario(t *testing.T, n int) *scenario {
-	s := &scenario{t: t, leaderData: map[string]string{}, changed: map[string]map[string]bool{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	s := &scenario{t: t, leaderData: map[string]string{}, changed: map[string]map[string]bool{}, leaderSeen: map[string]map[string]string{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
 	for i := 0; i < n; i++ {
 		s.addUnit()
 	}
@@ -78,6 +86,9 @@ func (s *scenario) addUnit() *unit {
 	u := &unit{name: "etcd/" + string(rune('0'+n)), n: n, snapd: snaptest.NewEtcd(), paths: charm.Paths{Root: s.t.TempDir()}}
 	u.tools = jujutest.New(u.name)
 	u.tools.Leader = n == 0
+	if s.channel != "" {
+		u.tools.Config["channel"] = s.channel
+	}
 	u.tools.LeaderData = s.leaderData
 	u.tools.Network["db"] = juju.Network{IngressAddresses: []string{addr("0", n)}, BindAddresses: []string{addr("0", n)}}
 	u.tools.Network["cluster"] = juju.Network{IngressAddresses: []string{addr("1", n)}, BindAddresses: []string{addr("1", n)}}
@@ -199,9 +210,15 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
 		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Publish: time.Millisecond, Poll: time.Millisecond},
 	}
+	if s.waits != nil {
+		d.Waits = *s.waits
+	}
 	s.deliverable(u, ev)
 	code := u.tools.Run(context.Background(), ev, Handler(d), &log)
 	if code == 0 {
+		if ev.Name == "leader-settings-changed" {
+			s.leaderSeen[u.name] = maps.Clone(s.leaderData)
+		}
 		s.markSeen(u, ev)
 		s.syncPeers()
 	}

@@ -88,7 +88,11 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 			l.LeaderAddress = relations.URL(w.member.ClusterAddress, w.cfg.Port)
 		})
 	case charm.StepAdmit:
-		_, after, err := cl.AddLearner(ctx, step.Peer.PeerURL)
+		var after []etcd.Member
+		err := retryMembership(ctx, d, d.Waits.Admit, func() (err error) {
+			_, after, err = cl.AddLearner(ctx, step.Peer.PeerURL)
+			return err
+		})
 		if retryLater(err) {
 			return false, fmt.Sprintf("Waiting to add %s: %v", step.Peer.Unit, err), nil
 		}
@@ -146,9 +150,20 @@ func retryLater(err error) bool {
 
 // promote retries while the learner catches up, within Waits.Promote.
 func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member) error {
-	deadline := d.Now().Add(d.Waits.Promote)
+	return retryMembership(ctx, d, d.Waits.Promote, func() error { return cl.Promote(ctx, m.ID) })
+}
+
+// retryMembership runs a membership change until etcd takes it or
+// refuses it for good, retrying refusals that resolve by themselves
+// (retryLater) for up to wait. They resolve within seconds: a learner
+// catches up, and etcd takes the next change once every voter has been
+// connected for its health window (5 s), as right after a promotion.
+// Waiting here matters: a hook that gives up has no later hook to go on
+// (nothing changes to wake the leader but update-status).
+func retryMembership(ctx context.Context, d Deps, wait time.Duration, change func() error) error {
+	deadline := d.Now().Add(wait)
 	for {
-		err := cl.Promote(ctx, m.ID)
+		err := change()
 		if err == nil || !retryLater(err) || d.Now().After(deadline) {
 			return err
 		}
@@ -170,16 +185,7 @@ func removeMember(ctx context.Context, d Deps, cl etcd.Cluster, members []etcd.M
 			}
 		}
 	}
-	deadline := d.Now().Add(d.Waits.Promote)
-	for {
-		err := cl.Remove(ctx, m.ID)
-		if err == nil || !retryLater(err) || d.Now().After(deadline) {
-			return err
-		}
-		if err := sleep(ctx, d.Waits.Poll); err != nil {
-			return err
-		}
-	}
+	return retryMembership(ctx, d, d.Waits.Promote, func() error { return cl.Remove(ctx, m.ID) })
 }
 
 func otherVoter(members []etcd.Member, not uint64) (uint64, bool) {
@@ -191,24 +197,12 @@ func otherVoter(members []etcd.Member, not uint64) (uint64, bool) {
 	return 0, false
 }
 
-// grantRestartLock lets one unit at a time restart into new config: the
-// lock moves on only once its holder reported the restart done (its
-// restart-request cleared) or left.
+// grantRestartLock moves the rolling-restart lock as
+// charm.NextRestartLock decides from the peers as this hook sees them
+// (this unit's peer data as it is about to publish it).
 func grantRestartLock(ctx context.Context, d Deps, w *world) error {
-	holder := w.leaderData.RestartLock
-	for _, p := range w.peers {
-		if p.Unit == holder && p.RestartRequest != "" {
-			return nil // still restarting
-		}
-	}
-	next := ""
-	for _, p := range relations.SortedByUnit(w.peers) {
-		if p.RestartRequest != "" {
-			next = p.Unit
-			break
-		}
-	}
-	if next == holder {
+	next := charm.NextRestartLock(w.leaderData.RestartLock, w.peers)
+	if next == w.leaderData.RestartLock {
 		return nil
 	}
 	if next != "" {

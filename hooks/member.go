@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -158,7 +159,7 @@ func writeEtcdConfig(d Deps, rendered []byte) error {
 // find it.
 func updatePeerURL(ctx context.Context, d Deps, w *world) error {
 	running, _, _ := workload.ReadEtcdConfig(d.Paths)
-	cl, err := dialCluster(ctx, d, w.clusterEndpoints(running.ClientURL()))
+	cl, err := dialVoters(ctx, d, w.clusterEndpoints(running.ClientURL()))
 	if err != nil {
 		return err
 	}
@@ -202,15 +203,47 @@ func dialCluster(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster,
 
 var errNoMemberServes = fmt.Errorf("cannot reach the cluster: no member serves")
 
-// servingPeers connects to the members whose units report their etcd
-// serving. It returns nil when there is nothing to dial or the dial
-// fails: asking an etcd that does not serve yet only waits out a timeout.
+// dialVoters connects to the cluster for membership operations through
+// the voters among endpoints (charm.VoterEndpoints): it dials them all,
+// reads the member list, retrying past a learner's refusal (each try goes
+// to the next endpoint, as clientv3 spreads requests), and when a
+// learner's client URL is among them dials again without it. On etcd 3.4
+// a learner in the leader's endpoints stalled scale-out: the member list
+// failed, so no promotion ever happened. Not learning the member list is
+// no error here: the calls that follow report what is wrong.
+func dialVoters(ctx context.Context, d Deps, endpoints []string) (etcd.Cluster, error) {
+	cl, err := dialCluster(ctx, d, endpoints)
+	if err != nil || len(endpoints) < 2 {
+		return cl, err
+	}
+	var members []etcd.Member
+	for range endpoints {
+		if members, err = cl.Members(ctx); !errors.Is(err, etcd.ErrLearnerRefused) {
+			break
+		}
+	}
+	if err != nil {
+		d.logf("cannot list members to find the voters among %v: %v", endpoints, err)
+		return cl, nil
+	}
+	voters := charm.VoterEndpoints(endpoints, members)
+	if len(voters) == len(endpoints) || len(voters) == 0 {
+		return cl, nil
+	}
+	cl.Close()
+	return dialCluster(ctx, d, voters)
+}
+
+// servingPeers connects to the voters among the members whose units
+// report their etcd serving (dialVoters). It returns nil when there is
+// nothing to dial or the dial fails: asking an etcd that does not serve
+// yet only waits out a timeout.
 func servingPeers(ctx context.Context, d Deps, w *world) etcd.Cluster {
 	endpoints := w.clusterEndpoints("")
 	if len(endpoints) == 0 {
 		return nil
 	}
-	cl, err := dialCluster(ctx, d, endpoints)
+	cl, err := dialVoters(ctx, d, endpoints)
 	if err != nil {
 		d.logf("%v", err)
 		return nil

@@ -53,7 +53,7 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 		return err
 	}
 	running, _, _ := workload.ReadEtcdConfig(d.Paths)
-	cl, err := dialCluster(ctx, d, w.clusterEndpoints(running.ClientURL()))
+	cl, err := dialVoters(ctx, d, w.clusterEndpoints(running.ClientURL()))
 	if err != nil {
 		return err
 	}

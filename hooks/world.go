@@ -148,7 +148,7 @@ func (w *world) memberView(ctx context.Context, d Deps, installed *snap.Snap, st
 		Done:         done,
 	}
 	if installed != nil {
-		v.Snap = charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
+		v.Snap = charm.SnapView{Tracking: installed.Channel, Local: installed.Local, Version: installed.Version}
 	} else {
 		// Nothing installed: nothing to refresh either.
 		v.Snap = charm.SnapView{Tracking: w.cfg.Channel}

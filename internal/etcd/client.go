@@ -189,6 +189,10 @@ func isRPC(err, target error) bool {
 	return rpctypes.Error(err) == target
 }
 
+// errNotForLearner is etcd's refusal of a request a learner does not
+// serve; rpctypes has it only as a gRPC status.
+var errNotForLearner = rpctypes.Error(rpctypes.ErrGRPCNotSupportedForLearner)
+
 // membershipError maps etcd's refusals the charm acts on to this
 // package's sentinels.
 func membershipError(op string, err error) error {
@@ -199,6 +203,8 @@ func membershipError(op string, err error) error {
 		return fmt.Errorf("cannot %s: %w", op, ErrLearnerNotReady)
 	case isRPC(err, rpctypes.ErrTooManyLearners):
 		return fmt.Errorf("cannot %s: %w", op, ErrTooManyLearners)
+	case isRPC(err, errNotForLearner):
+		return fmt.Errorf("cannot %s: %w (%v)", op, ErrLearnerRefused, err)
 	}
 	return fmt.Errorf("cannot %s: %w", op, err)
 }

@@ -22,9 +22,11 @@ func TestMembershipError(t *testing.T) {
 		{"learner not ready as gRPC status", rpctypes.ErrGRPCLearnerNotReady, ErrLearnerNotReady},
 		{"learner not ready, wrapped", fmt.Errorf("x: %w", rpctypes.ErrMemberLearnerNotReady), ErrLearnerNotReady},
 		{"too many learners", rpctypes.ErrTooManyLearners, ErrTooManyLearners},
+		{"learner refuses", rpctypes.Error(rpctypes.ErrGRPCNotSupportedForLearner), ErrLearnerRefused},
+		{"learner refuses as gRPC status", rpctypes.ErrGRPCNotSupportedForLearner, ErrLearnerRefused},
 		{"other", rpctypes.ErrPermissionDenied, nil},
 	}
-	sentinels := []error{ErrUnhealthy, ErrLearnerNotReady, ErrTooManyLearners}
+	sentinels := []error{ErrUnhealthy, ErrLearnerNotReady, ErrTooManyLearners, ErrLearnerRefused}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := membershipError("do it", tt.err)

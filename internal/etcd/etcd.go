@@ -23,6 +23,12 @@ var (
 	// ErrTooManyLearners: etcd allows one learner at a time (by default);
 	// promote or remove the existing learner first.
 	ErrTooManyLearners = errors.New("too many learner members in the cluster")
+	// ErrLearnerRefused: the request reached a learner, which answers
+	// only Status and serializable reads (etcd 3.4-3.6: "rpc not
+	// supported for learner"). clientv3 spreads requests over its
+	// endpoints, so a client with a learner's endpoint among others
+	// fails such calls at random: cluster operations go through voters.
+	ErrLearnerRefused = errors.New("rpc not supported for learner")
 )
 
 // TLS names the PEM files a client authenticates with (the charm uses the

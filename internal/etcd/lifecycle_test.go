@@ -35,6 +35,8 @@ type backend struct {
 	closed string
 	// put writes key=value through endpoint and returns its revision.
 	put func(t *testing.T, endpoint, key, value string) int64
+	// through is a client of endpoint alone.
+	through func(t *testing.T, endpoint string) etcd.Cluster
 }
 
 type member struct{ name, peerURL, clientURL string }
@@ -83,6 +85,14 @@ func TestRealCluster(t *testing.T) {
 				put: func(t *testing.T, endpoint, key, value string) int64 {
 					return putReal(t, endpoint, tls, key, value)
 				},
+				through: func(t *testing.T, endpoint string) etcd.Cluster {
+					c, err := etcd.Open(ctx, []string{endpoint}, tls, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { c.Close() })
+					return c
+				},
 			})
 		})
 	}
@@ -91,7 +101,7 @@ func TestRealCluster(t *testing.T) {
 // TestFakeCluster runs the same scenario on the etcdtest fake, so the
 // fake the charm's tests use answers like etcd where the charm looks.
 func TestFakeCluster(t *testing.T) {
-	for _, version := range []string{"3.5", "3.6"} {
+	for _, version := range []string{"3.4", "3.5", "3.6"} {
 		t.Run(version, func(t *testing.T) {
 			a := member{"a", "https://10.1.0.1:2380", "https://10.1.0.1:2379"}
 			b := member{"b", "https://10.1.0.2:2380", "https://10.1.0.2:2379"}
@@ -107,6 +117,13 @@ func TestFakeCluster(t *testing.T) {
 				closed: "https://10.1.0.2:1",
 				put: func(t *testing.T, _, key, value string) int64 {
 					return f.PutKey(key, value)
+				},
+				through: func(t *testing.T, endpoint string) etcd.Cluster {
+					c, err := f.Dial(context.Background(), []string{endpoint}, etcd.TLS{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return c
 				},
 			})
 		})
@@ -160,6 +177,15 @@ func lifeCycle(t *testing.T, be backend) {
 	})
 	if h := c.Health(ctx, []string{be.b.clientURL})[0]; h.Healthy || !strings.Contains(h.Error, "learner") {
 		t.Errorf("learner health = %+v, want unhealthy (rpc not supported for learner)", h)
+	}
+	// Nor a member list, nor any membership change (3.4, 3.5 and 3.6
+	// alike): cluster operations must not go through a learner.
+	viaLearner := be.through(t, be.b.clientURL)
+	if _, err := viaLearner.Members(ctx); !errors.Is(err, etcd.ErrLearnerRefused) {
+		t.Errorf("Members through the learner = %v, want ErrLearnerRefused", err)
+	}
+	if err := viaLearner.Promote(ctx, learner.ID); !errors.Is(err, etcd.ErrLearnerRefused) {
+		t.Errorf("Promote through the learner = %v, want ErrLearnerRefused", err)
 	}
 	notReady := 0
 	testkit.Eventually(t, 30*time.Second, "promote", func() error {

@@ -44,6 +44,9 @@ func (c *Client) Members(ctx context.Context) ([]Member, error) {
 	ctx, cancel := bound(ctx, callTimeout)
 	defer cancel()
 	resp, err := c.cli.MemberList(ctx)
+	if isRPC(err, errNotForLearner) {
+		return nil, fmt.Errorf("cannot list etcd members: %w (%v)", ErrLearnerRefused, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot list etcd members: %w", err)
 	}

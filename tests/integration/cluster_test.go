@@ -156,40 +156,48 @@ func (m *model) raftLeaderUnit() string {
 	return ""
 }
 
+// The membership scenarios run on the newest etcd (auto) and on 3.4,
+// layer-etcd's release, whose learners refuse the member list.
+var membershipChannels = []string{"auto", "3.4/stable"}
+
 func TestScaleAndRemoveLeaders(t *testing.T) {
-	for _, seed := range seeds() {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			m := newModel(t, seed)
-			m.deployEtcd(3)
-			m.must("deploy", m.a.etcdClient, "etcd-client")
-			m.must("integrate", "etcd:db", "etcd-client:etcd")
-			m.waitActive(4 * time.Minute)
-			keys := map[string]string{}
-			put := func(k, v string) {
-				m.putViaClient(k, v)
-				keys[k] = v
-			}
-			put("before-scale", "1")
+	for _, channel := range membershipChannels {
+		for _, seed := range seeds() {
+			t.Run(fmt.Sprintf("channel=%s/seed=%d", channel, seed), func(t *testing.T) { scaleAndRemoveLeaders(t, channel, seed) })
+		}
+	}
+}
 
-			// 3 → 5: two learners joined and promoted one at a time.
-			m.must("add-unit", "etcd", "-n", "2")
-			m.waitActive(5 * time.Minute)
-			m.checkCluster(5, keys)
-			put("at-five", "5")
+func scaleAndRemoveLeaders(t *testing.T, channel string, seed int64) {
+	m := newModel(t, seed)
+	m.deployEtcd(3, "channel="+channel)
+	m.must("deploy", m.a.etcdClient, "etcd-client")
+	m.must("integrate", "etcd:db", "etcd-client:etcd")
+	m.waitActive(4 * time.Minute)
+	keys := map[string]string{}
+	put := func(k, v string) {
+		m.putViaClient(k, v)
+		keys[k] = v
+	}
+	put("before-scale", "1")
 
-			// Remove the Juju leader's unit.
-			m.must("remove-unit", m.leaderUnit("etcd"))
-			m.waitActive(4 * time.Minute)
-			m.checkCluster(4, keys)
-			put("after-leader", "4")
+	// 3 → 5: two learners joined and promoted one at a time.
+	m.must("add-unit", "etcd", "-n", "2")
+	m.waitActive(5 * time.Minute)
+	m.checkCluster(5, keys)
+	put("at-five", "5")
 
-			// Remove the raft leader's unit.
-			m.must("remove-unit", m.raftLeaderUnit())
-			m.waitActive(4 * time.Minute)
-			m.checkCluster(3, keys)
-			if st := m.status().Applications["etcd-client"].Units["etcd-client/0"].WorkloadStatus; st.Message != "Connected to 3 etcd endpoints" {
-				t.Errorf("etcd-client status = %+v", st)
-			}
-		})
+	// Remove the Juju leader's unit.
+	m.must("remove-unit", m.leaderUnit("etcd"))
+	m.waitActive(4 * time.Minute)
+	m.checkCluster(4, keys)
+	put("after-leader", "4")
+
+	// Remove the raft leader's unit.
+	m.must("remove-unit", m.raftLeaderUnit())
+	m.waitActive(4 * time.Minute)
+	m.checkCluster(3, keys)
+	if st := m.status().Applications["etcd-client"].Units["etcd-client/0"].WorkloadStatus; st.Message != "Connected to 3 etcd endpoints" {
+		t.Errorf("etcd-client status = %+v", st)
 	}
 }

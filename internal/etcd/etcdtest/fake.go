@@ -20,7 +20,8 @@
 //     real etcd refuses the next AddLearner right after a promotion;
 //   - removing the leader elects another started voter;
 //   - a learner answers Status but fails the linearizable read of a
-//     health check ("rpc not supported for learner");
+//     health check ("rpc not supported for learner"), and refuses every
+//     other request a client from Dial routes to it (see conn);
 //   - a NOSPACE or CORRUPT alarm makes every endpoint unhealthy;
 //   - a snapshot is a real one, as etcd streams it: a bbolt database laid
 //     out as etcd's holding the member's writes, then its sha256.

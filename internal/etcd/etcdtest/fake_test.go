@@ -411,3 +411,44 @@ func TestHealthWindow(t *testing.T) {
 		t.Errorf("Remove right after a restart = %v, want ErrUnhealthy", err)
 	}
 }
+
+// A client through a voter and a learner sends requests to each in turn,
+// as clientv3 does, and the learner refuses its share; a client through
+// voters only never meets the refusal.
+func TestLearnerEndpointRefusesRoutedRequests(t *testing.T) {
+	ctx := context.Background()
+	f := New("etcd0", peer0, client0)
+	if _, _, err := f.AddLearner(ctx, peer1); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.StartMember(peer1, "etcd1", client1); err != nil {
+		t.Fatal(err)
+	}
+	mixed, err := f.Dial(ctx, []string{client0, client1}, etcd.TLS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for i := 0; i < 4; i++ {
+		if _, err := mixed.Members(ctx); errors.Is(err, etcd.ErrLearnerRefused) {
+			refused++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if refused != 2 {
+		t.Errorf("%d of 4 member lists refused, want 2 (every other one)", refused)
+	}
+	if _, err := mixed.Status(ctx, client1); err != nil {
+		t.Errorf("Status of the learner = %v, want an answer", err)
+	}
+	voters, err := f.Dial(ctx, []string{client0}, etcd.TLS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := voters.Members(ctx); err != nil {
+			t.Fatalf("Members through the voter = %v", err)
+		}
+	}
+}

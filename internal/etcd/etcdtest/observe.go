@@ -89,7 +89,8 @@ func (f *Fake) Close() error {
 
 // Dial is an etcd.Dialer connecting to the fake: it fails when none of
 // the endpoints is a started member's client URL that answers, or when
-// FailDial set an error.
+// FailDial set an error. The client routes requests over its endpoints
+// and learners refuse them, as etcd's do (see conn).
 func (f *Fake) Dial(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -103,5 +104,5 @@ func (f *Fake) Dial(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd
 	if !f.reachable(endpoints) {
 		return nil, fmt.Errorf("cannot connect to etcd at %v: context deadline exceeded", endpoints)
 	}
-	return f, nil
+	return &conn{Fake: f, endpoints: append([]string(nil), endpoints...)}, nil
 }
