@@ -279,15 +279,16 @@ func (s *Sim) credentials(unit string) (string, error) {
 		return "", err
 	}
 	var doc map[string]struct {
-		Status  string            `json:"status"`
-		Results map[string]string `json:"results"`
+		Status  string         `json:"status"`
+		Results map[string]any `json:"results"`
 	}
 	start, end := strings.Index(out, "{"), strings.LastIndex(out, "}")
 	if start < 0 || end < start || json.Unmarshal([]byte(out[start:end+1]), &doc) != nil {
 		return "", fmt.Errorf("cannot parse package-client-credentials output %q", out)
 	}
 	r := doc[unit]
-	if r.Status != "completed" || r.Results["path"] == "" {
+	tarball, _ := r.Results["path"].(string)
+	if r.Status != "completed" || tarball == "" {
 		return "", fmt.Errorf("package-client-credentials on %s: %q", unit, out)
 	}
 	dir, err := os.MkdirTemp(s.Home, "creds-")
@@ -295,7 +296,7 @@ func (s *Sim) credentials(unit string) (string, error) {
 		return "", err
 	}
 	archive := filepath.Join(dir, "creds.tar.gz")
-	if _, err := s.Run("scp", unit+":"+r.Results["path"], archive); err != nil {
+	if _, err := s.Run("scp", unit+":"+tarball, archive); err != nil {
 		return "", err
 	}
 	f, err := os.Open(archive)
