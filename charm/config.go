@@ -1,7 +1,6 @@
 package charm
 
 import (
-	"crypto/tls"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -156,6 +155,9 @@ func (c Config) Validate() error {
 	if _, err := c.CipherSuites(); err != nil {
 		return err
 	}
+	if err := ValidateRefreshTimer(c.SnapdRefresh); err != nil {
+		return err
+	}
 	if c.QuotaBackendBytes < 0 {
 		return &ConfigError{"quota_backend_bytes", fmt.Sprintf("%d must not be negative", c.QuotaBackendBytes)}
 	}
@@ -195,45 +197,4 @@ func (c Config) SnapshotCountValue() (uint64, error) {
 		return 0, &ConfigError{"snapshot_count", fmt.Sprintf("%q must be auto or a positive integer", c.SnapshotCount)}
 	}
 	return n, nil
-}
-
-// DefaultCipherSuites is layer-etcd's default (Mozilla intermediate).
-var DefaultCipherSuites = []string{
-	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
-	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
-}
-
-// CipherSuites returns the configured cipher suites, or the default list.
-// Names are Go's (which etcd uses); TLS 1.3 suites are not configurable.
-func (c Config) CipherSuites() ([]string, error) {
-	if strings.TrimSpace(c.TLSCipherSuites) == "" {
-		return DefaultCipherSuites, nil
-	}
-	known := map[string]bool{}
-	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		for _, v := range s.SupportedVersions {
-			if v <= tls.VersionTLS12 {
-				known[s.Name] = true
-			}
-		}
-	}
-	// Go's legacy names etcd still accepts.
-	known["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305"] = true
-	known["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"] = true
-	var suites []string
-	for _, s := range strings.Split(c.TLSCipherSuites, ",") {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		if !known[s] {
-			return nil, &ConfigError{"tls_cipher_suites", fmt.Sprintf("unknown TLS 1.2 cipher suite %q", s)}
-		}
-		suites = append(suites, s)
-	}
-	return suites, nil
 }

@@ -121,6 +121,14 @@ func TestConf(t *testing.T) {
 	if v, _ := f.Conf(ctx, "core", "refresh.timer"); v != "thu2" {
 		t.Errorf("Conf = %q", v)
 	}
+	for _, bad := range []string{"someday", "managed"} {
+		if err := f.SetConf(ctx, "core", "refresh.timer", bad); err == nil {
+			t.Errorf("SetConf refresh.timer=%s accepted; snapd refuses it", bad)
+		}
+	}
+	if v, _ := f.Conf(ctx, "core", "refresh.timer"); v != "thu2" {
+		t.Errorf("a refused timer changed it: %q", v)
+	}
 	if err := f.SetConf(ctx, "etcd", "x", "y"); !errors.Is(err, snap.ErrNotInstalled) {
 		t.Errorf("SetConf on an absent snap = %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/snapcore/snapd/timeutil"
+
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 )
 
@@ -95,6 +97,17 @@ func (f *Fake) SetConf(ctx context.Context, name, key, value string) error {
 	name = confSnap(name)
 	if f.installed[name] == nil {
 		return fmt.Errorf("cannot set %s of snap %q: %w", key, name, snap.ErrNotInstalled)
+	}
+	if name == "core" && key == "refresh.timer" && value != "" {
+		// core's configure step checks the timer
+		// (configcore/refresh.go); "managed" needs a snap that manages
+		// refreshes, which this fake never has.
+		if _, err := timeutil.ParseSchedule(value); err != nil || value == "managed" {
+			if value == "managed" {
+				err = fmt.Errorf("cannot set schedule to managed")
+			}
+			return fmt.Errorf("cannot set %s of snap %q: snapd change failed: %v", key, name, err)
+		}
 	}
 	if name != "core" && !f.hooks[name] {
 		return fmt.Errorf("cannot set %s of snap %q: snapd change failed: cannot perform the following tasks:\n"+
