@@ -63,6 +63,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err := ensureVersion(ctx, d, w, installed.Version); err != nil {
 		return err
 	}
+	if err := checkChannel(ctx, d, w, installed); err != nil {
+		return err
+	}
 	if err := ensureRefreshTimer(ctx, d, w); err != nil {
 		return err
 	}
@@ -75,6 +78,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	}
 	want := w.self
 	want.Name, want.PeerURL, want.ClientURL, want.DBAddress = w.member.Name, w.member.PeerURL(cfg), w.member.ClientURL(cfg), w.member.DBAddress
+	want.Version = installed.Version
 	if want.State == "" {
 		want.State = relations.PeerReady
 	}

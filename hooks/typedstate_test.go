@@ -55,7 +55,7 @@ func TestBootstrapTypedStateOut(t *testing.T) {
 		t.Errorf("memo %+v, want %+v", st.Memo, wantMemo)
 	}
 	wantPeer := relations.Peer{Unit: "etcd/0", Name: "etcd0", PeerURL: "https://10.0.1.0:2380",
-		ClientURL: "https://10.0.0.0:2379", DBAddress: "10.0.0.0", State: relations.PeerStarted}
+		ClientURL: "https://10.0.0.0:2379", DBAddress: "10.0.0.0", State: relations.PeerStarted, Version: "3.6.16"}
 	if p := peerOf(u); p != wantPeer {
 		t.Errorf("peer data %+v, want %+v", p, wantPeer)
 	}

@@ -27,6 +27,11 @@ type Peer struct {
 	// restarted into.
 	RestartRequest string
 	RestartDone    string
+	// Version is the etcd version the unit's snap installs ("3.5.17"),
+	// so every unit judges a channel change against the same versions
+	// (charm.CheckChannel). Not a layer-etcd key; "" from units that do
+	// not publish it.
+	Version string
 }
 
 // Peer states.
@@ -46,6 +51,7 @@ func (p Peer) Settings() map[string]string {
 		"state":              p.State,
 		"restart-request":    p.RestartRequest,
 		"restart-done":       p.RestartDone,
+		"etcd-version":       p.Version,
 	}
 }
 
@@ -60,6 +66,7 @@ func DecodePeer(unit string, bag map[string]string) Peer {
 		State:          bag["state"],
 		RestartRequest: bag["restart-request"],
 		RestartDone:    bag["restart-done"],
+		Version:        bag["etcd-version"],
 	}
 }
 

@@ -1,0 +1,36 @@
+package hooks
+
+import (
+	"context"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
+)
+
+// checkChannel refuses a channel change etcd would not survive before
+// this unit moves (charm.CheckChannel): it runs before the leader's
+// duties and the member's plan, so a refused channel requests no lock,
+// refreshes and restarts nothing, and publishes nothing that would wake
+// the peers; the unit reports blocked and the hook commits. Only a unit
+// that would refresh asks the store, so quiet hooks stay quiet.
+func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) error {
+	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
+	if !view.WantRefresh(w.cfg.Channel, w.state.Resource != "") {
+		return nil
+	}
+	offered, err := d.Snap.Channels(ctx, charm.SnapName)
+	if err != nil {
+		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
+	}
+	running := []string{installed.Version}
+	for _, p := range w.peers {
+		if p.Unit != w.ev.Unit && p.Version != "" {
+			running = append(running, p.Version)
+		}
+	}
+	if msg := charm.CheckChannel(charm.ChannelCheck{Channel: w.cfg.Channel, Offered: offered, Running: running}); msg != "" {
+		return juju.Blocked("%s", msg)
+	}
+	return nil
+}
