@@ -1,0 +1,232 @@
+package hooks
+
+import (
+	"maps"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/etcd-charm/etcd-charm/internal/juju"
+)
+
+func (s *scenario) setConfig(key string, value any) {
+	for _, u := range s.units {
+		u.tools.Config[key] = value
+	}
+}
+
+// configChangedEverywhere runs config-changed at every unit, the leader
+// last (the order that lets a leader grant a lock asked for meanwhile).
+func (s *scenario) configChangedEverywhere() {
+	for i := len(s.units) - 1; i >= 0; i-- {
+		s.mustRun(s.units[i], juju.Event{Name: "config-changed"})
+	}
+}
+
+// assertRefused checks what a refused input must leave behind: every
+// unit blocked with the message, no snap refreshed, no etcd restarted,
+// no restart asked for or granted, etcd.conf.yml as it was, and nothing
+// committed that would wake another unit (so Juju runs no further hook:
+// no hook storm).
+func (s *scenario) assertRefused(t *testing.T, status juju.Status, leaderBefore map[string]string, conf map[string][]byte) {
+	t.Helper()
+	for _, u := range s.units {
+		if u.tools.Status != status {
+			t.Errorf("%s status %+v, want %+v", u.name, u.tools.Status, status)
+		}
+		for _, c := range u.snapd.Calls() {
+			for _, verb := range []string{"Refresh", "Restart", "Stop", "Start", "Install", "SetConf"} {
+				if strings.HasPrefix(c, verb+" ") {
+					t.Errorf("%s: snapd %q after a refused input", u.name, c)
+				}
+			}
+		}
+		if p := peerOf(u); p.RestartRequest != "" {
+			t.Errorf("%s asks to restart (%s)", u.name, p.RestartRequest)
+		}
+		if got, _ := os.ReadFile(u.paths.ConfigFile()); conf != nil && string(got) != string(conf[u.name]) {
+			t.Errorf("%s etcd.conf.yml changed:\n%s", u.name, got)
+		}
+	}
+	if !maps.Equal(s.leaderData, leaderBefore) {
+		t.Errorf("leader settings changed: %v, were %v", s.leaderData, leaderBefore)
+	}
+	if l := leaderOf(s); l.RestartLock != "" {
+		t.Errorf("restart lock %q granted", l.RestartLock)
+	}
+	// Nothing committed would make Juju run another hook (a peer's
+	// changed bag, new leader settings): settle fails on any.
+	s.settle(1, 0, nil)
+}
+
+// configChangedSettled runs config-changed at every unit and every hook
+// Juju would run after, in an order drawn from seed, and returns the
+// units that restarted or refreshed etcd.
+func (s *scenario) configChangedSettled(seed int64, limit int) []string {
+	s.t.Helper()
+	initial := map[string][]juju.Event{}
+	for _, u := range s.units {
+		initial[u.name] = []juju.Event{{Name: "config-changed"}}
+	}
+	return s.settle(seed, limit, initial)
+}
+
+// snapshotConf runs the hooks still pending from forming the cluster
+// (as Juju would), then reads every unit's etcd.conf.yml and forgets the
+// snapd calls so far.
+func (s *scenario) snapshotConf() map[string][]byte {
+	s.settle(1, 30, nil)
+	out := map[string][]byte{}
+	for _, u := range s.units {
+		b, err := os.ReadFile(u.paths.ConfigFile())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		out[u.name] = b
+		u.snapd.Calls()
+	}
+	return out
+}
+
+func (s *scenario) assertHealthy(t *testing.T) {
+	t.Helper()
+	for _, u := range s.units {
+		want := juju.Status{Name: juju.StatusActive, Message: "Healthy with " + string(rune('0'+len(s.units))) + " known peers"}
+		if u.tools.Status != want {
+			t.Errorf("%s status %+v, want %+v", u.name, u.tools.Status, want)
+		}
+	}
+}
+
+func installedVersion(u *unit) string {
+	if s := u.snapd.Installed("etcd"); s != nil {
+		return s.Version
+	}
+	return ""
+}
+
+func TestChannelRefusedBeforeAnyUnitMoves(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		from    string // the channel the cluster installs ("" auto)
+		channel string
+		want    string
+	}{
+		{"downgrade", "", "3.4/stable",
+			"Channel 3.4/stable would downgrade etcd from 3.6 to 3.4, which etcd refuses; change channel back to 3.6/stable."},
+		{"downgrade of one minor", "3.5/stable", "3.4/stable",
+			"Channel 3.4/stable would downgrade etcd from 3.5 to 3.4, which etcd refuses; change channel back to 3.5/stable."},
+		{"skip", "3.4/stable", "3.6/stable",
+			"Channel 3.6/stable skips 3.5; change channel to 3.5/stable first, then 3.6/stable."},
+		{"unknown channel", "", "99.9/stable",
+			"Channel 99.9/stable is not in the snap store; change channel to one of 3.4/stable, 3.5/stable, 3.6/stable, or auto."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := formedOn(t, 3, tc.from)
+			before := installedVersion(s.units[0])
+			conf := s.snapshotConf()
+			leaderBefore := maps.Clone(s.leaderData)
+
+			s.setConfig("channel", tc.channel)
+			s.configChangedEverywhere()
+			want := juju.Status{Name: juju.StatusBlocked, Message: tc.want}
+			s.assertRefused(t, want, leaderBefore, conf)
+			// The blocked units stay put on every later hook, and say
+			// so once in debug-log.
+			for _, u := range s.units {
+				u.tools.Logs = nil
+				s.mustRun(u, juju.Event{Name: "update-status"})
+				if len(u.tools.Logs) != 0 {
+					t.Errorf("%s logged again: %v", u.name, u.tools.Logs)
+				}
+			}
+			s.assertRefused(t, want, leaderBefore, conf)
+			for _, u := range s.units {
+				if v := installedVersion(u); v != before {
+					t.Errorf("%s runs etcd %s, was %s", u.name, v, before)
+				}
+			}
+
+			// Setting the channel back heals without any restart.
+			back := any(tc.from)
+			if tc.from == "" {
+				back = nil
+			}
+			s.setConfig("channel", back)
+			if moved := s.configChangedSettled(1, 12); len(moved) != 0 {
+				t.Errorf("%v restarted or refreshed healing a refused channel", moved)
+			}
+			s.assertHealthy(t)
+		})
+	}
+}
+
+// After a refused skip, the supported path rolls the cluster one minor
+// at a time.
+func TestChannelSkipThenSupportedPath(t *testing.T) {
+	s := formedOn(t, 3, "3.4/stable")
+	s.setConfig("channel", "3.6/stable")
+	if moved := s.configChangedSettled(1, 12); len(moved) != 0 {
+		t.Fatalf("%v moved on a refused skip", moved)
+	}
+	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked {
+		t.Fatalf("status %+v, want blocked", st)
+	}
+	for _, step := range []struct{ channel, version string }{{"3.5/stable", "3.5.17"}, {"3.6/stable", "3.6.16"}} {
+		s.setConfig("channel", step.channel)
+		if moved := s.configChangedSettled(2, 80); len(moved) != 3 {
+			t.Fatalf("%s: refreshed %v, want every unit once", step.channel, moved)
+		}
+		for _, u := range s.units {
+			s.mustRun(u, juju.Event{Name: "update-status"})
+		}
+		for _, u := range s.units {
+			if v := installedVersion(u); v != step.version {
+				t.Errorf("%s: %s runs %s", step.channel, u.name, v)
+			}
+			if p := peerOf(u); p.Version != step.version {
+				t.Errorf("%s: %s publishes version %q", step.channel, u.name, p.Version)
+			}
+		}
+		s.assertHealthy(t)
+	}
+}
+
+func TestInvalidOptionsRefusedAndHealed(t *testing.T) {
+	for _, tc := range []struct {
+		name, option string
+		bad, good    string
+		want         string
+	}{
+		{"snapd_refresh not a timer", "snapd_refresh", "someday", "fri5",
+			`Invalid config: snapd_refresh: "someday" is not a snapd refresh.timer (cannot parse "someday": "someday" is not a valid weekday); want max, empty, or a schedule such as fri5,23:00-01:00`},
+		{"cipher list naming nothing", "tls_cipher_suites", " , ,", "",
+			`Invalid config: tls_cipher_suites: " , ," names no cipher suite (leave it empty for the default list)`},
+		{"unknown cipher suites", "tls_cipher_suites", "TLS_RSA_WITH_RC4, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_NULL", "",
+			`Invalid config: tls_cipher_suites: unknown TLS 1.2 cipher suites TLS_NULL, TLS_RSA_WITH_RC4 (want Go's names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := formed(t, 3)
+			conf := s.snapshotConf()
+			leaderBefore := maps.Clone(s.leaderData)
+			s.setConfig(tc.option, tc.bad)
+			s.configChangedEverywhere()
+			s.assertRefused(t, juju.Status{Name: juju.StatusBlocked, Message: tc.want}, leaderBefore, conf)
+
+			s.setConfig(tc.option, tc.good)
+			// The leader shares a new timer; Juju then runs
+			// leader-settings-changed at the followers, which apply it.
+			if moved := s.configChangedSettled(1, 12); len(moved) != 0 {
+				t.Errorf("%v restarted healing %s", moved, tc.option)
+			}
+			s.assertHealthy(t)
+			if tc.option == "snapd_refresh" {
+				for _, u := range s.units {
+					if v, _ := u.snapd.Conf(t.Context(), "core", "refresh.timer"); v != tc.good {
+						t.Errorf("%s refresh.timer = %q, want %q", u.name, v, tc.good)
+					}
+				}
+			}
+		})
+	}
+}
