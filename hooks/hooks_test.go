@@ -55,6 +55,8 @@ type scenario struct {
 	channel string
 	// waits replaces the hooks' short test waits when set.
 	waits *Waits
+	// ca is the certificates provider's authority.
+	ca testCA
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -74,7 +76,7 @@ func (c silentCluster) Status(ctx context.Context, endpoint string) (etcd.Status
 func addr(net string, n int) string { return "10.0." + net + "." + string(rune('0'+n)) }
 
 func newScenario(t *testing.T, n int) *scenario {
-	s := &scenario{t: t, leaderData: map[string]string{}, changed: map[string]map[string]bool{}, leaderSeen: map[string]map[string]string{}, now: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	s := &scenario{t: t, leaderData: map[string]string{}, changed: map[string]map[string]bool{}, leaderSeen: map[string]map[string]string{}, now: certBase, ca: newTestCA(t, "easyrsa")}
 	for i := 0; i < n; i++ {
 		s.addUnit()
 	}
@@ -93,11 +95,7 @@ func (s *scenario) addUnit() *unit {
 	u.tools.Network["db"] = juju.Network{IngressAddresses: []string{addr("0", n)}, BindAddresses: []string{addr("0", n)}}
 	u.tools.Network["cluster"] = juju.Network{IngressAddresses: []string{addr("1", n)}, BindAddresses: []string{addr("1", n)}}
 	ca := u.tools.AddRelation("certificates:9", "easyrsa")
-	cert := strings.ReplaceAll(u.name, "/", "_")
-	ca.Units["easyrsa/0"] = map[string]string{
-		"ca": "CA PEM", "client.cert": "CLIENT CERT", "client.key": "CLIENT KEY",
-		cert + ".server.cert": "SERVER CERT " + u.name, cert + ".server.key": "SERVER KEY " + u.name,
-	}
+	ca.Units["easyrsa/0"] = s.ca.unitCerts(s.t, n)
 	u.tools.AddRelation("cluster:0", "etcd")
 	s.units = append(s.units, u)
 	s.syncPeers()
@@ -250,7 +248,8 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 	if err != nil || !strings.Contains(string(conf), "initial-cluster-state: new") {
 		t.Errorf("etcd.conf.yml = %q, %v", conf, err)
 	}
-	for path, want := range map[string]string{u.paths.ServerKey(): "SERVER KEY etcd/0", u.paths.CACert(): "CA PEM"} {
+	answer := u.tools.Relations["certificates:9"].Units["easyrsa/0"]
+	for path, want := range map[string]string{u.paths.ServerKey(): answer["etcd_0.server.key"], u.paths.CACert(): s.ca.PEM} {
 		b, _ := os.ReadFile(path)
 		st, _ := os.Stat(path)
 		if string(b) != want || (strings.HasSuffix(path, ".key") && st.Mode().Perm() != 0o600) {
@@ -268,7 +267,7 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 		t.Errorf("peer data = %v", peer)
 	}
 	db := u.tools.Relations["db:5"].LocalUnitData
-	if db["connection_string"] != "https://10.0.0.0:2379" || db["client_cert"] != "CLIENT CERT" || db["client_key"] != "CLIENT KEY" || db["client_ca"] != "CA PEM" || db["version"] != "3.6.16" {
+	if db["connection_string"] != "https://10.0.0.0:2379" || db["client_cert"] != answer["client.cert"] || db["client_key"] != answer["client.key"] || db["client_ca"] != s.ca.PEM || db["version"] != "3.6.16" {
 		t.Errorf("db data = %v", db)
 	}
 	if u.tools.Version != "3.6.16" {

@@ -99,6 +99,9 @@ func TestFiveUnitsFormOneCluster(t *testing.T) {
 // the leader's settings) carry it to the end, never update-status. Every
 // case runs under several hook orders.
 func TestRollingRestarts(t *testing.T) {
+	// The authority easyrsa moves to in "new CA": it re-issues every
+	// certificate from it.
+	newCA := newTestCA(t, "easyrsa 2")
 	changes := []struct {
 		name string
 		// channel is what the cluster forms on ("" auto).
@@ -120,12 +123,12 @@ func TestRollingRestarts(t *testing.T) {
 	}, {
 		name: "new CA",
 		change: func(u *unit) juju.Event {
-			u.tools.Relations["certificates:9"].Units["easyrsa/0"]["ca"] = "NEW CA PEM"
+			u.tools.Relations["certificates:9"].Units["easyrsa/0"] = newCA.unitCerts(t, u.n)
 			return juju.Event{Name: "certificates-relation-changed", Endpoint: "certificates", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"}
 		},
 		check: func(u *unit) bool {
 			ca, _ := os.ReadFile(u.paths.CACert())
-			return string(ca) == "NEW CA PEM"
+			return string(ca) == newCA.PEM
 		},
 	}, {
 		name:    "channel change",
@@ -289,14 +292,14 @@ func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
 	s := formed(t, 3)
 	for _, u := range s.units {
 		u.snapd.Calls()
-		bag := u.tools.Relations["certificates:9"].Units["easyrsa/0"]
-		cert := strings.ReplaceAll(u.name, "/", "_")
-		bag[cert+".server.cert"] = "SERVER CERT " + u.name + " with etcd/3's address"
+		// Re-issued with etcd/3's address, as easyrsa does when it joins.
+		u.tools.Relations["certificates:9"].Units["easyrsa/0"] = s.ca.unitCerts(t, u.n, "10.0.0.3")
 	}
 	for _, u := range s.units {
 		s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
 		got, err := os.ReadFile(u.paths.ServerCert())
-		if err != nil || !strings.Contains(string(got), "with etcd/3's address") {
+		want := u.tools.Relations["certificates:9"].Units["easyrsa/0"]["etcd_"+string(rune('0'+u.n))+".server.cert"]
+		if err != nil || string(got) != want {
 			t.Fatalf("%s server.crt = %q, %v", u.name, got, err)
 		}
 		if restarted(u) {

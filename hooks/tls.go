@@ -51,6 +51,9 @@ func ensureCertificates(ctx context.Context, d Deps, w *world) error {
 	if !certs.Complete() {
 		return juju.Waiting(msgWaitingForCerts)
 	}
+	if err := checkCertificates(ctx, d, w, certs); err != nil {
+		return err
+	}
 	files := []struct {
 		path string
 		data string

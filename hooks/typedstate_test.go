@@ -41,7 +41,7 @@ func TestBootstrapTypedStateOut(t *testing.T) {
 	}
 	st := stateOf(u)
 	wantStart := charm.Start{InitialCluster: wantLeader.Cluster, State: "new", Token: leader.Token}
-	if st.Start != wantStart || st.EtcdCA != charm.Hash([]byte("CA PEM")) || st.Resource != "" {
+	if st.Start != wantStart || st.EtcdCA != charm.Hash([]byte(s.ca.PEM)) || st.Resource != "" {
 		t.Errorf("unit state %+v, want start %+v and the CA's digest", st, wantStart)
 	}
 	if !st.ReadySince.Equal(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)) {
