@@ -66,6 +66,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err := checkChannel(ctx, d, w, installed); err != nil {
 		return err
 	}
+	if err := checkPorts(ctx, d, w); err != nil {
+		return err
+	}
 	if err := ensureRefreshTimer(ctx, d, w); err != nil {
 		return err
 	}

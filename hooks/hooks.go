@@ -21,6 +21,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // Deps are what hook handlers observe and act on.
@@ -35,6 +36,9 @@ type Deps struct {
 	Hostname func() (string, error)
 	// Waits bounds how long one hook waits for etcd.
 	Waits Waits
+	// ListenFree checks that etcd could listen on host:port
+	// (workload.ListenFree); tests replace it.
+	ListenFree func(address string) error
 }
 
 // Waits are the bounded waits inside one hook.
@@ -65,6 +69,9 @@ func (d *Deps) defaults() {
 	}
 	if d.Hostname == nil {
 		d.Hostname = os.Hostname
+	}
+	if d.ListenFree == nil {
+		d.ListenFree = workload.ListenFree
 	}
 	if d.Waits == (Waits{}) {
 		d.Waits = DefaultWaits

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +59,8 @@ type scenario struct {
 	waits *Waits
 	// ca is the certificates provider's authority.
 	ca testCA
+	// busy are the host:port addresses other processes listen on.
+	busy map[string]bool
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -207,6 +211,12 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Now:      func() time.Time { s.now = s.now.Add(s.tick); return s.now },
 		Hostname: func() (string, error) { return "host-" + string(rune('0'+u.n)), nil },
 		Waits:    Waits{Serve: time.Millisecond, Promote: time.Millisecond, Publish: time.Millisecond, Poll: time.Millisecond},
+		ListenFree: func(address string) error {
+			if s.busy[address] {
+				return fmt.Errorf("cannot listen on %s: %w", address, syscall.EADDRINUSE)
+			}
+			return nil
+		},
 	}
 	if s.waits != nil {
 		d.Waits = *s.waits
