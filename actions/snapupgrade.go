@@ -27,7 +27,9 @@ import (
 //     undone by the next run, which sideloads it again.
 //
 // snapd restarts etcd into the new revision; the action then waits for
-// the member to serve again and reports the versions. When none of these
+// the member to serve again and reports the versions. A member that does
+// not serve within the bound is reverted to the revision it ran before
+// (see revertUpgrade), and the action fails saying so. When none of these
 // applies it fails, saying what it checked. layer-etcd's action only did
 // the Debian migration (and read params it never declared: a QUIRK).
 func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
@@ -104,10 +106,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if local, err := readLocal(d); err == nil {
 		st, err := waitServing(ctx, d, local.ClientURL)
 		if err != nil {
-			if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
-				return aerr
-			}
-			return juju.Failf("etcd was upgraded (%s) but does not serve: %v", results["snap.after"], err)
+			return revertUpgrade(ctx, d, results, state, local.ClientURL, err)
 		}
 		results["etcd.version"] = st.Version
 	}
@@ -124,4 +123,48 @@ func describeSnap(s *snap.Snap) string {
 		return fmt.Sprintf("%s (local revision %s, channel %s)", s.Version, s.Revision, ch)
 	}
 	return fmt.Sprintf("%s (revision %s, channel %s)", s.Version, s.Revision, ch)
+}
+
+// revertUpgrade puts back the revision this unit ran before an upgrade
+// whose etcd does not serve within restoreServe (notServing says why):
+// snapd's revert returns to the previous revision with the data it had
+// (snapd keeps $SNAP_DATA per revision for exactly this) and restarts
+// etcd into it, so the unit is not left down. The unit state is put back
+// too, so the hooks do not take the reverted revision for the resource
+// just attached. The action fails either way, saying what happened.
+func revertUpgrade(ctx context.Context, d Deps, results map[string]string, before charm.UnitState, endpoint string, notServing error) error {
+	upgraded := results["snap.after"]
+	if err := d.Tools.ActionLog(ctx, fmt.Sprintf("etcd %s does not serve within %s (%v); reverting to %s", upgraded, restoreServe, notServing, results["snap.before"])); err != nil {
+		return err
+	}
+	if err := d.Snap.Revert(ctx, charm.SnapName); err != nil {
+		if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
+			return aerr
+		}
+		return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v; reverting it failed too: %v", upgraded, restoreServe, notServing, err)
+	}
+	now, err := workload.ReadUnitState(ctx, d.Tools)
+	if err != nil {
+		return err
+	}
+	if err := workload.WriteUnitState(ctx, d.Tools, now, before); err != nil {
+		return fmt.Errorf("cannot put back the unit state after the revert: %w", err)
+	}
+	reverted, err := d.Snap.Snap(ctx, charm.SnapName)
+	if err != nil {
+		return fmt.Errorf("cannot read the reverted etcd snap: %w", err)
+	}
+	results["snap.reverted"] = describeSnap(reverted)
+	st, err := waitServing(ctx, d, endpoint)
+	if err != nil {
+		if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
+			return aerr
+		}
+		return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v. It was reverted to %s, which does not serve either: %v", upgraded, restoreServe, notServing, results["snap.reverted"], err)
+	}
+	results["etcd.version"] = st.Version
+	if err := d.Tools.ActionSet(ctx, results); err != nil {
+		return err
+	}
+	return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v. It was reverted to %s, which serves again.", upgraded, restoreServe, notServing, results["snap.reverted"])
 }

@@ -130,7 +130,30 @@ func TestSnapUpgrade(t *testing.T) {
 			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
 			w.etcd.SetDown(clientURL(0), "connection refused")
 		},
-		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve",
+		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which does not serve either: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded",
+	}, {
+		name:    "upgraded etcd does not serve: reverted, it serves again",
+		channel: "3.6/stable",
+		arrange: func(t *testing.T, w *world) {
+			restoreServe, restorePoll = 0, 0
+			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
+			w.etcd.SetDown(clientURL(0), "connection refused")
+			w.d.Snap = upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}
+		},
+		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which serves again.",
+	}, {
+		name: "a new resource that does not serve is reverted, and so is the unit state",
+		arrange: func(t *testing.T, w *world) {
+			restoreServe, restorePoll = 0, 0
+			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
+			res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
+			writeFile(t, res, "squashfs of a broken 3.6.16")
+			w.tools.Resources["etcd"] = res
+			w.etcd.SetDown(clientURL(0), "connection refused")
+			w.d.Snap = upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}
+		},
+		channel: "auto",
+		failed:  "It was reverted to 3.5.17 (revision 1, channel 3.5/stable), which serves again.",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +171,20 @@ func TestSnapUpgrade(t *testing.T) {
 				}
 				if tt.untouched && (strings.Contains(calls, "Install") || strings.Contains(calls, "Refresh")) {
 					t.Errorf("a refusal changed the snap: %s", calls)
+				}
+				if strings.Contains(tt.failed, "reverted") {
+					if got := w.snapd.Installed("etcd"); got == nil || got.Version != "3.5.17" || got.Revision != "1" {
+						t.Errorf("after the revert: %+v, want revision 1 (3.5.17)", got)
+					}
+					if !strings.Contains(calls, "Revert etcd") {
+						t.Errorf("snapd calls %s, want a Revert", calls)
+					}
+					if r := unitState(w.tools.State).Resource; r != "" {
+						t.Errorf("unit state still records resource %s after the revert", r)
+					}
+					if strings.HasSuffix(tt.failed, "serves again.") && w.tools.ActionResults["etcd.version"] == "" {
+						t.Errorf("results %v, want the reverted etcd's version", w.tools.ActionResults)
+					}
 				}
 				return
 			}
@@ -320,4 +357,19 @@ func TestHostSystemRefusesUnderAnotherRoot(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// upOnRevert is snapd whose revert brings etcd back, as the previous
+// revision does when the upgraded one is broken.
+type upOnRevert struct {
+	*snaptest.Fake
+	up func()
+}
+
+func (u upOnRevert) Revert(ctx context.Context, name string) error {
+	if err := u.Fake.Revert(ctx, name); err != nil {
+		return err
+	}
+	u.up()
+	return nil
 }

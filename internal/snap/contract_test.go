@@ -154,6 +154,12 @@ func contract(t *testing.T, b backend) {
 	if !strings.HasPrefix(s.Version, "3.5.") || s.Channel != "3.5/stable" || s.Revision == "" || s.Local || s.Name != "etcd" {
 		t.Errorf("installed snap = %+v", s)
 	}
+	if err := c.Revert(ctx, "etcd"); err == nil {
+		t.Error("Revert of a first install succeeded; there is nothing to revert to")
+	}
+	if err := c.Revert(ctx, "nosuch"); !errors.Is(err, snap.ErrNotInstalled) {
+		t.Errorf("Revert of an absent snap = %v, want ErrNotInstalled", err)
+	}
 	if err := c.Install(ctx, "etcd", "3.6/stable"); !errors.Is(err, snap.ErrAlreadyInstalled) {
 		t.Errorf("second Install = %v, want ErrAlreadyInstalled", err)
 	}
@@ -202,6 +208,25 @@ func contract(t *testing.T, b backend) {
 	waitActive(t, c, true)
 	if b.serving != nil {
 		b.serving(t)
+	}
+	// Revert goes back to the 3.5 revision, and snapd starts etcd again.
+	if err := c.Revert(ctx, "etcd"); err != nil {
+		t.Fatal(err)
+	}
+	// snapd keeps tracking the channel: a revert changes the revision,
+	// not what the snap follows (auto-refresh skips the reverted one).
+	if r, _ := c.Snap(ctx, "etcd"); r == nil || r.Revision != s.Revision || !strings.HasPrefix(r.Version, "3.5.") || r.Channel != "3.6/stable" {
+		t.Errorf("after revert: %+v, want revision %s (3.5) tracking 3.6/stable", r, s.Revision)
+	}
+	waitActive(t, c, true)
+	if b.serving != nil {
+		b.serving(t)
+	}
+	if err := c.Refresh(ctx, "etcd", "3.6/stable"); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := c.Snap(ctx, "etcd"); r == nil || !strings.HasPrefix(r.Version, "3.6.") {
+		t.Errorf("refresh after revert: %+v, want 3.6", r)
 	}
 	if err := c.Stop(ctx, "etcd.etcd"); err != nil {
 		t.Fatal(err)

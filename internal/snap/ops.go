@@ -81,6 +81,20 @@ func (s *Snapd) Refresh(ctx context.Context, name, channel string) error {
 	return nil
 }
 
+// Revert implements Client: snap revert.
+func (s *Snapd) Revert(ctx context.Context, name string) error {
+	err := s.async(ctx, func() (string, error) {
+		return s.c.Revert(name, nil)
+	})
+	if kind(err) == client.ErrorKindSnapNotInstalled {
+		return fmt.Errorf("cannot revert snap %q: %w", name, ErrNotInstalled)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot revert snap %q: %w", name, err)
+	}
+	return nil
+}
+
 // Channels implements Client from the store's channel map (snap info).
 func (s *Snapd) Channels(ctx context.Context, name string) (map[string]string, error) {
 	var info *client.Snap

@@ -41,6 +41,10 @@ type Client interface {
 	// Refresh moves an installed snap to channel (amend, so a sideloaded
 	// snap is replaced from the store). Nothing newer is not an error.
 	Refresh(ctx context.Context, name, channel string) error
+	// Revert goes back to the revision installed before the current one
+	// (snapd keeps it, and its data, for this); snapd restarts the
+	// snap's services into it. Nothing to revert to is an error.
+	Revert(ctx context.Context, name string) error
 	// Channels lists the store's channels of name ("3.5/stable") with the
 	// version each serves.
 	Channels(ctx context.Context, name string) (map[string]string, error)

@@ -37,6 +37,9 @@ import (
 type Fake struct {
 	mu        sync.Mutex
 	installed map[string]*snap.Snap
+	// previous are the revisions each snap had before, oldest first
+	// (snapd's sequence up to the current one), for Revert.
+	previous  map[string][]*snap.Snap
 	revisions map[string]int // store revision counter per snap
 	locals    map[string]int // last local revision per snap
 	store     map[string]map[string]string
@@ -54,6 +57,7 @@ func New() *Fake {
 		installed: map[string]*snap.Snap{
 			"core": {Name: "core", Version: "16-2.61", Revision: "16928", Channel: "latest/stable"},
 		},
+		previous:  map[string][]*snap.Snap{},
 		revisions: map[string]int{},
 		locals:    map[string]int{},
 		store:     map[string]map[string]string{},
@@ -251,6 +255,7 @@ func (f *Fake) InstallPath(ctx context.Context, path string) error {
 	s := &snap.Snap{Name: name, Version: version, Revision: "x" + strconv.Itoa(f.locals[name]), Local: true}
 	if old, ok := f.installed[name]; ok {
 		s.Channel = old.Channel
+		f.previous[name] = append(f.previous[name], old)
 	}
 	f.installed[name] = s
 	f.installServices(name)
@@ -281,7 +286,32 @@ func (f *Fake) Refresh(ctx context.Context, name, channel string) error {
 		return nil
 	}
 	f.revisions[name]++
+	f.previous[name] = append(f.previous[name], s)
 	f.installed[name] = &snap.Snap{Name: name, Version: version, Revision: strconv.Itoa(f.revisions[name]), Channel: ch}
+	return nil
+}
+
+// Revert implements snap.Client: back to the previous revision, its
+// services as they were (snapd stops and starts them around the switch).
+func (f *Fake) Revert(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(ctx, "Revert", name); err != nil {
+		return err
+	}
+	if _, ok := f.installed[name]; !ok {
+		return fmt.Errorf("cannot revert snap %q: %w", name, snap.ErrNotInstalled)
+	}
+	prev := f.previous[name]
+	if len(prev) == 0 {
+		return fmt.Errorf("cannot revert snap %q: no revision to revert to", name)
+	}
+	// snapd keeps the tracking channel: a revert changes the revision
+	// only.
+	back := *prev[len(prev)-1]
+	back.Channel = f.installed[name].Channel
+	f.installed[name] = &back
+	f.previous[name] = prev[:len(prev)-1]
 	return nil
 }
 
