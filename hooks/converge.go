@@ -63,16 +63,18 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err := ensureVersion(ctx, d, w, installed.Version); err != nil {
 		return err
 	}
-	if err := checkChannel(ctx, d, w, installed); err != nil {
-		return err
-	}
-	if err := checkPorts(ctx, d, w); err != nil {
-		return err
-	}
 	if err := ensureRefreshTimer(ctx, d, w); err != nil {
 		return err
 	}
 	if err := ensureCertificates(ctx, d, w); err != nil {
+		return err
+	}
+	// Refuse a channel or ports etcd would not survive before this unit
+	// announces anything or moves (see channel.go, ports.go).
+	if err := checkChannel(ctx, d, w, installed); err != nil {
+		return err
+	}
+	if err := checkPorts(ctx, d, w); err != nil {
 		return err
 	}
 	// Ready: announce this unit to its peers.
