@@ -230,3 +230,26 @@ func TestInvalidOptionsRefusedAndHealed(t *testing.T) {
 		})
 	}
 }
+
+// A unit added while the cluster refuses a channel does not install it:
+// it would fail to join the members that run another version.
+func TestJoinerDoesNotInstallARefusedChannel(t *testing.T) {
+	s := formed(t, 3)
+	s.setConfig("channel", "3.4/stable")
+	s.configChangedEverywhere()
+	u := s.addUnit()
+	u.tools.Config["channel"] = "3.4/stable"
+	s.mustRun(u, juju.Event{Name: "install"})
+	want := juju.Status{Name: juju.StatusBlocked, Message: "Channel 3.4/stable would downgrade etcd from 3.6 to 3.4, which etcd refuses; change channel back to 3.6/stable."}
+	if u.tools.Status != want {
+		t.Fatalf("status %+v, want %+v", u.tools.Status, want)
+	}
+	if got := u.snapd.Installed("etcd"); got != nil {
+		t.Fatalf("installed %+v", got)
+	}
+	s.setConfig("channel", "3.6/stable")
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	if got := u.snapd.Installed("etcd"); got == nil || got.Version != "3.6.16" {
+		t.Fatalf("after the channel was corrected: installed %+v", got)
+	}
+}

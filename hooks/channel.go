@@ -23,14 +23,43 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 	if err != nil {
 		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
 	}
-	running := []string{installed.Version}
-	for _, p := range w.peers {
-		if p.Unit != w.ev.Unit && p.Version != "" {
-			running = append(running, p.Version)
-		}
+	return judgeChannel(w, offered, installed.Version)
+}
+
+// checkInstallChannel refuses to install the configured channel on a
+// unit that joins members which could not take it (a channel refused on
+// them, then add-unit): the joiner would install it and fail to join.
+func checkInstallChannel(ctx context.Context, d Deps, w *world) error {
+	if w.cfg.Channel == "auto" || len(peerVersions(w)) == 0 {
+		return nil
+	}
+	offered, err := d.Snap.Channels(ctx, charm.SnapName)
+	if err != nil {
+		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
+	}
+	return judgeChannel(w, offered, "")
+}
+
+// judgeChannel is charm.CheckChannel on this unit's version (own, ""
+// when nothing is installed) and its peers'.
+func judgeChannel(w *world, offered map[string]string, own string) error {
+	running := peerVersions(w)
+	if own != "" {
+		running = append([]string{own}, running...)
 	}
 	if msg := charm.CheckChannel(charm.ChannelCheck{Channel: w.cfg.Channel, Offered: offered, Running: running}); msg != "" {
 		return juju.Blocked("%s", msg)
 	}
 	return nil
+}
+
+// peerVersions are the etcd versions the other units publish.
+func peerVersions(w *world) []string {
+	var out []string
+	for _, p := range w.peers {
+		if p.Unit != w.ev.Unit && p.Version != "" {
+			out = append(out, p.Version)
+		}
+	}
+	return out
 }

@@ -43,6 +43,9 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		}
 		w.state.Resource = sum
 	default:
+		if err := checkInstallChannel(ctx, d, w); err != nil {
+			return nil, err
+		}
 		channel, err := installChannel(ctx, d, w.cfg.Channel)
 		if err != nil {
 			return nil, err
