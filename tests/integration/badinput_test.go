@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,57 @@ func TestChannelRefusals(t *testing.T) {
 	m.must("config", "etcd", "channel=auto")
 	m.waitActive(2 * time.Minute)
 	m.checkCluster(3, map[string]string{"before": "refusals"})
+}
+
+// A client port another process holds on one unit blocks that unit,
+// which keeps serving on its old port while the others move; once the
+// port is free, it moves too.
+func TestBusyPortRefused(t *testing.T) {
+	m := newModel(t, seeds()[0])
+	m.deployEtcd(3)
+	m.must("deploy", m.a.etcdClient, "etcd-client")
+	m.must("integrate", "etcd:db", "etcd-client:etcd")
+	m.waitActive(4 * time.Minute)
+	m.putViaClient("before", "busy")
+	unit := "etcd/1"
+	address := m.status().Applications["etcd"].Units[unit].PublicAddress
+	// The model's own loopback address for the unit: another process
+	// takes the port the operator is about to choose.
+	l, err := net.Listen("tcp", net.JoinHostPort(address, "12379"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m.must("config", "etcd", "port=12379")
+	want := "Port 12379 (port) is in use on this machine (" + net.JoinHostPort(address, "12379") + "); etcd keeps serving on its current ports. Free it or choose another port."
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		st := m.status().Applications["etcd"].Units
+		others := true
+		for name, u := range st {
+			if name != unit {
+				others = others && u.WorkloadStatus.Current == "active" && strings.Join(u.OpenPorts, ",") == "12379/tcp"
+			}
+		}
+		if st[unit].WorkloadStatus.Current == "blocked" && st[unit].WorkloadStatus.Message == want && others {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %s blocked with %q and the others active on 12379: %+v", unit, want, st)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if out, err := m.etcdctl(unit, "endpoint", "health"); err != nil || !strings.Contains(out, ":2379 is healthy") {
+		t.Errorf("%s on its old port: %v\n%s", unit, err, out)
+	}
+	if got := m.getViaClient("before"); got != "busy" {
+		t.Errorf("get before = %q", got)
+	}
+	l.Close()
+	m.waitActive(3 * time.Minute)
+	out, err := m.etcdctl(unit, "member", "list", "-w", "simple")
+	if err != nil || strings.Count(out, ":12379") != 3 {
+		t.Errorf("members after the port was freed: %v\n%s", err, out)
+	}
+	m.checkCluster(3, map[string]string{"before": "busy"})
 }
