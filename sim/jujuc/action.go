@@ -21,18 +21,7 @@ type actionGet struct {
 	keys []string
 }
 
-func newActionGet(ctx Context) cmd.Command { return &actionGet{base: base{ctx: ctx}} }
-
-func (c *actionGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "action-get",
-		Args:    "[<key>[.<key>.<key>...]]",
-		Purpose: "get action parameters",
-		Doc: `action-get will print the value of the parameter at the given key, serialized
-as YAML. If multiple keys are passed, action-get will recurse into the param
-map as needed.`,
-	}
-}
+func newActionGet(b base) cmd.Command { return &actionGet{base: b} }
 
 func (c *actionGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
@@ -85,20 +74,7 @@ type actionSet struct {
 	sets [][]string // key path then value
 }
 
-func newActionSet(ctx Context) cmd.Command { return &actionSet{base: base{ctx: ctx}} }
-
-func (c *actionSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "action-set",
-		Args:    "<key>=<value> [<key>=<value> ...]",
-		Purpose: "set action results",
-		Doc: `action-set adds the given values to the results map of the Action. This map
-is returned to the user after the completion of the Action. Keys must start
-and end with lowercase alphanumeric, and contain only lowercase alphanumeric,
-hyphens and periods. The following special keys are reserved for internal
-use: "stdout", "stdout-encoding", "stderr", "stderr-encoding".`,
-	}
-}
+func newActionSet(b base) cmd.Command { return &actionSet{base: b} }
 
 func (c *actionSet) Init(args []string) error {
 	for _, arg := range args {
@@ -137,18 +113,7 @@ type actionFail struct {
 	message string
 }
 
-func newActionFail(ctx Context) cmd.Command { return &actionFail{base: base{ctx: ctx}} }
-
-func (c *actionFail) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "action-fail",
-		Args:    `["<failure message>"]`,
-		Purpose: "set action fail status with message",
-		Doc: `action-fail sets the fail state of the action with a given error message.
-Using action-fail without a failure message will set a default message
-indicating a problem with the action.`,
-	}
-}
+func newActionFail(b base) cmd.Command { return &actionFail{base: b} }
 
 func (c *actionFail) Init(args []string) error {
 	c.message = "action failed without reason given, check action for errors"
@@ -167,15 +132,7 @@ type actionLog struct {
 	message string
 }
 
-func newActionLog(ctx Context) cmd.Command { return &actionLog{base: base{ctx: ctx}} }
-
-func (c *actionLog) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "action-log",
-		Args:    "<message>",
-		Purpose: "record a progress message for the current action",
-	}
-}
+func newActionLog(b base) cmd.Command { return &actionLog{base: b} }
 
 func (c *actionLog) Init(args []string) error {
 	if len(args) == 0 {

@@ -15,12 +15,13 @@ import (
 	"github.com/juju/gnuflag"
 )
 
-// factories builds each hook tool against a Context. Every tool is a
+// factories builds each hook tool from its base (the Context and the name it
+// was run as; help holds each name's usage text). Every tool is a
 // juju/cmd Command run through cmd.Main, exactly as Juju's unit agent runs
 // them, so flag parsing (gnuflag), help (-h/--help on stdout, exit 0), error
 // output ("ERROR <msg>\n" on stderr) and exit codes (2 for flag and Init
 // errors, 1 for Run errors) come from the same libraries.
-var factories = map[string]func(Context) cmd.Command{
+var factories = map[string]func(base) cmd.Command{
 	"relation-get":            newRelationGet,
 	"relation-set":            newRelationSet,
 	"relation-ids":            newRelationIDs,
@@ -32,8 +33,8 @@ var factories = map[string]func(Context) cmd.Command{
 	"is-leader":               newIsLeader,
 	"leader-get":              newLeaderGet,
 	"leader-set":              newLeaderSet,
-	"open-port":               newOpenPort,
-	"close-port":              newClosePort,
+	"open-port":               newPortCommand,
+	"close-port":              newPortCommand,
 	"opened-ports":            newOpenedPorts,
 	"unit-get":                newUnitGet,
 	"network-get":             newNetworkGet,
@@ -111,7 +112,7 @@ func run(ctx Context, req Request) (resp Response, wantStdin bool) {
 	if req.StdinSet {
 		cctx.Stdin = bytes.NewReader(req.Stdin)
 	}
-	w := &recorder{Command: factory(ctx)}
+	w := &recorder{Command: factory(base{ctx: ctx, name: req.CommandName})}
 	lock, unlock := mainMu.RLock, mainMu.RUnlock
 	if mayAskHelp(req.Args) {
 		lock, unlock = mainMu.Lock, mainMu.Unlock
@@ -142,10 +143,12 @@ func (r *recorder) Run(ctx *cmd.Context) error {
 	return r.err
 }
 
-// base is embedded by every tool; it holds the Context.
+// base is embedded by every tool; it holds the Context and the tool's name,
+// and gives the tool its Info (help.go).
 type base struct {
 	cmd.CommandBase
-	ctx Context
+	ctx  Context
+	name string
 }
 
 // relationIDValue is the -r/--relation flag. Like Juju's, only the text

@@ -17,17 +17,7 @@ type isLeader struct {
 	out cmd.Output
 }
 
-func newIsLeader(ctx Context) cmd.Command { return &isLeader{base: base{ctx: ctx}} }
-
-func (c *isLeader) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "is-leader",
-		Purpose: "print application leadership status",
-		Doc: `is-leader prints a boolean indicating whether the local unit is guaranteed to
-be application leader for at least 30 seconds. If it fails, you should assume that
-there is no such guarantee.`,
-	}
-}
+func newIsLeader(b base) cmd.Command { return &isLeader{base: b} }
 
 func (c *isLeader) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
@@ -47,17 +37,7 @@ type leaderGet struct {
 	key string
 }
 
-func newLeaderGet(ctx Context) cmd.Command { return &leaderGet{base: base{ctx: ctx}} }
-
-func (c *leaderGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "leader-get",
-		Args:    "[<key>]",
-		Purpose: "print application leadership settings",
-		Doc: `leader-get prints the value of a leadership setting specified by key. If no key
-is given, or if the key is "-", all keys and values will be printed.`,
-	}
-}
+func newLeaderGet(b base) cmd.Command { return &leaderGet{base: b} }
 
 func (c *leaderGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
@@ -99,18 +79,7 @@ type leaderSet struct {
 	settings map[string]string
 }
 
-func newLeaderSet(ctx Context) cmd.Command { return &leaderSet{base: base{ctx: ctx}} }
-
-func (c *leaderSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "leader-set",
-		Args:    "<key>=<value> [...]",
-		Purpose: "write application leadership settings",
-		Doc: `leader-set immediate writes the supplied key/value pairs to the controller,
-which will then inform non-leader units of the change. It will fail if called
-without arguments, or if called by a unit that is not currently application leader.`,
-	}
-}
+func newLeaderSet(b base) cmd.Command { return &leaderSet{base: b} }
 
 func (c *leaderSet) Init(args []string) error {
 	kvs, err := keyvalues.Parse(args, true)

@@ -27,15 +27,7 @@ type jujuLog struct {
 	message string
 }
 
-func newJujuLog(ctx Context) cmd.Command { return &jujuLog{base: base{ctx: ctx}} }
-
-func (c *jujuLog) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "juju-log",
-		Args:    "<message>",
-		Purpose: "write a message to the juju log",
-	}
-}
+func newJujuLog(b base) cmd.Command { return &jujuLog{base: b} }
 
 func (c *jujuLog) SetFlags(f *gnuflag.FlagSet) {
 	f.BoolVar(&c.debug, "debug", false, "log at debug level")
@@ -81,19 +73,7 @@ type resourceGet struct {
 	name string
 }
 
-func newResourceGet(ctx Context) cmd.Command { return &resourceGet{base: base{ctx: ctx}} }
-
-func (c *resourceGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "resource-get",
-		Args:    "<resource name>",
-		Purpose: "get the path to the locally cached resource file",
-		Doc: `"resource-get" is used while a hook is running to get the local path
-to the file for the identified resource. This file is an fs-local copy,
-unique to the unit for which the hook is running. It is downloaded from
-the controller, if necessary.`,
-	}
-}
+func newResourceGet(b base) cmd.Command { return &resourceGet{base: b} }
 
 func (c *resourceGet) Init(args []string) error {
 	if len(args) < 1 {

@@ -95,13 +95,15 @@ func TestOutputFile(t *testing.T) {
 	}
 }
 
-// -h/--help prints the usage on stdout and exits 0 for every tool.
+// -h/--help prints the usage on stdout and exits 0 for every tool; every
+// tool has a summary (its entry in the help table).
 func TestHelp(t *testing.T) {
 	ctx := scenario(t, "hook")
 	for _, name := range toolNames(t) {
 		for _, flag := range []string{"-h", "--help"} {
 			resp := directRunner(t, ctx, t.TempDir(), []string{name, flag}, nil)
-			if resp.Code != 0 || len(resp.Stderr) != 0 || !strings.HasPrefix(string(resp.Stdout), "Usage: "+name) {
+			if resp.Code != 0 || len(resp.Stderr) != 0 || !strings.HasPrefix(string(resp.Stdout), "Usage: "+name) ||
+				!strings.Contains(string(resp.Stdout), "\nSummary:\n") {
 				t.Errorf("%s %s: code %d stdout %q stderr %q", name, flag, resp.Code, resp.Stdout, resp.Stderr)
 			}
 		}

@@ -15,15 +15,7 @@ type unitGet struct {
 	key string
 }
 
-func newUnitGet(ctx Context) cmd.Command { return &unitGet{base: base{ctx: ctx}} }
-
-func (c *unitGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "unit-get",
-		Args:    "<setting>",
-		Purpose: "print public-address or private-address",
-	}
-}
+func newUnitGet(b base) cmd.Command { return &unitGet{base: b} }
 
 func (c *unitGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
@@ -108,19 +100,7 @@ type networkGet struct {
 	egress     bool
 }
 
-func newNetworkGet(ctx Context) cmd.Command { return &networkGet{base: base{ctx: ctx}} }
-
-func (c *networkGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "network-get",
-		Args:    "<binding-name> [--ingress-address] [--bind-address] [--egress-subnets]",
-		Purpose: "get network config",
-		Doc: `network-get returns the network config for a given binding name. By default
-it returns the list of interfaces and associated addresses in the space for
-the binding, as well as the ingress address for the binding. If defined, any
-egress subnets are also returned.`,
-	}
-}
+func newNetworkGet(b base) cmd.Command { return &networkGet{base: b} }
 
 func (c *networkGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)

@@ -15,37 +15,16 @@ import (
 func ParsePortRange(s string) (PortRange, error) { return overlay.ParsePort(s) }
 
 // open-port / close-port <range> [--endpoints a,b]: buffered until the hook
-// commits; a close cancels a pending open of the same range.
+// commits; a close cancels a pending open of the same range. One command
+// serves both names.
 type portCommand struct {
 	base
-	name      string
 	endpoints string
 	format    string
 	ports     PortRange
 }
 
-func newOpenPort(ctx Context) cmd.Command {
-	return &portCommand{base: base{ctx: ctx}, name: "open-port"}
-}
-
-func newClosePort(ctx Context) cmd.Command {
-	return &portCommand{base: base{ctx: ctx}, name: "close-port"}
-}
-
-func (c *portCommand) Info() *cmd.Info {
-	verb := "register"
-	if c.name == "close-port" {
-		verb = "unregister"
-	}
-	return &cmd.Info{
-		Name:    c.name,
-		Args:    "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp",
-		Purpose: verb + " a request to open a port or port range",
-		Doc: `The port range will only be opened while the application is exposed.
-By default the range applies to all application endpoints; --endpoints
-restricts it to a comma-delimited list of endpoints.`,
-	}
-}
+func newPortCommand(b base) cmd.Command { return &portCommand{base: b} }
 
 func (c *portCommand) SetFlags(f *gnuflag.FlagSet) {
 	f.StringVar(&c.endpoints, "endpoints", "", "a comma-delimited list of application endpoints to target with this operation")
@@ -84,17 +63,7 @@ type openedPorts struct {
 	endpoints bool
 }
 
-func newOpenedPorts(ctx Context) cmd.Command { return &openedPorts{base: base{ctx: ctx}} }
-
-func (c *openedPorts) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "opened-ports",
-		Purpose: "list all ports or port ranges opened by the unit",
-		Doc: `Each list entry has format <port>/<protocol> (e.g. "80/tcp") or
-<from>-<to>/<protocol> (e.g. "8080-8088/udp"). With --endpoints each entry
-is followed by the endpoints it applies to, "*" meaning all of them.`,
-	}
-}
+func newOpenedPorts(b base) cmd.Command { return &openedPorts{base: b} }
 
 func (c *openedPorts) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)

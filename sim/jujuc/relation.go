@@ -21,16 +21,7 @@ type relationIDs struct {
 	endpoint string
 }
 
-func newRelationIDs(ctx Context) cmd.Command { return &relationIDs{base: base{ctx: ctx}} }
-
-func (c *relationIDs) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "relation-ids",
-		Args:    "<name>",
-		Purpose: "list all relation ids for the given relation name",
-		Doc:     "-r must be specified when not in a relation hook",
-	}
-}
+func newRelationIDs(b base) cmd.Command { return &relationIDs{base: b} }
 
 func (c *relationIDs) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
@@ -69,15 +60,7 @@ type relationList struct {
 	app        bool
 }
 
-func newRelationList(ctx Context) cmd.Command { return &relationList{base: base{ctx: ctx}} }
-
-func (c *relationList) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "relation-list",
-		Purpose: "list relation units",
-		Doc:     "-r must be specified when not in a relation hook",
-	}
-}
+func newRelationList(b base) cmd.Command { return &relationList{base: b} }
 
 func (c *relationList) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
@@ -123,19 +106,7 @@ type relationGet struct {
 	target     string
 }
 
-func newRelationGet(ctx Context) cmd.Command { return &relationGet{base: base{ctx: ctx}} }
-
-func (c *relationGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "relation-get",
-		Args:    "<key> <unit id>",
-		Purpose: "get relation settings",
-		Doc: `relation-get prints the value of a unit's relation setting, specified by key.
-If no key is given, or if the key is "-", all keys and values will be printed.
-A unit can see its own settings by calling "relation-get - MYUNIT", this will include
-any changes that have been made with "relation-set".`,
-	}
-}
+func newRelationGet(b base) cmd.Command { return &relationGet{base: b} }
 
 func (c *relationGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
@@ -201,20 +172,7 @@ type relationSet struct {
 	settings   map[string]string
 }
 
-func newRelationSet(ctx Context) cmd.Command { return &relationSet{base: base{ctx: ctx}} }
-
-func (c *relationSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "relation-set",
-		Args:    "key=value [key=value ...]",
-		Purpose: "set relation settings",
-		Doc: `"relation-set" writes the local unit's settings for some relation.
-If no relation is specified then the current relation is used. The
-setting values are not inspected and are stored as strings. Setting
-an empty string causes the setting to be removed. Duplicate settings
-are not allowed.`,
-	}
-}
+func newRelationSet(b base) cmd.Command { return &relationSet{base: b} }
 
 func (c *relationSet) SetFlags(f *gnuflag.FlagSet) {
 	rv := newRelationIDValue(c.ctx, &c.relationID)

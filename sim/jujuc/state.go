@@ -25,17 +25,7 @@ type stateGet struct {
 	strict bool
 }
 
-func newStateGet(ctx Context) cmd.Command { return &stateGet{base: base{ctx: ctx}} }
-
-func (c *stateGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "state-get",
-		Args:    "[<key>]",
-		Purpose: "print server-side-state value",
-		Doc: `state-get will print the value of the server side state specified by key.
-If no key is given, or if the key is "-", all keys and values will be printed.`,
-	}
-}
+func newStateGet(b base) cmd.Command { return &stateGet{base: b} }
 
 func (c *stateGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
@@ -77,20 +67,7 @@ type stateSet struct {
 	settings map[string]string
 }
 
-func newStateSet(ctx Context) cmd.Command { return &stateSet{base: base{ctx: ctx}} }
-
-func (c *stateSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "state-set",
-		Args:    "key=value [key=value ...]",
-		Purpose: "set server-side-state values",
-		Doc: `state-set sets the value of the server side state specified by key.
-The --file option should be used when one or more key-value pairs
-are too long to fit within the command length limit of the shell
-or operating system. The file will contain a YAML map containing
-the settings as strings.`,
-	}
-}
+func newStateSet(b base) cmd.Command { return &stateSet{base: b} }
 
 func (c *stateSet) SetFlags(f *gnuflag.FlagSet) {
 	c.file.SetStdin()
@@ -133,15 +110,7 @@ type stateDelete struct {
 	key string
 }
 
-func newStateDelete(ctx Context) cmd.Command { return &stateDelete{base: base{ctx: ctx}} }
-
-func (c *stateDelete) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "state-delete",
-		Args:    "<key>",
-		Purpose: "delete server-side-state key value pair",
-	}
-}
+func newStateDelete(b base) cmd.Command { return &stateDelete{base: b} }
 
 func (c *stateDelete) Init(args []string) error {
 	if len(args) == 0 {

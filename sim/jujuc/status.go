@@ -19,18 +19,7 @@ type configGet struct {
 	all bool
 }
 
-func newConfigGet(ctx Context) cmd.Command { return &configGet{base: base{ctx: ctx}} }
-
-func (c *configGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "config-get",
-		Args:    "[<key>]",
-		Purpose: "print application configuration",
-		Doc: `When no <key> is supplied, all keys with values or defaults are printed. If
---all is set, all known keys are printed; those without defaults or values are
-reported as null. <key> and --all are mutually exclusive.`,
-	}
-}
+func newConfigGet(b base) cmd.Command { return &configGet{base: b} }
 
 func (c *configGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
@@ -77,18 +66,7 @@ type statusSet struct {
 	status      Status
 }
 
-func newStatusSet(ctx Context) cmd.Command { return &statusSet{base: base{ctx: ctx}} }
-
-func (c *statusSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "status-set",
-		Args:    "<maintenance | blocked | waiting | active> [message]",
-		Purpose: "set status information",
-		Doc: `Sets the workload status of the charm. Message is optional.
-The "last updated" attribute of the status is set, even if the
-status and message are the same as what's already set.`,
-	}
-}
+func newStatusSet(b base) cmd.Command { return &statusSet{base: b} }
 
 func (c *statusSet) SetFlags(f *gnuflag.FlagSet) {
 	f.BoolVar(&c.application, "application", false, "set this status for the application to which the unit belongs if the unit is the leader")
@@ -130,17 +108,7 @@ type statusGet struct {
 	application bool
 }
 
-func newStatusGet(ctx Context) cmd.Command { return &statusGet{base: base{ctx: ctx}} }
-
-func (c *statusGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "status-get",
-		Args:    "[--include-data] [--application]",
-		Purpose: "print status information",
-		Doc: `By default, only the status value is printed.
-If the --include-data flag is passed, the associated data are printed also.`,
-	}
-}
+func newStatusGet(b base) cmd.Command { return &statusGet{base: b} }
 
 func (c *statusGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
@@ -197,21 +165,7 @@ type applicationVersionSet struct {
 	version string
 }
 
-func newApplicationVersionSet(ctx Context) cmd.Command {
-	return &applicationVersionSet{base: base{ctx: ctx}}
-}
-
-func (c *applicationVersionSet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "application-version-set",
-		Args:    "<new-version>",
-		Purpose: "specify which version of the application is deployed",
-		Doc: `application-version-set tells Juju which version of the application
-software is running. This could be a package version number or some
-other useful identifier, such as a Git hash, that indicates the
-version of the deployed software.`,
-	}
-}
+func newApplicationVersionSet(b base) cmd.Command { return &applicationVersionSet{base: b} }
 
 func (c *applicationVersionSet) Init(args []string) error {
 	if len(args) < 1 {

@@ -41,21 +41,10 @@ type storageGet struct {
 	key string
 }
 
-func newStorageGet(ctx Context) cmd.Command {
-	c := &storageGet{base: base{ctx: ctx}}
-	c.id, _ = ctx.HookStorageID()
+func newStorageGet(b base) cmd.Command {
+	c := &storageGet{base: b}
+	c.id, _ = b.ctx.HookStorageID()
 	return c
-}
-
-func (c *storageGet) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "storage-get",
-		Args:    "[<key>]",
-		Purpose: "print information for storage instance with specified id",
-		Doc: `When no <key> is supplied, all keys values are printed. Further details:
-storage-get may be called with -s to specify a storage instance; without it,
-the storage instance of the current storage hook is used.`,
-	}
 }
 
 func (c *storageGet) SetFlags(f *gnuflag.FlagSet) {
@@ -94,18 +83,7 @@ type storageList struct {
 	name string
 }
 
-func newStorageList(ctx Context) cmd.Command { return &storageList{base: base{ctx: ctx}} }
-
-func (c *storageList) Info() *cmd.Info {
-	return &cmd.Info{
-		Name:    "storage-list",
-		Args:    "[<storage-name>]",
-		Purpose: "list storage attached to the unit",
-		Doc: `storage-list will list the names of all storage instances
-attached to the unit. These names can be passed to storage-get
-via the "-s" flag to query the storage attributes.`,
-	}
-}
+func newStorageList(b base) cmd.Command { return &storageList{base: b} }
 
 func (c *storageList) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
 
