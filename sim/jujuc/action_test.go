@@ -7,8 +7,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/sim/jujuc/jujuctest"
 )
 
-func TestActionGolden(t *testing.T) { runGolden(t, "testdata/action.golden", directRunner) }
-
 // The results, failure and log messages the action tools leave behind.
 func TestActionEffects(t *testing.T) {
 	tests := []struct {

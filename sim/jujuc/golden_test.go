@@ -182,6 +182,13 @@ func runGolden(t *testing.T, path string, run runner) {
 	}
 }
 
+// Every golden case, against jujuc.Run in this process.
+func TestGolden(t *testing.T) {
+	for _, file := range goldenFiles(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) { runGolden(t, file, directRunner) })
+	}
+}
+
 func goldenFiles(t testing.TB) []string {
 	files, err := filepath.Glob("testdata/*.golden")
 	if err != nil || len(files) == 0 {

@@ -5,8 +5,6 @@ import (
 	"testing"
 )
 
-func TestLeaderGolden(t *testing.T) { runGolden(t, "testdata/leader.golden", directRunner) }
-
 // leader-set writes at once (no Commit needed), and only for the leader.
 func TestLeaderSetImmediate(t *testing.T) {
 	tests := []struct {

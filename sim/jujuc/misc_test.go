@@ -10,8 +10,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/sim/jujuc/jujuctest"
 )
 
-func TestMiscGolden(t *testing.T) { runGolden(t, "testdata/misc.golden", directRunner) }
-
 // juju-log levels, the relation prefix, and the invalid-level warning.
 func TestJujuLog(t *testing.T) {
 	tests := []struct {

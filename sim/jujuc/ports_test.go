@@ -7,8 +7,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 )
 
-func TestPortsGolden(t *testing.T) { runGolden(t, "testdata/ports.golden", directRunner) }
-
 func TestParsePortRange(t *testing.T) {
 	tests := []struct {
 		in      string

@@ -7,8 +7,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 )
 
-func TestRelationGolden(t *testing.T) { runGolden(t, "testdata/relation.golden", directRunner) }
-
 // relation-set only buffers: the committed bag changes at Commit (hook exit 0).
 func TestRelationSetBuffers(t *testing.T) {
 	tests := []struct {

@@ -7,8 +7,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 )
 
-func TestStatusGolden(t *testing.T) { runGolden(t, "testdata/status.golden", directRunner) }
-
 // status-set and application-version-set act at once on the model.
 func TestStatusWrites(t *testing.T) {
 	tests := []struct {
