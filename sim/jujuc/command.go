@@ -190,10 +190,33 @@ func (v *relationIDValue) Set(s string) error {
 
 func (v *relationIDValue) String() string { return v.text }
 
+// addRelationFlag adds -r and its long form --relation, both setting id.
+func addRelationFlag(f *gnuflag.FlagSet, ctx Context, id *int, usage string) {
+	rv := newRelationIDValue(ctx, id)
+	f.Var(rv, "r", usage)
+	f.Var(rv, "relation", "")
+}
+
 // addOutputFlags adds --format (smart|yaml|json, default smart) and
 // -o/--output, juju/cmd's output flags.
 func addOutputFlags(out *cmd.Output, f *gnuflag.FlagSet) {
 	out.AddFlags(f, "smart", cmd.DefaultFormatters.Formatters())
+}
+
+// writeSettings prints a settings bag as leader-get and relation-get do:
+// with no key the whole bag (an empty one as {}, never null), else the
+// key's value, or null when the bag has no such key.
+func writeSettings(ctx *cmd.Context, out *cmd.Output, settings map[string]string, key string) error {
+	if key == "" {
+		if settings == nil {
+			settings = map[string]string{}
+		}
+		return out.Write(ctx, settings)
+	}
+	if value, ok := settings[key]; ok {
+		return out.Write(ctx, value)
+	}
+	return out.Write(ctx, nil)
 }
 
 // appName is the application of a unit name ("etcd/0" → "etcd").

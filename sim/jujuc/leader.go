@@ -60,16 +60,7 @@ func (c *leaderGet) Run(ctx *cmd.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot read leadership settings: %w", err)
 	}
-	if c.key == "" {
-		if settings == nil {
-			settings = map[string]string{}
-		}
-		return c.out.Write(ctx, settings)
-	}
-	if value, ok := settings[c.key]; ok {
-		return c.out.Write(ctx, value)
-	}
-	return c.out.Write(ctx, nil)
+	return writeSettings(ctx, &c.out, settings, c.key)
 }
 
 // leader-set key=value...: writes the leader settings at once (not

@@ -104,9 +104,7 @@ func newNetworkGet(b base) cmd.Command { return &networkGet{base: b} }
 
 func (c *networkGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
-	rv := newRelationIDValue(c.ctx, &c.relationID)
-	f.Var(rv, "r", "specify a relation by id")
-	f.Var(rv, "relation", "")
+	addRelationFlag(f, c.ctx, &c.relationID, "specify a relation by id")
 	f.BoolVar(&c.primary, "primary-address", false, "(deprecated) get the primary address for the binding")
 	f.BoolVar(&c.bind, "bind-address", false, "get the address for the binding on which the unit should listen")
 	f.BoolVar(&c.ingress, "ingress-address", false, "get the ingress address for the binding")

@@ -64,9 +64,7 @@ func newRelationList(b base) cmd.Command { return &relationList{base: b} }
 
 func (c *relationList) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
-	rv := newRelationIDValue(c.ctx, &c.relationID)
-	f.Var(rv, "r", "Specify a relation by id")
-	f.Var(rv, "relation", "")
+	addRelationFlag(f, c.ctx, &c.relationID, "Specify a relation by id")
 	f.BoolVar(&c.app, "app", false, "List remote application instead of participating units")
 }
 
@@ -110,9 +108,7 @@ func newRelationGet(b base) cmd.Command { return &relationGet{base: b} }
 
 func (c *relationGet) SetFlags(f *gnuflag.FlagSet) {
 	addOutputFlags(&c.out, f)
-	rv := newRelationIDValue(c.ctx, &c.relationID)
-	f.Var(rv, "r", "Specify a relation by id")
-	f.Var(rv, "relation", "")
+	addRelationFlag(f, c.ctx, &c.relationID, "Specify a relation by id")
 	f.BoolVar(&c.app, "app", false, "Get the relation data for the overall application, not just a unit")
 }
 
@@ -149,16 +145,7 @@ func (c *relationGet) Run(ctx *cmd.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.key == "" {
-		if settings == nil {
-			settings = map[string]string{}
-		}
-		return c.out.Write(ctx, settings)
-	}
-	if value, ok := settings[c.key]; ok {
-		return c.out.Write(ctx, value)
-	}
-	return c.out.Write(ctx, nil)
+	return writeSettings(ctx, &c.out, settings, c.key)
 }
 
 // relation-set [-r id] [--app] [--file PATH|-] key=value...: buffered writes
@@ -175,9 +162,7 @@ type relationSet struct {
 func newRelationSet(b base) cmd.Command { return &relationSet{base: b} }
 
 func (c *relationSet) SetFlags(f *gnuflag.FlagSet) {
-	rv := newRelationIDValue(c.ctx, &c.relationID)
-	f.Var(rv, "r", "specify a relation by id")
-	f.Var(rv, "relation", "")
+	addRelationFlag(f, c.ctx, &c.relationID, "specify a relation by id")
 	c.file.SetStdin()
 	f.Var(&c.file, "file", "file containing key-value pairs")
 	f.BoolVar(&c.app, "app", false, `pick whether you are setting "application" settings or "unit" settings`)
