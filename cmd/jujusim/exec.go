@@ -1,19 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/etcd-charm/etcd-charm/sim/controller"
-	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
 // exec runs a command in hook context on units, as `juju exec`: targets
@@ -108,93 +102,4 @@ func splitList(vals []string) []string {
 		}
 	}
 	return out
-}
-
-// waitTasks waits for every task (wait 0: no limit), in order.
-func waitTasks(refs []controller.TaskRef, wait time.Duration) ([]model.Action, error) {
-	var out []model.Action
-	for _, r := range refs {
-		t, err := waitTask(r.Task, wait, nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// printTasks prints several tasks' results keyed by unit: yaml for plain
-// and yaml (what Juju prints for more than one task), one json object for
-// json.
-func printTasks(w io.Writer, tasks []model.Action, format string) error {
-	if format == "json" {
-		// One object keyed by unit, each entry as show-task's.
-		all := map[string]json.RawMessage{}
-		for _, t := range tasks {
-			var buf bytes.Buffer
-			if err := printTask(&buf, t, "json"); err != nil {
-				return err
-			}
-			var one map[string]json.RawMessage
-			if err := json.Unmarshal(buf.Bytes(), &one); err != nil {
-				return err
-			}
-			for k, v := range one {
-				all[k] = v
-			}
-		}
-		out, err := json.Marshal(all)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(w, string(out))
-		return err
-	}
-	var doc yaml.MapSlice
-	for _, t := range tasks {
-		results := yaml.MapSlice{}
-		code := 0
-		if c, ok := t.Results["return-code"].(float64); ok {
-			code = int(c)
-		}
-		results = append(results, yaml.MapItem{Key: "return-code", Value: code})
-		for _, k := range []string{"stdout", "stderr"} {
-			if s, ok := t.Results[k].(string); ok && s != "" {
-				results = append(results, yaml.MapItem{Key: k, Value: s})
-			}
-		}
-		for _, k := range sortedResultKeys(t.Results) {
-			results = append(results, yaml.MapItem{Key: k, Value: t.Results[k]})
-		}
-		entry := yaml.MapSlice{
-			{Key: "id", Value: fmt.Sprint(t.ID)},
-		}
-		if t.Message != "" {
-			entry = append(entry, yaml.MapItem{Key: "message", Value: t.Message})
-		}
-		entry = append(entry,
-			yaml.MapItem{Key: "results", Value: results},
-			yaml.MapItem{Key: "status", Value: t.Status},
-			yaml.MapItem{Key: "unit", Value: t.Unit},
-		)
-		doc = append(doc, yaml.MapItem{Key: t.Unit, Value: entry})
-	}
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(out)
-	return err
-}
-
-// sortedResultKeys are an action's own result keys (not Juju's).
-func sortedResultKeys(r map[string]any) []string {
-	var keys []string
-	for k := range r {
-		if !hiddenResults[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -172,12 +172,7 @@ func configCmd() *cobra.Command {
 			for _, k := range keys {
 				settings = append(settings, yaml.MapItem{Key: k, Value: res.Options[k]})
 			}
-			out, err := yaml.Marshal(yaml.MapSlice{{Key: "application", Value: args[0]}, {Key: "settings", Value: settings}})
-			if err != nil {
-				return err
-			}
-			_, err = cmd.OutOrStdout().Write(out)
-			return err
+			return writeYAML(cmd.OutOrStdout(), yaml.MapSlice{{Key: "application", Value: args[0]}, {Key: "settings", Value: settings}})
 		},
 	}
 	cmd.Flags().StringSliceVar(&reset, "reset", nil, "options to reset to their defaults (comma-separated)")

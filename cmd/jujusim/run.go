@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -192,134 +190,6 @@ func runCmd() *cobra.Command {
 
 // unitArg is a unit name (app/N or app/leader), as run's targets are.
 var unitArg = regexp.MustCompile(`^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*/(?:[0-9]+|leader)$`)
-
-// failedTasks reports the tasks whose command returned non-zero as Juju
-// does, and fails the command.
-func failedTasks(stderr io.Writer, tasks []model.Action) error {
-	var failed []string
-	for _, t := range tasks {
-		if code, _ := t.Results["return-code"].(float64); code >= 1 {
-			failed = append(failed, fmt.Sprintf(" - id %q with return code %d", fmt.Sprint(t.ID), int(code)))
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
-	plural := "task"
-	if len(failed) > 1 {
-		plural = "tasks"
-	}
-	fmt.Fprintf(stderr, "ERROR the following %s failed:\n%s\n\nuse 'juju show-task' to inspect the failure\n", plural, strings.Join(failed, "\n"))
-	return exitError{1}
-}
-
-// waitTask polls a task until it finished (wait 0: no limit), streaming
-// new log messages.
-func waitTask(id int, wait time.Duration, onLog func(model.ActionLog)) (model.Action, error) {
-	deadline := time.Now().Add(wait)
-	seen := 0
-	for {
-		var t model.Action
-		if err := client().Call("task", map[string]any{"ID": id}, &t); err != nil {
-			return t, err
-		}
-		for ; seen < len(t.Log); seen++ {
-			if onLog != nil {
-				onLog(t.Log[seen])
-			}
-		}
-		if t.Status == "completed" || t.Status == "failed" {
-			return t, nil
-		}
-		if wait > 0 && time.Now().After(deadline) {
-			return t, fmt.Errorf("timed out waiting for results from: unit %s", t.Unit)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-var hiddenResults = map[string]bool{"return-code": true, "stdout": true, "stderr": true, "stdout-encoding": true, "stderr-encoding": true}
-
-func printTask(w io.Writer, t model.Action, format string) error {
-	switch format {
-	case "plain":
-		if t.Status == "failed" {
-			fmt.Fprintf(w, "Action id %d failed: %s\n", t.ID, t.Message)
-		}
-		shown := map[string]any{}
-		for k, v := range t.Results {
-			if !hiddenResults[k] {
-				shown[k] = v
-			}
-		}
-		if len(shown) > 0 {
-			out, err := yaml.Marshal(shown)
-			if err != nil {
-				return err
-			}
-			w.Write(out)
-		}
-		for _, k := range []string{"stdout", "stderr"} {
-			if s, ok := t.Results[k].(string); ok {
-				if s = strings.Trim(s, "\n"); s != "" {
-					fmt.Fprintln(w, s)
-				}
-			}
-		}
-		return nil
-	}
-	entry := yaml.MapSlice{{Key: "id", Value: fmt.Sprint(t.ID)}}
-	if len(t.Log) > 0 {
-		var logs []string
-		for _, l := range t.Log {
-			logs = append(logs, l.Time.UTC().Format("2006-01-02 15:04:05 +0000 UTC")+" "+l.Message)
-		}
-		entry = append(entry, yaml.MapItem{Key: "log", Value: logs})
-	}
-	if t.Message != "" {
-		entry = append(entry, yaml.MapItem{Key: "message", Value: t.Message})
-	}
-	results := map[string]any{}
-	for k, v := range t.Results {
-		if f, ok := v.(float64); ok && f == float64(int64(f)) {
-			v = int64(f)
-		}
-		results[k] = v
-	}
-	ts := func(x time.Time) string { return x.UTC().Format("2006-01-02 15:04:05 +0000 UTC") }
-	entry = append(entry,
-		yaml.MapItem{Key: "results", Value: results},
-		yaml.MapItem{Key: "status", Value: t.Status},
-		yaml.MapItem{Key: "timing", Value: yaml.MapSlice{{Key: "completed", Value: ts(t.Completed)}, {Key: "enqueued", Value: ts(t.Enqueued)}, {Key: "started", Value: ts(t.Started)}}},
-		yaml.MapItem{Key: "unit", Value: t.Unit},
-	)
-	if format == "yaml" {
-		out, err := yaml.Marshal(yaml.MapSlice{{Key: t.Unit, Value: entry}})
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(out)
-		return err
-	}
-	m := map[string]any{}
-	for _, it := range entry {
-		if ms, ok := it.Value.(yaml.MapSlice); ok {
-			sub := map[string]any{}
-			for _, x := range ms {
-				sub[fmt.Sprint(x.Key)] = x.Value
-			}
-			m[fmt.Sprint(it.Key)] = sub
-			continue
-		}
-		m[fmt.Sprint(it.Key)] = it.Value
-	}
-	out, err := json.Marshal(map[string]any{t.Unit: m})
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, string(out))
-	return err
-}
 
 func splitLines(s string) []string {
 	var out []string

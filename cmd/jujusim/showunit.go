@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,19 +33,9 @@ func showUnitCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if format == "json" {
-				out, err := json.Marshal(byName)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(w, string(out))
-				return err
+				return writeJSON(w, byName)
 			}
-			out, err := yaml.Marshal(doc)
-			if err != nil {
-				return err
-			}
-			_, err = w.Write(out)
-			return err
+			return writeYAML(w, doc)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "yaml", "yaml or json")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v2"
 
 	"github.com/etcd-charm/etcd-charm/sim/controller"
 	"github.com/etcd-charm/etcd-charm/sim/model"
@@ -40,19 +38,9 @@ func statusCmd() *cobra.Command {
 			case "tabular":
 				return status.WriteTabular(w, st.Status, relations)
 			case "yaml":
-				out, err := yaml.Marshal(st.Status)
-				if err != nil {
-					return err
-				}
-				_, err = w.Write(out)
-				return err
+				return writeYAML(w, st.Status)
 			case "json":
-				out, err := json.Marshal(st.Status)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(w, string(out))
-				return err
+				return writeJSON(w, st.Status)
 			}
 			return fmt.Errorf("invalid value %q for option --format: unknown format %q", format, format)
 		},
