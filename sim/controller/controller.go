@@ -196,18 +196,7 @@ func (c *Controller) Start() error {
 		}
 	}
 	c.mu.Lock()
-	// An operation cut short by a controller stop runs again: Juju's agent
-	// reruns the hook it had not committed.
-	for _, a := range c.model.Actions {
-		if a.Status == "running" {
-			a.Status = "pending"
-		}
-	}
-	for _, u := range c.model.Units {
-		if u.Agent.Status == "executing" {
-			u.SetAgent(model.StatusInfo{Status: "idle", Since: c.now().UTC()})
-		}
-	}
+	c.requeueInterruptedLocked()
 	for _, id := range sortedMachineIDs(c.model) {
 		if err := c.startMachineLocked(c.model.Machines[id]); err != nil {
 			c.mu.Unlock()
@@ -296,14 +285,11 @@ func (c *Controller) Close() error {
 	return nil
 }
 
-// Destroy closes the controller and removes everything it created:
-// machines (network namespaces, the bridge), sockets and the home dir.
-func (c *Controller) Destroy() error {
-	c.Close()
-	var errs []error
-	c.mu.Lock()
-	// An operation cut short by a controller stop runs again: Juju's agent
-	// reruns the hook it had not committed.
+// requeueInterruptedLocked puts back what a controller stop cut short:
+// running actions become pending and executing agents idle, so the
+// operation runs again, as Juju's agent reruns the hook it had not
+// committed.
+func (c *Controller) requeueInterruptedLocked() {
 	for _, a := range c.model.Actions {
 		if a.Status == "running" {
 			a.Status = "pending"
@@ -314,6 +300,15 @@ func (c *Controller) Destroy() error {
 			u.SetAgent(model.StatusInfo{Status: "idle", Since: c.now().UTC()})
 		}
 	}
+}
+
+// Destroy closes the controller and removes everything it created:
+// machines (network namespaces, the bridge), sockets and the home dir.
+func (c *Controller) Destroy() error {
+	c.Close()
+	var errs []error
+	c.mu.Lock()
+	c.requeueInterruptedLocked()
 	for _, id := range sortedMachineIDs(c.model) {
 		if err := c.teardownNetNSLocked(c.model.Machines[id]); err != nil {
 			errs = append(errs, err)
