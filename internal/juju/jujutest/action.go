@@ -8,7 +8,12 @@ import (
 // Action tools and juju-log. They act at once; in a hook (ActionParams
 // nil) the action tools fail as Juju's do.
 
-func (t *Tools) notAction(tool string) error {
+// beginAction is begin for the action tools, which also fail outside an
+// action.
+func (t *Tools) beginAction(tool string, args ...string) error {
+	if err := t.begin(tool, args...); err != nil {
+		return err
+	}
 	if t.ActionParams == nil {
 		return toolError(tool, 1, "not running an action")
 	}
@@ -17,10 +22,7 @@ func (t *Tools) notAction(tool string) error {
 
 func (t *Tools) ActionGet(context.Context) (map[string]any, error) {
 	defer t.mu.Unlock()
-	if err := t.begin("action-get"); err != nil {
-		return nil, err
-	}
-	if err := t.notAction("action-get"); err != nil {
+	if err := t.beginAction("action-get"); err != nil {
 		return nil, err
 	}
 	return maps.Clone(t.ActionParams), nil
@@ -28,10 +30,7 @@ func (t *Tools) ActionGet(context.Context) (map[string]any, error) {
 
 func (t *Tools) ActionSet(_ context.Context, results map[string]string) error {
 	defer t.mu.Unlock()
-	if err := t.begin("action-set"); err != nil {
-		return err
-	}
-	if err := t.notAction("action-set"); err != nil {
+	if err := t.beginAction("action-set"); err != nil {
 		return err
 	}
 	if t.ActionResults == nil {
@@ -43,10 +42,7 @@ func (t *Tools) ActionSet(_ context.Context, results map[string]string) error {
 
 func (t *Tools) ActionFail(_ context.Context, message string) error {
 	defer t.mu.Unlock()
-	if err := t.begin("action-fail", message); err != nil {
-		return err
-	}
-	if err := t.notAction("action-fail"); err != nil {
+	if err := t.beginAction("action-fail", message); err != nil {
 		return err
 	}
 	t.ActionFailed = message
@@ -55,10 +51,7 @@ func (t *Tools) ActionFail(_ context.Context, message string) error {
 
 func (t *Tools) ActionLog(_ context.Context, message string) error {
 	defer t.mu.Unlock()
-	if err := t.begin("action-log", message); err != nil {
-		return err
-	}
-	if err := t.notAction("action-log"); err != nil {
+	if err := t.beginAction("action-log", message); err != nil {
 		return err
 	}
 	t.ActionLogs = append(t.ActionLogs, message)

@@ -38,7 +38,12 @@ func (t *Tools) StateDelete(_ context.Context, key string) error {
 	return nil
 }
 
-func (t *Tools) port(tool, s string) (overlay.Port, error) {
+// beginPort is begin for open-port and close-port, which also fail on a
+// port they cannot parse (exit 2, as a flag error).
+func (t *Tools) beginPort(tool, s string) (overlay.Port, error) {
+	if err := t.begin(tool, s); err != nil {
+		return overlay.Port{}, err
+	}
 	p, err := overlay.ParsePort(s)
 	if err != nil {
 		return p, toolError(tool, 2, err.Error())
@@ -48,10 +53,7 @@ func (t *Tools) port(tool, s string) (overlay.Port, error) {
 
 func (t *Tools) OpenPort(_ context.Context, port string) error {
 	defer t.mu.Unlock()
-	if err := t.begin("open-port", port); err != nil {
-		return err
-	}
-	p, err := t.port("open-port", port)
+	p, err := t.beginPort("open-port", port)
 	if err != nil {
 		return err
 	}
@@ -61,10 +63,7 @@ func (t *Tools) OpenPort(_ context.Context, port string) error {
 
 func (t *Tools) ClosePort(_ context.Context, port string) error {
 	defer t.mu.Unlock()
-	if err := t.begin("close-port", port); err != nil {
-		return err
-	}
-	p, err := t.port("close-port", port)
+	p, err := t.beginPort("close-port", port)
 	if err != nil {
 		return err
 	}
