@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -163,11 +164,7 @@ func configCmd() *cobra.Command {
 				}
 				return nil
 			}
-			keys := make([]string, 0, len(res.Values))
-			for k := range res.Values {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(res.Values))
 			settings := yaml.MapSlice{}
 			for _, k := range keys {
 				settings = append(settings, yaml.MapItem{Key: k, Value: res.Options[k]})

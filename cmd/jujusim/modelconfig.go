@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -50,11 +51,7 @@ func modelConfigCmd() *cobra.Command {
 				fmt.Fprintln(w, v)
 				return nil
 			}
-			keys := make([]string, 0, len(res.Values))
-			for k := range res.Values {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(res.Values))
 			tw := tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
 			fmt.Fprintln(tw, "Attribute\tFrom\tValue")
 			for _, k := range keys {

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,11 +124,7 @@ func entityScope(ws controller.WaitState, kind, name string) (map[string]any, []
 	}
 	a, ok := ws.Status.Status.Applications[name]
 	var units []map[string]any
-	names := make([]string, 0, len(a.Units))
-	for n := range a.Units {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(a.Units))
 	for _, n := range names {
 		units = append(units, unitScope(name, n, a.Units[n]))
 	}

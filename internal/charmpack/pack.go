@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -173,11 +175,7 @@ func ManifestFromCharmcraft(charmcraft []byte, arch string) ([]byte, error) {
 		}
 		all = append(all, runOn...)
 	}
-	names := make([]string, 0, len(cc.Platforms))
-	for name := range cc.Platforms {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cc.Platforms))
 	for _, name := range names {
 		p := cc.Platforms[name]
 		targets := []string{name}

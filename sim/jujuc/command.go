@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,14 +54,7 @@ var factories = map[string]func(base) cmd.Command{
 
 // ToolNames lists every hook tool jujusim serves, sorted; InstallTools
 // creates one symlink per name.
-var ToolNames = func() []string {
-	names := make([]string, 0, len(factories))
-	for name := range factories {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}()
+var ToolNames = slices.Sorted(maps.Keys(factories))
 
 // ErrNoStdin is what a tool gets when it reads stdin that the client did not
 // send. Over the wire it becomes an RPC error with this text, upon which the

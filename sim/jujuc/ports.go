@@ -2,6 +2,8 @@ package jujuc
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,11 +110,7 @@ func (c *openedPorts) Run(ctx *cmd.Context) error {
 	for _, k := range keys {
 		s := PortRange{From: k.from, To: k.to, Protocol: k.proto}.String()
 		if c.endpoints {
-			names := make([]string, 0, len(eps[k]))
-			for ep := range eps[k] {
-				names = append(names, ep)
-			}
-			sort.Strings(names)
+			names := slices.Sorted(maps.Keys(eps[k]))
 			s += " (" + strings.Join(names, ", ") + ")"
 		}
 		result = append(result, s)

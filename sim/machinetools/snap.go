@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,11 +226,7 @@ func (t *tools) snapInfo(pos []string) int {
 	if remote != nil && len(remote.Channels) > 0 {
 		fmt.Fprintln(t.env.Stdout, "channels:")
 		w := tabWriter(t.env.Stdout)
-		keys := make([]string, 0, len(remote.Channels))
-		for k := range remote.Channels {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(remote.Channels))
 		for _, k := range keys {
 			c := remote.Channels[k]
 			fmt.Fprintf(w, "  %s:\t%s %s\t(%s)\t%s\t-\n", k, c.Version, c.ReleasedAt.UTC().Format("2006-01-02"), c.Revision, size(c.Size))

@@ -3,7 +3,9 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,12 +129,7 @@ func (m *Model) AppUnits(app string) []string {
 
 // RelationIDs returns all relation ids, sorted.
 func (m *Model) RelationIDs() []int {
-	ids := make([]int, 0, len(m.Relations))
-	for id := range m.Relations {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
-	return ids
+	return slices.Sorted(maps.Keys(m.Relations))
 }
 
 // Unit returns the unit or an error naming it.

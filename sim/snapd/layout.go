@@ -3,9 +3,10 @@ package snapd
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/etcd-charm/etcd-charm/sim/fsutil"
@@ -37,12 +38,7 @@ type metaApp struct {
 }
 
 func (m snapMeta) appNames() []string {
-	names := make([]string, 0, len(m.Apps))
-	for n := range m.Apps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(m.Apps))
 }
 
 func parseSnapMeta(data []byte) (snapMeta, error) {

@@ -1,8 +1,9 @@
 package snapd
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,11 +173,7 @@ func (d *Daemon) listSnaps(r *http.Request) reply {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := []snapJSON{}
-	names := make([]string, 0, len(d.snaps))
-	for n := range d.snaps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(d.snaps))
 	for _, n := range names {
 		if len(want) > 0 && !contains(want, n) {
 			continue

@@ -7,6 +7,8 @@ package status
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,11 +253,7 @@ func TabularPorts(ports []string) string {
 		t, _ := strconv.Atoi(to)
 		byProto[proto] = append(byProto[proto], [2]int{f, t})
 	}
-	protos := make([]string, 0, len(byProto))
-	for p := range byProto {
-		protos = append(protos, p)
-	}
-	sort.Strings(protos)
+	protos := slices.Sorted(maps.Keys(byProto))
 	var groups []string
 	for _, proto := range protos {
 		rs := byProto[proto]

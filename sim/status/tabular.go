@@ -3,7 +3,9 @@ package status
 import (
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,11 +47,7 @@ func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 		_, err := fmt.Fprintf(w, "\nModel %q is empty.\n", s.Model.Name)
 		return err
 	}
-	apps := make([]string, 0, len(s.Applications))
-	for n := range s.Applications {
-		apps = append(apps, n)
-	}
-	sort.Strings(apps)
+	apps := slices.Sorted(maps.Keys(s.Applications))
 
 	fmt.Fprintln(w)
 	tw = newTab(w)
