@@ -1,5 +1,6 @@
-// Package fsutil holds the one file-tree copier the simulator needs (a
-// charm directory unpacked per unit, a snap's data copied on refresh).
+// Package fsutil holds the simulator's file-tree helpers: the one copier it
+// needs (a charm directory unpacked per unit, a snap's data copied on
+// refresh) and the linker of its multi-call binaries (links.go).
 package fsutil
 
 import (

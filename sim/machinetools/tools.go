@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/snapcore/snapd/client"
+
+	"github.com/etcd-charm/etcd-charm/sim/fsutil"
 )
 
 // Names are the tools this binary is linked as.
@@ -155,36 +157,5 @@ func (t *tools) snapError(err error, snapName string) int {
 // Install links every tool name in dir (a machine's <root>/usr/bin) to
 // binary, replacing links to an older build.
 func Install(dir, binary string) error {
-	if !filepath.IsAbs(binary) {
-		abs, err := filepath.Abs(binary)
-		if err != nil {
-			return fmt.Errorf("cannot install machine tools: %w", err)
-		}
-		binary = abs
-	}
-	if st, err := os.Stat(binary); err != nil {
-		return fmt.Errorf("cannot install machine tools: %w", err)
-	} else if !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("cannot install machine tools: %s is not an executable file", binary)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot install machine tools: %w", err)
-	}
-	for _, name := range Names {
-		link := filepath.Join(dir, name)
-		if target, err := os.Readlink(link); err == nil {
-			if target == binary {
-				continue
-			}
-			if err := os.Remove(link); err != nil {
-				return fmt.Errorf("cannot install machine tool %s: %w", name, err)
-			}
-		} else if _, err := os.Lstat(link); err == nil {
-			return fmt.Errorf("cannot install machine tool %s: %s exists and is not a symlink", name, link)
-		}
-		if err := os.Symlink(binary, link); err != nil {
-			return fmt.Errorf("cannot install machine tool %s: %w", name, err)
-		}
-	}
-	return nil
+	return fsutil.LinkAll(dir, binary, Names, "machine tool")
 }
