@@ -214,25 +214,18 @@ func (p *qparser) expect(s string) error {
 	return nil
 }
 
-func (p *qparser) or() (qnode, error) {
-	l, err := p.and()
-	for err == nil && p.peek("||") {
-		p.i++
-		var r qnode
-		if r, err = p.and(); err == nil {
-			l = qbin{"||", l, r}
-		}
-	}
-	return l, err
-}
+func (p *qparser) or() (qnode, error) { return p.binary("||", p.and) }
 
-func (p *qparser) and() (qnode, error) {
-	l, err := p.unary()
-	for err == nil && p.peek("&&") {
+func (p *qparser) and() (qnode, error) { return p.binary("&&", p.unary) }
+
+// binary parses operand (op operand)..., grouping to the left.
+func (p *qparser) binary(op string, operand func() (qnode, error)) (qnode, error) {
+	l, err := operand()
+	for err == nil && p.peek(op) {
 		p.i++
 		var r qnode
-		if r, err = p.unary(); err == nil {
-			l = qbin{"&&", l, r}
+		if r, err = operand(); err == nil {
+			l = qbin{op, l, r}
 		}
 	}
 	return l, err

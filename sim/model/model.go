@@ -276,21 +276,17 @@ func (m *Model) EnterScope(r *Relation, unit string) {
 }
 
 // UnitBag returns (creating) unit's bag in r.
-func (r *Relation) UnitBag(unit string) *Bag {
-	b := r.UnitSettings[unit]
-	if b == nil {
-		b = &Bag{Data: map[string]string{}}
-		r.UnitSettings[unit] = b
-	}
-	return b
-}
+func (r *Relation) UnitBag(unit string) *Bag { return bagIn(r.UnitSettings, unit) }
 
 // AppBag returns (creating) app's bag in r.
-func (r *Relation) AppBag(app string) *Bag {
-	b := r.AppSettings[app]
+func (r *Relation) AppBag(app string) *Bag { return bagIn(r.AppSettings, app) }
+
+// bagIn returns (creating) the bag of name in bags.
+func bagIn(bags map[string]*Bag, name string) *Bag {
+	b := bags[name]
 	if b == nil {
 		b = &Bag{Data: map[string]string{}}
-		r.AppSettings[app] = b
+		bags[name] = b
 	}
 	return b
 }

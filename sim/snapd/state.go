@@ -3,8 +3,10 @@ package snapd
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -75,10 +77,7 @@ func (d *Daemon) loadState() error {
 // systemd does when the machine comes up.
 func (d *Daemon) startAtBoot() {
 	d.mu.Lock()
-	names := make([]string, 0, len(d.snaps))
-	for n := range d.snaps {
-		names = append(names, n)
-	}
+	names := slices.Collect(maps.Keys(d.snaps))
 	d.mu.Unlock()
 	for _, n := range names {
 		_ = d.startSnapServices(n)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -170,10 +172,7 @@ func (s *supervisor) stop(id string) error {
 // stopAll stops every service (daemon shutdown).
 func (s *supervisor) stopAll() {
 	s.mu.Lock()
-	ids := make([]string, 0, len(s.services))
-	for id := range s.services {
-		ids = append(ids, id)
-	}
+	ids := slices.Collect(maps.Keys(s.services))
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, id := range ids {
