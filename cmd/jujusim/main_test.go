@@ -199,20 +199,27 @@ func TestCLIEndToEnd(t *testing.T) {
 	}
 }
 
+// killController sends sig to the controller of home and waits (up to 5s)
+// for it to be gone.
+func killController(t *testing.T, home string, sig syscall.Signal) {
+	t.Helper()
+	data, _ := os.ReadFile(filepath.Join(home, "controller.pid"))
+	pid, _ := strconv.Atoi(string(data))
+	if err := syscall.Kill(pid, sig); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // A restarted controller resumes the model without rerunning hooks.
 func TestControllerRestartResumes(t *testing.T) {
 	run, charmDir, home := cli(t)
 	mustRun(t, run, "bootstrap", "--seed", "1")
 	mustRun(t, run, "deploy", charmDir, "-n", "2")
 	mustRun(t, run, "wait-for", "--timeout", "60s")
-	data, _ := os.ReadFile(filepath.Join(home, "controller.pid"))
-	pid, _ := strconv.Atoi(string(data))
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-		time.Sleep(50 * time.Millisecond)
-	}
+	killController(t, home, syscall.SIGTERM)
 	before, _ := os.ReadFile(filepath.Join(home, "logs/operations.log"))
 	mustRun(t, run, "bootstrap")
 	mustRun(t, run, "wait-for", "--timeout", "60s", "--workload", "active")
@@ -232,14 +239,7 @@ func TestDestroyAfterControllerDied(t *testing.T) {
 	mustRun(t, run, "bootstrap")
 	mustRun(t, run, "deploy", charmDir)
 	mustRun(t, run, "wait-for", "--timeout", "60s")
-	data, _ := os.ReadFile(filepath.Join(home, "controller.pid"))
-	pid, _ := strconv.Atoi(string(data))
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-		time.Sleep(50 * time.Millisecond)
-	}
+	killController(t, home, syscall.SIGKILL)
 	if out := mustRun(t, run, "destroy"); !strings.Contains(out, "was not running") {
 		t.Errorf("destroy: %q", out)
 	}
