@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -88,14 +89,7 @@ func TestNetNSPartition(t *testing.T) {
 		cmd := exec.Command(ip, "netns", "exec", m1.NetNS, "bash", "-c", "timeout 1 bash -c 'echo > /dev/tcp/"+strings.Replace(addr, ":", "/", 1)+"'")
 		return cmd.Run() == nil
 	}
-	ok := false
-	for i := 0; i < 50 && !ok; i++ {
-		ok = reach()
-		if !ok {
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if !ok {
+	if !testkit.Poll(10*time.Second, reach) {
 		t.Fatalf("noop/0 not reachable from noop/1 before the partition")
 	}
 	if err := c.Fault("noop/0", true); err != nil {
@@ -107,14 +101,7 @@ func TestNetNSPartition(t *testing.T) {
 	if err := c.Fault("noop/0", false); err != nil {
 		t.Fatal(err)
 	}
-	ok = false
-	for i := 0; i < 50 && !ok; i++ {
-		ok = reach()
-		if !ok {
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if !ok {
+	if !testkit.Poll(10*time.Second, reach) {
 		t.Errorf("noop/0 not reachable after heal")
 	}
 	listener.Process.Kill()
