@@ -34,6 +34,7 @@ package etcdtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,10 +107,8 @@ func (f *Fake) byID(id uint64) *member {
 
 func (f *Fake) byPeerURL(url string) *member {
 	for _, m := range f.members {
-		for _, p := range m.PeerURLs {
-			if p == url {
-				return m
-			}
+		if slices.Contains(m.PeerURLs, url) {
+			return m
 		}
 	}
 	return nil
@@ -117,10 +116,8 @@ func (f *Fake) byPeerURL(url string) *member {
 
 func (f *Fake) byClientURL(url string) *member {
 	for _, m := range f.members {
-		for _, c := range m.ClientURLs {
-			if c == url {
-				return m
-			}
+		if slices.Contains(m.ClientURLs, url) {
+			return m
 		}
 	}
 	return nil

@@ -35,6 +35,17 @@ func join(t *testing.T, f *Fake, name, peerURL, clientURL string) uint64 {
 	return m.ID
 }
 
+// threeVoters is a fake cluster of etcd0 (the leader), etcd1 and etcd2, all
+// started voters, and their ids.
+func threeVoters(t *testing.T) (f *Fake, id0, id1, id2 uint64) {
+	t.Helper()
+	f = New("etcd0", peer0, client0)
+	id0 = f.Leader()
+	id1 = join(t, f, "etcd1", peer1, client1)
+	id2 = join(t, f, "etcd2", peer2, client2)
+	return f, id0, id1, id2
+}
+
 func TestAddLearnerIsIdempotentAndStartsUnnamed(t *testing.T) {
 	ctx := context.Background()
 	f := New("etcd0", peer0, client0)
@@ -108,9 +119,7 @@ func TestPromote(t *testing.T) {
 	}
 	// Strict reconfig: with two of three voters unreachable (the leader
 	// keeps its role), promoting a fourth would leave 2 up of 4.
-	f := New("etcd0", peer0, client0)
-	join(t, f, "etcd1", peer1, client1)
-	join(t, f, "etcd2", peer2, client2)
+	f, _, _, _ := threeVoters(t)
 	m, _, err := f.AddLearner(ctx, "https://10.0.0.4:2380")
 	if err != nil {
 		t.Fatal(err)
@@ -137,10 +146,7 @@ func TestPromote(t *testing.T) {
 
 func TestRemove(t *testing.T) {
 	ctx := context.Background()
-	f := New("etcd0", peer0, client0)
-	id0 := f.Leader()
-	id1 := join(t, f, "etcd1", peer1, client1)
-	id2 := join(t, f, "etcd2", peer2, client2)
+	f, id0, id1, id2 := threeVoters(t)
 
 	// Two of three voters down: removing a started one would lose quorum.
 	f.StopMember(id2)
@@ -331,10 +337,7 @@ func TestUpdatePeerURLs(t *testing.T) {
 
 func TestStopAndStartMembers(t *testing.T) {
 	ctx := context.Background()
-	f := New("etcd0", peer0, client0)
-	id0 := f.Leader()
-	id1 := join(t, f, "etcd1", peer1, client1)
-	id2 := join(t, f, "etcd2", peer2, client2)
+	f, id0, id1, id2 := threeVoters(t)
 
 	if err := f.StopMember(id0); err != nil {
 		t.Fatal(err)
