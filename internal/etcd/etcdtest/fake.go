@@ -202,6 +202,22 @@ func (f *Fake) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
+// begin records a client call and fails it, as the client does, when ctx
+// is done.
+func (f *Fake) begin(ctx context.Context, format string, args ...any) error {
+	f.record(format, args...)
+	return ctx.Err()
+}
+
+// beginRaft is begin for a request that goes through raft, which also
+// fails when the cluster has no leader; op says what could not be done.
+func (f *Fake) beginRaft(ctx context.Context, op, format string, args ...any) error {
+	if err := f.begin(ctx, format, args...); err != nil {
+		return err
+	}
+	return f.noLeader(op)
+}
+
 // reachable reports whether some member answers on one of endpoints.
 func (f *Fake) reachable(endpoints []string) bool {
 	for _, ep := range endpoints {
@@ -241,11 +257,7 @@ func (f *Fake) quorumAfter(skip uint64) bool {
 func (f *Fake) Members(ctx context.Context) ([]etcd.Member, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Members")
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := f.noLeader("list members"); err != nil {
+	if err := f.beginRaft(ctx, "list members", "Members"); err != nil {
 		return nil, err
 	}
 	return f.list(), nil

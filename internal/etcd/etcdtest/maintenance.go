@@ -9,8 +9,7 @@ import (
 func (f *Fake) Compact(ctx context.Context, rev int64, physical bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Compact %d %t", rev, physical)
-	if err := ctx.Err(); err != nil {
+	if err := f.begin(ctx, "Compact %d %t", rev, physical); err != nil {
 		return err
 	}
 	leader := f.byID(f.leader)
@@ -41,8 +40,7 @@ func (f *Fake) Compacted() int64 {
 func (f *Fake) Defragment(ctx context.Context, endpoint string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Defragment %s", endpoint)
-	if err := ctx.Err(); err != nil {
+	if err := f.begin(ctx, "Defragment %s", endpoint); err != nil {
 		return err
 	}
 	m, err := f.endpoint(endpoint)
@@ -57,11 +55,7 @@ func (f *Fake) Defragment(ctx context.Context, endpoint string) error {
 func (f *Fake) AlarmDisarm(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("AlarmDisarm")
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := f.noLeader("disarm alarms"); err != nil {
+	if err := f.beginRaft(ctx, "disarm alarms", "AlarmDisarm"); err != nil {
 		return err
 	}
 	f.alarms = nil

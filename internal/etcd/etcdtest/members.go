@@ -11,11 +11,7 @@ import (
 func (f *Fake) AddLearner(ctx context.Context, peerURL string) (etcd.Member, []etcd.Member, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("AddLearner %s", peerURL)
-	if err := ctx.Err(); err != nil {
-		return etcd.Member{}, nil, err
-	}
-	if err := f.noLeader("add learner " + peerURL); err != nil {
+	if err := f.beginRaft(ctx, "add learner "+peerURL, "AddLearner %s", peerURL); err != nil {
 		return etcd.Member{}, nil, err
 	}
 	if peerURL == "" {
@@ -47,11 +43,7 @@ func (f *Fake) AddLearner(ctx context.Context, peerURL string) (etcd.Member, []e
 func (f *Fake) Promote(ctx context.Context, id uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Promote %x", id)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := f.noLeader(fmt.Sprintf("promote member %x", id)); err != nil {
+	if err := f.beginRaft(ctx, fmt.Sprintf("promote member %x", id), "Promote %x", id); err != nil {
 		return err
 	}
 	m := f.byID(id)
@@ -95,11 +87,7 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 func (f *Fake) Remove(ctx context.Context, id uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Remove %x", id)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := f.noLeader(fmt.Sprintf("remove member %x", id)); err != nil {
+	if err := f.beginRaft(ctx, fmt.Sprintf("remove member %x", id), "Remove %x", id); err != nil {
 		return err
 	}
 	m := f.byID(id)
@@ -128,11 +116,7 @@ func (f *Fake) Remove(ctx context.Context, id uint64) error {
 func (f *Fake) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("UpdatePeerURLs %x %v", id, peerURLs)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := f.noLeader(fmt.Sprintf("update member %x", id)); err != nil {
+	if err := f.beginRaft(ctx, fmt.Sprintf("update member %x", id), "UpdatePeerURLs %x %v", id, peerURLs); err != nil {
 		return err
 	}
 	m := f.byID(id)
@@ -155,8 +139,7 @@ func (f *Fake) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string)
 func (f *Fake) MoveLeader(ctx context.Context, id uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("MoveLeader %x", id)
-	if err := ctx.Err(); err != nil {
+	if err := f.begin(ctx, "MoveLeader %x", id); err != nil {
 		return err
 	}
 	if f.leader == 0 {

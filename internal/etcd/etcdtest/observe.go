@@ -12,8 +12,7 @@ import (
 func (f *Fake) Status(ctx context.Context, endpoint string) (etcd.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Status %s", endpoint)
-	if err := ctx.Err(); err != nil {
+	if err := f.begin(ctx, "Status %s", endpoint); err != nil {
 		return etcd.Status{}, err
 	}
 	m, err := f.endpoint(endpoint)
@@ -68,11 +67,7 @@ func (f *Fake) Health(ctx context.Context, endpoints []string) []etcd.Health {
 func (f *Fake) Alarms(ctx context.Context) ([]etcd.Alarm, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record("Alarms")
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := f.noLeader("list alarms"); err != nil {
+	if err := f.beginRaft(ctx, "list alarms", "Alarms"); err != nil {
 		return nil, err
 	}
 	return append([]etcd.Alarm(nil), f.alarms...), nil
