@@ -19,21 +19,9 @@ import (
 // context, "ctx-1", and returns the socket path.
 func serve(t *testing.T, ctx jujuc.Context) string {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.socket")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := jujuc.NewServer(func(id string) (jujuc.Context, bool) { return ctx, id == "ctx-1" })
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return sock
+	srv := jujuctest.Serve(t, filepath.Join(t.TempDir(), "agent.socket"))
+	srv.Set("ctx-1", ctx)
+	return srv.Sock
 }
 
 func env(vars map[string]string) func(string) string {

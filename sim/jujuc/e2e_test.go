@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
+	"github.com/etcd-charm/etcd-charm/sim/jujuc/jujuctest"
 )
 
 // The end-to-end tests run the real client: cmd/jujuc is built into a temp
@@ -34,12 +34,12 @@ func buildJujuc(tb testing.TB, dir string) string {
 	return bin
 }
 
-// harness is a Server with a registry of live contexts and a tools dir.
+// harness is a Server for the live contexts and a tools dir.
 type harness struct {
-	sock, tools string
-	mu          sync.Mutex
-	contexts    map[string]jujuc.Context
-	next        int
+	srv   *jujuctest.Server
+	tools string
+	mu    sync.Mutex
+	next  int
 }
 
 func newHarness(tb testing.TB) *harness {
@@ -47,32 +47,14 @@ func newHarness(tb testing.TB) *harness {
 	if testing.Short() {
 		tb.Skip("builds and runs the jujuc binary")
 	}
-	h := &harness{contexts: map[string]jujuc.Context{}}
+	h := &harness{}
 	dir := tb.TempDir()
 	bin := buildJujuc(tb, dir)
 	h.tools = filepath.Join(dir, "tools", "unit-etcd-0")
 	if err := jujuc.InstallTools(h.tools, bin); err != nil {
 		tb.Fatal(err)
 	}
-	h.sock = filepath.Join(dir, "agent.socket")
-	l, err := net.Listen("unix", h.sock)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := jujuc.NewServer(func(id string) (jujuc.Context, bool) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		ctx, ok := h.contexts[id]
-		return ctx, ok
-	})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	tb.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != nil {
-			tb.Errorf("Serve: %v", err)
-		}
-	})
+	h.srv = jujuctest.Serve(tb, filepath.Join(dir, "agent.socket"))
 	return h
 }
 
@@ -82,7 +64,7 @@ func (h *harness) register(ctx jujuc.Context) string {
 	defer h.mu.Unlock()
 	h.next++
 	id := fmt.Sprintf("etcd/0-config-changed-%d", h.next)
-	h.contexts[id] = ctx
+	h.srv.Set(id, ctx)
 	return id
 }
 
@@ -92,7 +74,7 @@ func (h *harness) exec(tb testing.TB, id, dir string, args []string, stdin *stri
 	cmd.Dir = dir
 	cmd.Env = []string{
 		"JUJU_CONTEXT_ID=" + id,
-		"JUJU_AGENT_SOCKET_ADDRESS=" + h.sock,
+		"JUJU_AGENT_SOCKET_ADDRESS=" + h.srv.Sock,
 		"JUJU_AGENT_SOCKET_NETWORK=unix",
 		"PATH=" + h.tools,
 	}
@@ -135,7 +117,7 @@ func TestEndToEndContextErrors(t *testing.T) {
 		t.Errorf("unknown context: code %d stderr %q", resp.Code, resp.Stderr)
 	}
 	cmd := exec.Command(filepath.Join(h.tools, "is-leader"))
-	cmd.Env = []string{"JUJU_AGENT_SOCKET_ADDRESS=" + h.sock}
+	cmd.Env = []string{"JUJU_AGENT_SOCKET_ADDRESS=" + h.srv.Sock}
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || string(out) != "ERROR JUJU_CONTEXT_ID not set\n" {

@@ -2,7 +2,8 @@
 // tests of the hook tools and of code that drives them. It models the Juju
 // semantics the tools rely on: buffered relation/port/state writes visible to
 // the own unit at once and to others only after Commit, immediate status,
-// leader settings and logs, leadership checks, action-only tools.
+// leader settings and logs, leadership checks, action-only tools. Server
+// serves contexts on a socket, for tests that run the tool binaries.
 package jujuctest
 
 import (
