@@ -8,7 +8,6 @@ package toolcontract
 import (
 	"fmt"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/agent"
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
+	"github.com/etcd-charm/etcd-charm/sim/jujuc/jujuctest"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -94,16 +94,16 @@ type sim struct {
 	shared *agent.Shared
 	paths  agent.Paths
 
-	mu       sync.Mutex
-	contexts map[string]jujuc.Context
-	n        int
-	logs     []string
-	action   int // the last action's id
+	srv    *jujuctest.Server
+	mu     sync.Mutex
+	n      int
+	logs   []string
+	action int // the last action's id
 }
 
 func newSim(t *testing.T, toolsDir, charmDir string, leader bool) *sim {
 	m := model.New("contract", "uuid-contract", 1, t0)
-	s := &sim{contexts: map[string]jujuc.Context{}, paths: agent.UnitPaths(t.TempDir(), tc.Unit)}
+	s := &sim{paths: agent.UnitPaths(t.TempDir(), tc.Unit)}
 	s.shared = &agent.Shared{
 		Mu: &sync.Mutex{}, Model: m, Charms: &model.Charms{}, Now: func() time.Time { return t0 },
 		Log: func(unit, level, logger, message string) {
@@ -120,29 +120,11 @@ func newSim(t *testing.T, toolsDir, charmDir string, leader bool) *sim {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "agent.socket")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := jujuc.NewServer(func(id string) (jujuc.Context, bool) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		c, ok := s.contexts[id]
-		return c, ok
-	})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	s.srv = jujuctest.Serve(t, filepath.Join(sockDir, "agent.socket"))
 	// juju.NewExecTools runs the tools from PATH with the process's
 	// environment, as the charm does in a hook.
 	t.Setenv("PATH", toolsDir)
-	t.Setenv("JUJU_AGENT_SOCKET_ADDRESS", sock)
+	t.Setenv("JUJU_AGENT_SOCKET_ADDRESS", s.srv.Sock)
 	t.Setenv("JUJU_AGENT_SOCKET_NETWORK", "unix")
 	return s
 }
@@ -232,16 +214,12 @@ func (s *sim) Hook(t *testing.T, params map[string]any, fn func(juju.Tools) erro
 		op = agent.Op{Kind: agent.OpAction, Unit: tc.Unit, ActionID: s.action}
 	}
 	hctx := agent.NewContext(s.shared, id, op, s.paths)
-	s.mu.Lock()
-	s.contexts[id] = hctx
-	s.mu.Unlock()
+	s.srv.Set(id, hctx)
 	t.Setenv("JUJU_CONTEXT_ID", id)
 
 	err := fn(juju.NewExecTools())
 
-	s.mu.Lock()
-	delete(s.contexts, id)
-	s.mu.Unlock()
+	s.srv.Remove(id)
 	s.shared.Mu.Lock()
 	defer s.shared.Mu.Unlock()
 	if params != nil {

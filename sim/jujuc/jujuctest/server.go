@@ -46,6 +46,13 @@ func (s *Server) Set(id string, ctx jujuc.Context) {
 	s.contexts[id] = ctx
 }
 
+// Remove ends id's context: its tools fail as those of a finished hook.
+func (s *Server) Remove(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.contexts, id)
+}
+
 func (s *Server) lookup(id string) (jujuc.Context, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
