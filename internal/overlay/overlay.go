@@ -64,7 +64,7 @@ func (w *Writes[R]) Relation(rel R, app bool, committed map[string]string) map[s
 	if out == nil {
 		out = map[string]string{}
 	}
-	apply(out, bags[rel])
+	Apply(out, bags[rel])
 	return out
 }
 
@@ -137,7 +137,7 @@ func (w *Writes[R]) Commit(s Store[R]) {
 			if bag == nil {
 				continue
 			}
-			if apply(bag, bags[rel]) {
+			if Apply(bag, bags[rel]) {
 				s.RelationChanged(rel, app)
 			}
 		}
@@ -155,9 +155,9 @@ func (w *Writes[R]) Commit(s Store[R]) {
 	w.Discard()
 }
 
-// apply writes settings into bag ("" deletes) and reports whether the bag
-// changed.
-func apply(bag, settings map[string]string) bool {
+// Apply writes settings into bag ("" deletes), Juju's rule for relation and
+// leader settings, and reports whether the bag changed.
+func Apply(bag, settings map[string]string) bool {
 	changed := false
 	for k, v := range settings {
 		old, had := bag[k]

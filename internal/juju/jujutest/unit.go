@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 )
 
 // The unit's own environment: config, status, leadership, workload
@@ -73,13 +74,7 @@ func (t *Tools) LeaderSet(_ context.Context, settings map[string]string) error {
 	if !t.Leader {
 		return toolError("leader-set", 1, "cannot write leadership settings: cannot write settings: not the leader")
 	}
-	for k, v := range settings {
-		if v == "" {
-			delete(t.LeaderData, k)
-		} else {
-			t.LeaderData[k] = v
-		}
-	}
+	overlay.Apply(t.LeaderData, settings)
 	return nil
 }
 

@@ -255,13 +255,7 @@ func (c *Context) WriteLeaderSettings(settings map[string]string) error {
 	if c.Leadership == nil {
 		c.Leadership = map[string]string{}
 	}
-	for k, v := range settings {
-		if v == "" {
-			delete(c.Leadership, k)
-		} else {
-			c.Leadership[k] = v
-		}
-	}
+	overlay.Apply(c.Leadership, settings)
 	return nil
 }
 
