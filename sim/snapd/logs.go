@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -89,27 +90,33 @@ func (b *logBook) tail(units map[string]bool, n int, follow bool) ([]logRecord, 
 	}
 }
 
+// queryValue parses the query parameter key, or is def when it is absent;
+// a value parse refuses is a bad request, as snapd answers it.
+func queryValue[T any](q url.Values, key string, def T, parse func(string) (T, error)) (T, *apiError) {
+	s := q.Get(key)
+	if s == "" {
+		return def, nil
+	}
+	v, err := parse(s)
+	if err != nil {
+		return def, badRequest("invalid value for %s: %q: %v", key, s, err)
+	}
+	return v, nil
+}
+
 // serveLogs is GET /v2/logs?names=…&n=N[&follow=true]: application/json-seq
 // records (RFC 7464: RS, JSON, LF), not the usual envelope.
 func (d *Daemon) serveLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	n := 10
-	if s := q.Get("n"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			errorReply(badRequest("invalid value for n: %q: %v", s, err)).write(w, d.maintenance())
-			return
-		}
-		n = v
+	n, aerr := queryValue(q, "n", 10, strconv.Atoi)
+	if aerr != nil {
+		errorReply(aerr).write(w, d.maintenance())
+		return
 	}
-	follow := false
-	if s := q.Get("follow"); s != "" {
-		v, err := strconv.ParseBool(s)
-		if err != nil {
-			errorReply(badRequest("invalid value for follow: %q: %v", s, err)).write(w, d.maintenance())
-			return
-		}
-		follow = v
+	follow, aerr := queryValue(q, "follow", false, strconv.ParseBool)
+	if aerr != nil {
+		errorReply(aerr).write(w, d.maintenance())
+		return
 	}
 	d.mu.Lock()
 	apps, aerr := d.resolveApps(splitNames(q.Get("names")), true, false)
