@@ -37,11 +37,7 @@ func (c *Controller) Deploy(args DeployArgs) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m := c.model
-	src, err := filepath.Abs(args.Charm)
-	if err != nil {
-		return err
-	}
-	ch, err := model.ReadCharm(src)
+	src, ch, err := readCharmArg(args.Charm)
 	if err != nil {
 		return err
 	}
@@ -89,11 +85,7 @@ func (c *Controller) Deploy(args DeployArgs) error {
 		return fmt.Errorf("cannot add application %q: %w", name, err)
 	}
 	stored := filepath.Join(c.cfg.Home, "charms", name+"-1")
-	_ = os.RemoveAll(stored)
-	if _, err := model.StoreCharm(src, stored); err != nil {
-		return err
-	}
-	ch, err = c.charms.Get(stored)
+	ch, err = c.storeCharm(src, stored)
 	if err != nil {
 		return err
 	}

@@ -231,11 +231,7 @@ func (c *Controller) Refresh(args RefreshArgs) error {
 	if err != nil {
 		return err
 	}
-	src, err := filepath.Abs(args.Path)
-	if err != nil {
-		return err
-	}
-	ch, err := model.ReadCharm(src)
+	src, ch, err := readCharmArg(args.Path)
 	if err != nil {
 		return err
 	}
@@ -261,11 +257,7 @@ func (c *Controller) Refresh(args RefreshArgs) error {
 		}
 	}
 	stored := filepath.Join(c.cfg.Home, "charms", args.App+"-"+strconv.Itoa(a.CharmSeq+1))
-	_ = os.RemoveAll(stored)
-	if _, err := model.StoreCharm(src, stored); err != nil {
-		return err
-	}
-	newCh, err := c.charms.Get(stored)
+	newCh, err := c.storeCharm(src, stored)
 	if err != nil {
 		return err
 	}
