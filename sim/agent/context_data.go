@@ -45,19 +45,7 @@ func (c *Context) UpdateActionResults(keys []string, value string) error {
 	if _, err := c.action(); err != nil {
 		return err
 	}
-	cur := c.results
-	for i, k := range keys {
-		if i == len(keys)-1 {
-			cur[k] = value
-			break
-		}
-		next, ok := cur[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			cur[k] = next
-		}
-		cur = next
-	}
+	jujuc.SetResult(c.results, keys, value)
 	return nil
 }
 

@@ -107,6 +107,24 @@ func (c *actionSet) Run(*cmd.Context) error {
 	return nil
 }
 
+// SetResult sets value at the key path in an action's results, replacing
+// a scalar on the way by a map, as Juju's addValueToMap does. Context
+// implementations call it from UpdateActionResults.
+func SetResult(results map[string]any, keys []string, value string) {
+	if len(keys) == 0 {
+		return
+	}
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := results[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			results[k] = next
+		}
+		results = next
+	}
+	results[keys[len(keys)-1]] = value
+}
+
 // action-fail ["<message>"]: marks the action failed; the script goes on.
 type actionFail struct {
 	base

@@ -25,16 +25,7 @@ func (c *Context) UpdateActionResults(keys []string, value string) error {
 	if c.Action.Results == nil {
 		c.Action.Results = map[string]any{}
 	}
-	m := c.Action.Results
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[keys[len(keys)-1]] = value
+	jujuc.SetResult(c.Action.Results, keys, value)
 	return nil
 }
 
