@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/etcd-charm/etcd-charm/internal/overlay"
 	"github.com/etcd-charm/etcd-charm/sim/jujuc"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
@@ -89,20 +90,7 @@ func (c *Context) WriteLeaderSettings(settings map[string]string) error {
 	if next == nil {
 		next = map[string]string{}
 	}
-	for k, v := range settings {
-		if v == "" {
-			delete(next, k)
-		} else {
-			next[k] = v
-		}
-	}
-	changed := len(next) != len(a.LeaderSettings)
-	for k, v := range next {
-		if a.LeaderSettings[k] != v {
-			changed = true
-		}
-	}
-	if !changed {
+	if !overlay.Apply(next, settings) {
 		return nil
 	}
 	a.LeaderSettings = next
