@@ -70,7 +70,7 @@ func parseCA(data string) (*x509.CertPool, string) {
 			break
 		}
 		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Sprintf("The CA from the certificate authority holds a %s, not a certificate.", block.Type)
+			return nil, fmt.Sprintf("The CA from the certificate authority holds a PEM block of type %s, not a certificate.", block.Type)
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {

@@ -13,16 +13,16 @@ func TestCheckCertificates(t *testing.T) {
 	ca := newTestCA(t, "easyrsa")
 	other := newTestCA(t, "another CA")
 	addrs := []string{"10.0.0.1", "10.0.1.1"}
-	server, serverKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: []string{"10.0.0.1", "10.0.1.1", "127.0.0.1", "host-1"}})
-	client, clientKey := ca.issue(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	server, serverKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: []string{"10.0.0.1", "10.0.1.1", "127.0.0.1", "host-1"}})
+	client, clientKey := ca.IssuePEM(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	good := relations.Certificates{CA: ca.PEM, ServerCert: server, ServerKey: serverKey, ClientCert: client, ClientKey: clientKey}
-	_, strayKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: addrs})
-	foreign, foreignKey := other.issue(t, leaf{CN: "10.0.0.1", SANs: addrs})
-	expired, expiredKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: addrs, NotBefore: base.Add(-48 * time.Hour), NotAfter: base.Add(-time.Hour)})
-	future, futureKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: addrs, NotBefore: base.Add(time.Hour)})
-	narrow, narrowKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: []string{"10.0.0.1"}})
-	serverOnly, serverOnlyKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: addrs, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	clientAsServer, clientAsServerKey := ca.issue(t, leaf{CN: "10.0.0.1", SANs: addrs, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	_, strayKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs})
+	foreign, foreignKey := other.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs})
+	expired, expiredKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs, NotBefore: base.Add(-48 * time.Hour), NotAfter: base.Add(-time.Hour)})
+	future, futureKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs, NotBefore: base.Add(time.Hour)})
+	narrow, narrowKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: []string{"10.0.0.1"}})
+	serverOnly, serverOnlyKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	clientAsServer, clientAsServerKey := ca.IssuePEM(t, leaf{CN: "10.0.0.1", SANs: addrs, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 
 	for _, tc := range []struct {
 		name   string
@@ -33,7 +33,7 @@ func TestCheckCertificates(t *testing.T) {
 		{"a CA bundle of two", func(c *relations.Certificates) { c.CA += other.PEM }, ""},
 		{"garbage CA", func(c *relations.Certificates) { c.CA = "CA PEM" }, "The CA from the certificate authority is not a PEM certificate."},
 		{"CA with trailing garbage", func(c *relations.Certificates) { c.CA += "junk" }, "The CA from the certificate authority is not a PEM certificate."},
-		{"a key in place of the CA", func(c *relations.Certificates) { c.CA = serverKey }, "The CA from the certificate authority holds a PRIVATE KEY, not a certificate."},
+		{"a key in place of the CA", func(c *relations.Certificates) { c.CA = serverKey }, "The CA from the certificate authority holds a PEM block of type EC PRIVATE KEY, not a certificate."},
 		{"CA that does not parse", func(c *relations.Certificates) {
 			c.CA = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
 		}, "The CA certificate from the certificate authority does not parse"},

@@ -35,24 +35,24 @@ func TestBadCertificatesKeepTheCurrentOnes(t *testing.T) {
 		{"garbage server certificate", func(_ *scenario, u *unit, bag map[string]string) { bag["etcd_1.server.cert"] = "SERVER CERT" },
 			"The server certificate from the certificate authority is not a PEM certificate."},
 		{"key of another certificate", func(s *scenario, u *unit, bag map[string]string) {
-			bag["etcd_1.server.key"] = s.ca.unitCerts(t, u.n)["etcd_1.server.key"]
+			bag["etcd_1.server.key"] = unitCerts(s.ca, t, u.n)["etcd_1.server.key"]
 		}, "The server key from the certificate authority does not fit its certificate: private key does not match public key."},
 		{"signed by another CA", func(_ *scenario, u *unit, bag map[string]string) {
-			for k, v := range other.unitCerts(t, u.n) {
+			for k, v := range unitCerts(other, t, u.n) {
 				if k != "ca" {
 					bag[k] = v
 				}
 			}
 		}, "The server certificate is not signed by the CA from the certificate authority (x509: certificate signed by unknown authority)."},
 		{"expired", func(s *scenario, u *unit, bag map[string]string) {
-			bag["etcd_1.server.cert"], bag["etcd_1.server.key"] = s.ca.issue(t, leaf{CN: addr("0", 1), SANs: []string{addr("0", 1), addr("1", 1)},
+			bag["etcd_1.server.cert"], bag["etcd_1.server.key"] = s.ca.IssuePEM(t, leaf{CN: addr("0", 1), SANs: []string{addr("0", 1), addr("1", 1)},
 				NotBefore: certBase.Add(-48 * time.Hour), NotAfter: certBase.Add(-time.Hour)})
 		}, "The server certificate expired at 2026-11-22T02:00:00Z."},
 		{"missing the cluster address", func(s *scenario, u *unit, bag map[string]string) {
-			bag["etcd_1.server.cert"], bag["etcd_1.server.key"] = s.ca.issue(t, leaf{CN: addr("0", 1), SANs: []string{addr("0", 1)}})
+			bag["etcd_1.server.cert"], bag["etcd_1.server.key"] = s.ca.IssuePEM(t, leaf{CN: addr("0", 1), SANs: []string{addr("0", 1)}})
 		}, "The server certificate does not name 10.0.1.1 (it names 10.0.0.1)."},
 		{"client certificate for servers only", func(s *scenario, u *unit, bag map[string]string) {
-			bag["client.cert"], bag["client.key"] = s.ca.issue(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+			bag["client.cert"], bag["client.key"] = s.ca.IssuePEM(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 		}, "The client certificate is not usable for client authentication."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestBadCertificatesKeepTheCurrentOnes(t *testing.T) {
 			}
 
 			// The provider answers again, correctly: the next hook heals.
-			fixed := s.ca.unitCerts(t, u.n, "10.0.0.9")
+			fixed := unitCerts(s.ca, t, u.n, "10.0.0.9")
 			u.tools.Relations["certificates:9"].Units["easyrsa/0"] = fixed
 			s.mustRun(u, juju.Event{Name: "update-status"})
 			if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
@@ -122,7 +122,7 @@ func TestBadFirstCertificatesStartNothing(t *testing.T) {
 	if active, _ := u.snapd.Active(t.Context(), "etcd.etcd"); active {
 		t.Error("etcd started without usable certificates")
 	}
-	u.tools.Relations["certificates:9"].Units["easyrsa/0"] = s.ca.unitCerts(t, 0)
+	u.tools.Relations["certificates:9"].Units["easyrsa/0"] = unitCerts(s.ca, t, 0)
 	s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
 	if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 1 known peer"}) {
 		t.Errorf("status %+v", u.tools.Status)

@@ -99,7 +99,7 @@ func (s *scenario) addUnit() *unit {
 	u.tools.Network["db"] = juju.Network{IngressAddresses: []string{addr("0", n)}, BindAddresses: []string{addr("0", n)}}
 	u.tools.Network["cluster"] = juju.Network{IngressAddresses: []string{addr("1", n)}, BindAddresses: []string{addr("1", n)}}
 	ca := u.tools.AddRelation("certificates:9", "easyrsa")
-	ca.Units["easyrsa/0"] = s.ca.unitCerts(s.t, n)
+	ca.Units["easyrsa/0"] = unitCerts(s.ca, s.t, n)
 	u.tools.AddRelation("cluster:0", "etcd")
 	s.units = append(s.units, u)
 	s.syncPeers()

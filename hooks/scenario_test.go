@@ -123,7 +123,7 @@ func TestRollingRestarts(t *testing.T) {
 	}, {
 		name: "new CA",
 		change: func(u *unit) juju.Event {
-			u.tools.Relations["certificates:9"].Units["easyrsa/0"] = newCA.unitCerts(t, u.n)
+			u.tools.Relations["certificates:9"].Units["easyrsa/0"] = unitCerts(newCA, t, u.n)
 			return juju.Event{Name: "certificates-relation-changed", Endpoint: "certificates", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"}
 		},
 		check: func(u *unit) bool {
@@ -293,7 +293,7 @@ func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
 	for _, u := range s.units {
 		u.snapd.Calls()
 		// Re-issued with etcd/3's address, as easyrsa does when it joins.
-		u.tools.Relations["certificates:9"].Units["easyrsa/0"] = s.ca.unitCerts(t, u.n, "10.0.0.3")
+		u.tools.Relations["certificates:9"].Units["easyrsa/0"] = unitCerts(s.ca, t, u.n, "10.0.0.3")
 	}
 	for _, u := range s.units {
 		s.mustRun(u, juju.Event{Name: "certificates-relation-changed", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})

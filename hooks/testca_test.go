@@ -1,104 +1,31 @@
 package hooks
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
-// testCA is a throwaway certificate authority, the scenarios' easyrsa.
-// (A copy of charm's; internal/testkit's CA does the same once it is on
-// main.)
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	PEM  string
-}
-
-// leaf is what testCA.issue signs; zero times are "valid for a day
-// around certBase" (the scenarios' clock), zero usages serverAuth and clientAuth.
-type leaf struct {
-	CN                  string
-	SANs                []string
-	EKU                 []x509.ExtKeyUsage
-	NotBefore, NotAfter time.Time
-}
-
+// certBase is the scenarios' clock; their easyrsa's certificates are valid
+// around it.
 var certBase = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 
-func newTestCA(t testing.TB, name string) testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: certBase.Add(-24 * time.Hour), NotAfter: certBase.Add(365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return testCA{cert, key, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
-}
+type (
+	testCA = testkit.CA
+	leaf   = testkit.Leaf
+)
 
-func (ca testCA) issue(t testing.TB, l leaf) (certPEM, keyPEM string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.NotBefore.IsZero() {
-		l.NotBefore = certBase.Add(-time.Hour)
-	}
-	if l.NotAfter.IsZero() {
-		l.NotAfter = certBase.Add(24 * time.Hour)
-	}
-	if l.EKU == nil {
-		l.EKU = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: l.CN},
-		NotBefore: l.NotBefore, NotAfter: l.NotAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: l.EKU,
-	}
-	for _, s := range l.SANs {
-		if ip := net.ParseIP(s); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, s)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
-}
+func newTestCA(t testing.TB, name string) testCA { return testkit.NewCAAt(t, name, certBase) }
 
 // unitCerts is easyrsa's answer to u's request: the CA, u's server
 // certificate for its addresses and hostname, and the client certificate.
-func (ca testCA) unitCerts(t testing.TB, n int, extraSANs ...string) map[string]string {
+func unitCerts(ca testCA, t testing.TB, n int, extraSANs ...string) map[string]string {
 	t.Helper()
 	name := "etcd_" + string(rune('0'+n))
-	server, serverKey := ca.issue(t, leaf{CN: addr("0", n), SANs: append([]string{addr("0", n), addr("1", n), "127.0.0.1", "host-" + string(rune('0'+n))}, extraSANs...)})
-	client, clientKey := ca.issue(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	server, serverKey := ca.IssuePEM(t, leaf{CN: addr("0", n), SANs: append([]string{addr("0", n), addr("1", n), "127.0.0.1", "host-" + string(rune('0'+n))}, extraSANs...)})
+	client, clientKey := ca.IssuePEM(t, leaf{CN: "client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	return map[string]string{
 		"ca": ca.PEM, "client.cert": client, "client.key": clientKey,
 		name + ".server.cert": server, name + ".server.key": serverKey,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/testkit/testca"
 )
@@ -18,6 +19,9 @@ type (
 // CA is a throwaway certificate authority whose calls fail the test on error.
 type CA struct {
 	*testca.CA
+	// At, when set, is the test's clock: leaves default to valid from an
+	// hour before it for a day (NewCAAt).
+	At time.Time
 }
 
 // NewCA makes a CA named "test CA".
@@ -27,7 +31,26 @@ func NewCA(t testing.TB) CA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return CA{ca}
+	return CA{CA: ca}
+}
+
+// NewCAAt makes a CA named name for tests whose clock is at rather than the
+// machine's: valid from a day before at for a year, and its leaves, unless
+// they say otherwise, from an hour before at for a day.
+func NewCAAt(t testing.TB, name string, at time.Time) CA {
+	t.Helper()
+	ca, err := testca.NewValid(name, at.Add(-24*time.Hour), at.Add(365*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return CA{CA: ca, At: at}
+}
+
+// IssuePEM signs a certificate for l and returns it and its key as PEM.
+func (ca CA) IssuePEM(t testing.TB, l Leaf) (cert, key string) {
+	t.Helper()
+	p := ca.IssueLeaf(t, l)
+	return p.Cert, p.Key
 }
 
 // Issue signs a certificate for cn valid for sans (IP addresses or DNS
@@ -42,6 +65,14 @@ func (ca CA) Issue(t testing.TB, cn string, sans []string, eku ...x509.ExtKeyUsa
 // IssueLeaf signs a certificate for l.
 func (ca CA) IssueLeaf(t testing.TB, l Leaf) Pair {
 	t.Helper()
+	if !ca.At.IsZero() {
+		if l.NotBefore.IsZero() {
+			l.NotBefore = ca.At.Add(-time.Hour)
+		}
+		if l.NotAfter.IsZero() {
+			l.NotAfter = ca.At.Add(24 * time.Hour)
+		}
+	}
 	p, err := ca.CA.Issue(l)
 	if err != nil {
 		t.Fatal(err)

@@ -35,16 +35,22 @@ type CA struct {
 
 // New makes a CA named cn, valid from an hour ago for CAValidity.
 func New(cn string) (*CA, error) {
+	now := time.Now()
+	return NewValid(cn, now.Add(-time.Hour), now.Add(CAValidity))
+}
+
+// NewValid makes a CA named cn valid from notBefore to notAfter: for tests
+// whose clock is not the machine's.
+func NewValid(cn string, notBefore, notAfter time.Time) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("cannot make the CA key: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(CAValidity),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -74,6 +80,10 @@ type Leaf struct {
 	EKU []x509.ExtKeyUsage
 	// Validity from an hour ago; default 24 hours.
 	Validity time.Duration
+	// NotBefore and NotAfter, when set, are the validity window instead
+	// (for tests whose clock is not the machine's, or expired and
+	// not-yet-valid certificates).
+	NotBefore, NotAfter time.Time
 }
 
 // Pair is an issued certificate and its key, PEM.
@@ -102,11 +112,18 @@ func (ca *CA) Issue(l Leaf) (Pair, error) {
 		validity = 24 * time.Hour
 	}
 	now := time.Now()
+	notBefore, notAfter := now.Add(-time.Hour), now.Add(validity)
+	if !l.NotBefore.IsZero() {
+		notBefore = l.NotBefore
+	}
+	if !l.NotAfter.IsZero() {
+		notAfter = l.NotAfter
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: l.CN},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(validity),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  eku,
 	}
