@@ -26,6 +26,10 @@ type Config struct {
 	QuotaBackendBytes       int64
 	AutoCompactionMode      string
 	AutoCompactionRetention string
+	// MetricsPort is etcd's plain-HTTP /metrics and /health listener
+	// (listen-metrics-urls) for scrapers without client certificates; 0
+	// is off, as layer-etcd had none.
+	MetricsPort int
 }
 
 // ConfigError names the option whose value is unusable; the charm shows it
@@ -59,6 +63,7 @@ func ParseConfig(m map[string]any) (Config, error) {
 		QuotaBackendBytes:       p.int("quota_backend_bytes", 0),
 		AutoCompactionMode:      p.string("auto_compaction_mode", "periodic"),
 		AutoCompactionRetention: p.string("auto_compaction_retention", "0"),
+		MetricsPort:             int(p.int("metrics_port", 0)),
 	}
 	return c, p.err
 }
@@ -134,6 +139,9 @@ func (c Config) Validate() error {
 	if c.Port == c.ManagementPort {
 		return &ConfigError{"management_port", fmt.Sprintf("must differ from port (both %d)", c.Port)}
 	}
+	if err := c.validateMetricsPort(); err != nil {
+		return err
+	}
 	if c.BindWithInsecureHTTP && (c.Port == 4001 || c.ManagementPort == 4001) {
 		return &ConfigError{"bind_with_insecure_http", "port 4001 is taken by port or management_port"}
 	}
@@ -162,6 +170,20 @@ func (c Config) Validate() error {
 		return &ConfigError{"quota_backend_bytes", fmt.Sprintf("%d must not be negative", c.QuotaBackendBytes)}
 	}
 	return c.validateCompaction()
+}
+
+func (c Config) validateMetricsPort() error {
+	switch {
+	case c.MetricsPort == 0:
+		return nil
+	case c.MetricsPort < 0 || c.MetricsPort > 65535:
+		return &ConfigError{"metrics_port", fmt.Sprintf("%d is not a port (1-65535, or 0 for off)", c.MetricsPort)}
+	case c.MetricsPort == c.Port || c.MetricsPort == c.ManagementPort:
+		return &ConfigError{"metrics_port", fmt.Sprintf("%d is taken by port or management_port", c.MetricsPort)}
+	case c.BindWithInsecureHTTP && c.MetricsPort == 4001:
+		return &ConfigError{"metrics_port", "4001 is taken by bind_with_insecure_http"}
+	}
+	return nil
 }
 
 func (c Config) validateCompaction() error {

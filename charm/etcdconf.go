@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -30,6 +32,7 @@ type EtcdConfig struct {
 	QuotaBackendBytes        int64    `yaml:"quota-backend-bytes"`
 	ListenPeerURLs           string   `yaml:"listen-peer-urls"`
 	ListenClientURLs         string   `yaml:"listen-client-urls"`
+	ListenMetricsURLs        string   `yaml:"listen-metrics-urls,omitempty"`
 	MaxSnapshots             int      `yaml:"max-snapshots"`
 	MaxWALs                  int      `yaml:"max-wals"`
 	InitialAdvertisePeerURLs string   `yaml:"initial-advertise-peer-urls"`
@@ -109,6 +112,10 @@ func BuildEtcdConfig(cfg Config, p Paths, m Member, start Start, storage string)
 	if cfg.BindWithInsecureHTTP {
 		listenClient = "http://127.0.0.1:4001," + listenClient
 	}
+	var listenMetrics string
+	if cfg.MetricsPort != 0 {
+		listenMetrics = "http://" + net.JoinHostPort(clientBind, strconv.Itoa(cfg.MetricsPort))
+	}
 	tlsBlock := TLSBlock{
 		CertFile:       p.ServerCert(),
 		KeyFile:        p.ServerKey(),
@@ -124,6 +131,7 @@ func BuildEtcdConfig(cfg Config, p Paths, m Member, start Start, storage string)
 		QuotaBackendBytes:        cfg.QuotaBackendBytes,
 		ListenPeerURLs:           relations.URL(peerBind, cfg.ManagementPort),
 		ListenClientURLs:         listenClient,
+		ListenMetricsURLs:        listenMetrics,
 		MaxSnapshots:             5,
 		MaxWALs:                  5,
 		InitialAdvertisePeerURLs: m.PeerURL(cfg),

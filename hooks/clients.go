@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -65,33 +67,39 @@ func publishClients(ctx context.Context, d Deps, w *world, members []etcd.Member
 	return nil
 }
 
-// ensurePort opens the client port once etcd serves, closing a previous
-// one after a port change. The unit's ports change only through the
-// charm, so a port it opened in a committed hook is still open.
+// ensurePort opens the client port once etcd serves (and the metrics
+// port while metrics_port is on), closing ports opened before a port
+// change. The unit's ports change only through the charm, so a port it
+// opened in a committed hook is still open.
 func ensurePort(ctx context.Context, d Deps, w *world, port int) error {
-	want := fmt.Sprintf("%d/tcp", port)
-	if !w.fullCheck("") && remembered(w.state.Memo.Port, want) {
+	wanted := []string{fmt.Sprintf("%d/tcp", port)}
+	if w.cfg.MetricsPort != 0 {
+		wanted = append(wanted, fmt.Sprintf("%d/tcp", w.cfg.MetricsPort))
+	}
+	memo := strings.Join(wanted, ",")
+	if !w.fullCheck("") && remembered(w.state.Memo.Port, memo) {
 		return nil
 	}
 	opened, err := d.Tools.OpenedPorts(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot list opened ports: %w", err)
 	}
-	has := false
 	for _, p := range opened {
-		if p == want {
-			has = true
+		if slices.Contains(wanted, p) {
 			continue
 		}
 		if err := d.Tools.ClosePort(ctx, p); err != nil {
 			return fmt.Errorf("cannot close port %s: %w", p, err)
 		}
 	}
-	if !has {
-		if err := d.Tools.OpenPort(ctx, want); err != nil {
+	for _, p := range wanted {
+		if slices.Contains(opened, p) {
+			continue
+		}
+		if err := d.Tools.OpenPort(ctx, p); err != nil {
 			return err
 		}
 	}
-	w.state.Memo.Port = want
+	w.state.Memo.Port = memo
 	return nil
 }
