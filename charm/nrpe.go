@@ -39,9 +39,12 @@ func (p Paths) NagiosExportDir() string { return p.Join("var/lib/nagios/export")
 // AlarmPlugin is layer-etcd's alarm check program.
 func (p Paths) AlarmPlugin() string { return p.Join("usr/lib/nagios/plugins/check_etcd-alarms.py") }
 
-// ServicePlugin is charmhelpers' systemd service check program.
+// ServicePlugin is the service check program. charmhelpers' own
+// check_systemd.py (same directory) asks systemd over D-Bus and may be
+// another charm's on this machine, so the charm installs its own, which
+// asks snapd.
 func (p Paths) ServicePlugin() string {
-	return p.Join("usr/local/lib/nagios/plugins/check_systemd.py")
+	return p.Join("usr/local/lib/nagios/plugins/check_etcd-service")
 }
 
 // AlarmCache is where root's cron leaves `etcdctl alarm list` for the

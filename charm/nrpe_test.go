@@ -49,7 +49,7 @@ func TestNRPEFiles(t *testing.T) {
 	if got := alarms.ServicePath(p, h); got != "/var/lib/nagios/export/service__juju-etcd-0_check_etcd-alarms.cfg" {
 		t.Errorf("ServicePath = %s", got)
 	}
-	if got := checks[0].CommandLine; got != "/usr/local/lib/nagios/plugins/check_systemd.py snap.etcd.etcd" {
+	if got := checks[0].CommandLine; got != "/usr/local/lib/nagios/plugins/check_etcd-service snap.etcd.etcd" {
 		t.Errorf("service check command = %s", got)
 	}
 	if got := checks[0].Description; got != "process check {etcd/0}" {

@@ -36,6 +36,7 @@ type Memo struct {
 	Port        string // the client port opened ("2379/tcp")
 	Version     string // the workload version set
 	Status      string // the status last reported ("blocked: Missing …")
+	Monitoring  string // digest of what the monitoring relations were given
 }
 
 // Unit state keys.
@@ -51,6 +52,7 @@ const (
 	keyPort         = "memo-port"
 	keyVersion      = "memo-version"
 	keyStatus       = "memo-status"
+	keyMonitoring   = "memo-monitoring"
 )
 
 // DecodeUnitState reads unit state; keys it does not know are ignored.
@@ -65,6 +67,7 @@ func DecodeUnitState(m map[string]string) UnitState {
 			Port:        m[keyPort],
 			Version:     m[keyVersion],
 			Status:      m[keyStatus],
+			Monitoring:  m[keyMonitoring],
 		},
 	}
 	if t, err := time.Parse(time.RFC3339, m[keyReadySince]); err == nil {
@@ -92,6 +95,7 @@ func (s UnitState) Settings() map[string]string {
 		keyPort:         s.Memo.Port,
 		keyVersion:      s.Memo.Version,
 		keyStatus:       s.Memo.Status,
+		keyMonitoring:   s.Memo.Monitoring,
 	}
 }
 

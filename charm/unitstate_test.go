@@ -21,6 +21,7 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		"memo-port":                   "2379/tcp",
 		"memo-version":                "3.6.16",
 		"memo-status":                 "active: Healthy with 1 known peer",
+		"memo-monitoring":             "d3",
 	}
 	s := DecodeUnitState(bag)
 	want := UnitState{
@@ -28,7 +29,7 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		Start:      Start{InitialCluster: "etcd0=https://10.0.1.0:2380", State: "new", Token: "ABC123"},
 		Resource:   "0f1e",
 		EtcdCA:     "c0ffee",
-		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer"},
+		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3"},
 	}
 	if !s.ReadySince.Equal(want.ReadySince) {
 		t.Errorf("ReadySince %v, want %v", s.ReadySince, want.ReadySince)

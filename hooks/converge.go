@@ -170,6 +170,9 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	if err := publishClients(ctx, d, w, members, version); err != nil {
 		return err
 	}
+	if err := ensureMonitoring(ctx, d, w, members); err != nil {
+		return err
+	}
 	st := clusterStatus(ctx, cl, w.member.Name, members)
 	switch {
 	case st.Name != juju.StatusActive:

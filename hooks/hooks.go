@@ -129,9 +129,10 @@ var endpoints = map[string]handler{
 	"certificates":         converge,
 	"db":                   converge,
 	"proxy":                converge,
-	"prometheus":           nothing,
-	"grafana":              nothing,
-	"nrpe-external-master": nothing,
+	"prometheus":           converge,
+	"grafana":              converge,
+	"nrpe-external-master": converge,
+	"cos-agent":            converge,
 }
 
 var relationSuffixes = []string{"created", "joined", "changed", "departed", "broken"}
@@ -177,8 +178,7 @@ func Handler(d Deps) juju.Handler {
 	}
 }
 
-// nothing is the handler of hooks the charm has no work for (prometheus
-// and grafana requests and nrpe checks are not implemented).
+// nothing is the handler of hooks the charm has no work for.
 func nothing(_ context.Context, d Deps, ev juju.Event) error {
 	d.logf("hook %s: nothing to do in this charm revision", ev.Name)
 	return nil

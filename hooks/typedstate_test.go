@@ -48,10 +48,10 @@ func TestBootstrapTypedStateOut(t *testing.T) {
 		t.Errorf("ready since %v", st.ReadySince)
 	}
 	wantMemo := charm.Memo{
-		CertRequest: st.Memo.CertRequest, Clients: st.Memo.Clients,
+		CertRequest: st.Memo.CertRequest, Clients: st.Memo.Clients, Monitoring: st.Memo.Monitoring,
 		Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer",
 	}
-	if st.Memo != wantMemo || st.Memo.CertRequest == "" {
+	if st.Memo != wantMemo || st.Memo.CertRequest == "" || st.Memo.Monitoring == "" {
 		t.Errorf("memo %+v, want %+v", st.Memo, wantMemo)
 	}
 	wantPeer := relations.Peer{Unit: "etcd/0", Name: "etcd0", PeerURL: "https://10.0.1.0:2380",

@@ -59,6 +59,7 @@ func TestArchiveMetadata(t *testing.T) {
 	}
 	got := charmtest.Relations(meta)
 	wantRels := charmtest.LayerEtcdRelations()
+	wantRels["cos-agent"] = "provider cos_agent global" // COS, which layer-etcd could not join
 	if !reflect.DeepEqual(got, wantRels) {
 		t.Errorf("relations =\n%v\nwant\n%v", got, wantRels)
 	}
@@ -179,6 +180,7 @@ func TestArchiveConfig(t *testing.T) {
 	want["quota_backend_bytes"] = charmtest.Option{Type: "int", Default: int64(0)}
 	want["auto_compaction_mode"] = charmtest.Option{Type: "string", Default: "periodic"}
 	want["auto_compaction_retention"] = charmtest.Option{Type: "string", Default: "0"}
+	want["metrics_port"] = charmtest.Option{Type: "int", Default: int64(0)}
 	got := map[string]charmtest.Option{}
 	for name, o := range ch.Config().Options {
 		got[name] = charmtest.Option{Type: o.Type, Default: o.Default}
