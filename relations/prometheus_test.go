@@ -8,7 +8,7 @@ import (
 // Bytes below are Python's json.dumps(value, sort_keys=True), what
 // charms.reactive's to_publish writes for layer-etcd's register_job.
 const (
-	wantJobBytes = `{"ca_cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "client_cert": "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n", "client_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", "job_data": {"scheme": "https", "static_configs": [{"targets": ["10.0.0.1:2379", "10.0.0.2:2379"]}]}, "job_name": "etcd", "request_id": "0b1e7c2a-3f7d-4f0e-9d4e-3c0a5b7e9f11"}`
+	wantJobBytes    = `{"ca_cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "client_cert": "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n", "client_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", "job_data": {"scheme": "https", "static_configs": [{"targets": ["10.0.0.1:2379", "10.0.0.2:2379"]}]}, "job_name": "etcd", "request_id": "0b1e7c2a-3f7d-4f0e-9d4e-3c0a5b7e9f11"}`
 	wantOKBytes     = `{"reason": null, "success": true}`
 	wantFailedBytes = `{"reason": "bad \"job\"", "success": false}`
 )
