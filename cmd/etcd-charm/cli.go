@@ -30,7 +30,9 @@ var version = "dev"
 func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if filepath.Base(args[0]) == "dispatch" || (len(args) == 1 && getenv("JUJU_DISPATCH_PATH") != "") {
+	// Juju runs dispatch without arguments; `dispatch check-alarms` is
+	// nrpe running a check.
+	if len(args) == 1 && (filepath.Base(args[0]) == "dispatch" || getenv("JUJU_DISPATCH_PATH") != "") {
 		return dispatch(ctx, getenv, stdout, stderr)
 	}
 	code := 0
@@ -43,6 +45,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	root.SetArgs(args[1:])
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.AddCommand(checkCommands(ctx, getenv, stdout, &code)...)
 	root.AddCommand(
 		eventCommand("hook", "hooks", "Run the handler of hook NAME with the current JUJU_* environment", ctx, getenv, stdout, stderr, &code),
 		eventCommand("action", "actions", "Run action NAME with the current JUJU_* environment", ctx, getenv, stdout, stderr, &code),
