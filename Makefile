@@ -43,8 +43,8 @@ charm: build ## pack build/etcd_<arch>.charm per platform arch; build/etcd.charm
 	done
 	cp $(BUILD)/etcd_$(HOST_ARCH).charm $(BUILD)/etcd.charm
 
-charms: charm ## pack the partner charms (easyrsa, etcd-client, the layer-etcd stand-in) next to etcd.charm
-	@mkdir -p $(BUILD)/easyrsa $(BUILD)/etcd-client
+charms: charm ## pack the partner charms (easyrsa, etcd-client, the layer-etcd stand-in, prometheus) next to etcd.charm
+	@mkdir -p $(BUILD)/easyrsa $(BUILD)/etcd-client $(BUILD)/prometheus
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/easyrsa/dispatch ./sim/charms/easyrsa/cmd
 	$(GO) run ./cmd/charmpack -src sim/charms/easyrsa -binary $(BUILD)/easyrsa/dispatch -out $(BUILD)/easyrsa.charm
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/etcd-client/dispatch ./sim/charms/etcdclient/cmd
@@ -52,6 +52,8 @@ charms: charm ## pack the partner charms (easyrsa, etcd-client, the layer-etcd s
 	@mkdir -p $(BUILD)/layer-etcd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/layer-etcd/dispatch ./sim/charms/layeretcd/cmd
 	$(GO) run ./cmd/charmpack -src sim/charms/layeretcd -binary $(BUILD)/layer-etcd/dispatch -out $(BUILD)/layer-etcd.charm
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/prometheus/dispatch ./sim/charms/prometheus/cmd
+	$(GO) run ./cmd/charmpack -src sim/charms/prometheus -binary $(BUILD)/prometheus/dispatch -out $(BUILD)/prometheus.charm
 
 sim: ## build jujusim and its hook-tool binary into bin/
 	@mkdir -p $(BIN)
@@ -84,12 +86,14 @@ unit: ## unit tests only (no processes, no binaries)
 # Integration tests drive the packed charms with jujusim, as an operator would.
 TEST_ENV := ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm EASYRSA_CHARM=$(CURDIR)/$(BUILD)/easyrsa.charm \
 	ETCD_CLIENT_CHARM=$(CURDIR)/$(BUILD)/etcd-client.charm LAYER_ETCD_CHARM=$(CURDIR)/$(BUILD)/layer-etcd.charm \
+	PROMETHEUS_CHARM=$(CURDIR)/$(BUILD)/prometheus.charm \
 	JUJUSIM=$(CURDIR)/$(BIN)/jujusim
 
 test: setup charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
 	$(TEST_ENV) $(GO) test -race -timeout 40m ./...
+	cd tests/promql && $(GO) test ./...
 
-demo: setup charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client on jujusim and show status
+demo: setup charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client + Prometheus on jujusim and show status
 	./scripts/demo.sh
 
 STATICCHECK = $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/staticcheck

@@ -26,7 +26,7 @@ var seedsFlag = flag.String("seeds", "1,2", "scheduler seeds each scenario runs 
 // artifacts are the binaries and charms the tests use: from the
 // environment (make test builds them) or built here once.
 type artifacts struct {
-	jujusim, etcdCharm, easyrsa, etcdClient string
+	jujusim, etcdCharm, easyrsa, etcdClient, prometheus string
 }
 
 var (
@@ -64,8 +64,9 @@ func build() (artifacts, error) {
 		etcdCharm:  os.Getenv("ETCD_CHARM"),
 		easyrsa:    os.Getenv("EASYRSA_CHARM"),
 		etcdClient: os.Getenv("ETCD_CLIENT_CHARM"),
+		prometheus: os.Getenv("PROMETHEUS_CHARM"),
 	}
-	if a.jujusim != "" && a.etcdCharm != "" && a.easyrsa != "" && a.etcdClient != "" {
+	if a.jujusim != "" && a.etcdCharm != "" && a.easyrsa != "" && a.etcdClient != "" && a.prometheus != "" {
 		return a, nil
 	}
 	var err error
@@ -87,6 +88,7 @@ func build() (artifacts, error) {
 		{&a.etcdCharm, ".", "./cmd/etcd-charm"},
 		{&a.easyrsa, "sim/charms/easyrsa", "./sim/charms/easyrsa/cmd"},
 		{&a.etcdClient, "sim/charms/etcdclient", "./sim/charms/etcdclient/cmd"},
+		{&a.prometheus, "sim/charms/prometheus", "./sim/charms/prometheus/cmd"},
 	} {
 		name := filepath.Base(c.src)
 		if c.src == "." {

@@ -1,0 +1,213 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/etcd-charm/etcd-charm/charm"
+)
+
+// promQuery evaluates expr on the Prometheus server at base and returns
+// the result vector's samples (labels and value).
+func promQuery(t *testing.T, base, expr string) ([]promSample, error) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(expr))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string       `json:"resultType"`
+			Result     []promSample `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return nil, err
+	}
+	if doc.Status != "success" {
+		return nil, fmt.Errorf("query %q: %s", expr, doc.Error)
+	}
+	return doc.Data.Result, nil
+}
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+func (s promSample) value() string { v, _ := s.Value[1].(string); return v }
+
+// eventually polls f until it returns "" or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, f func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msg := f()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s", what, msg)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// upTargets waits until Prometheus scrapes n etcd members, all up.
+func upTargets(t *testing.T, base string, n int) {
+	t.Helper()
+	eventually(t, 3*time.Minute, fmt.Sprintf("%d etcd targets up", n), func() string {
+		got, err := promQuery(t, base, `up{job=~"etcd-.*"}`)
+		if err != nil {
+			return err.Error()
+		}
+		if len(got) != n {
+			return fmt.Sprintf("%d targets: %+v", len(got), got)
+		}
+		for _, s := range got {
+			if s.value() != "1" {
+				return fmt.Sprintf("target %s is down", s.Metric["instance"])
+			}
+		}
+		return ""
+	})
+}
+
+// execOut runs a shell command on unit and returns its output.
+func (m *model) execOut(unit, script string) string {
+	m.t.Helper()
+	return m.must("exec", unit, "--", script)
+}
+
+func TestMonitoringWithPrometheus(t *testing.T) {
+	m := newModel(t, 1)
+	// A small quota, so the test can fill it and raise NOSPACE.
+	m.deployEtcd(3, "quota_backend_bytes=3000000")
+	m.must("deploy", m.a.prometheus, "prometheus", "--config", "scrape-interval=2s")
+	m.must("integrate", "etcd:prometheus", "prometheus:manual-jobs")
+	m.waitActive(10 * time.Minute)
+
+	addr := m.status().Applications["prometheus"].Units["prometheus/0"].PublicAddress
+	base := "http://" + addr + ":9090"
+	t.Logf("Prometheus at %s", base)
+	upTargets(t, base, 3)
+	eventually(t, time.Minute, "etcd_server_has_leader on every member", func() string {
+		got, err := promQuery(t, base, `etcd_server_has_leader{job=~"etcd-.*"} == 1`)
+		if err != nil {
+			return err.Error()
+		}
+		if len(got) != 3 {
+			return fmt.Sprintf("%d members with a leader", len(got))
+		}
+		return ""
+	})
+
+	// A new member becomes a new target of the same job.
+	m.must("add-unit", "etcd")
+	m.waitActive(10 * time.Minute)
+	upTargets(t, base, 4)
+	jobs, err := promQuery(t, base, `count by (job) (up{job=~"etcd-.*"})`)
+	if err != nil || len(jobs) != 1 {
+		t.Errorf("etcd jobs after add-unit: %+v, %v (want one job)", jobs, err)
+	}
+
+	// Every dashboard expression returns data from the live cluster.
+	exprs, err := charm.DashboardExprs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exprs {
+		eventually(t, 90*time.Second, "dashboard expression "+e, func() string {
+			got, err := promQuery(t, base, e)
+			if err != nil {
+				return err.Error()
+			}
+			if len(got) == 0 {
+				return "no data"
+			}
+			return ""
+		})
+	}
+
+	// Alert rules: every expression is accepted by the server; on a
+	// healthy cluster none fires (an alert's expression is legitimately
+	// empty then).
+	rules, err := charm.ParseAlertRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exprOf := map[string]string{}
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			exprOf[r.Alert] = r.Expr
+			got, err := promQuery(t, base, r.Expr)
+			if err != nil {
+				t.Errorf("alert %s: %v", r.Alert, err)
+				continue
+			}
+			t.Logf("alert %s on a healthy cluster: %d series (empty: not firing)", r.Alert, len(got))
+			switch r.Alert {
+			case "etcdNoLeader", "etcdInsufficientMembers", "etcdNoSpaceAlarm", "etcdDatabaseHighFragmentationRatio":
+				if len(got) != 0 {
+					t.Errorf("alert %s fires on a healthy cluster: %+v", r.Alert, got)
+				}
+			}
+		}
+	}
+
+	// NRPE checks, run on the unit as nrpe runs them: OK when healthy.
+	check := func(unit, args string) string {
+		return m.execOut(unit, `"$JUJU_CHARM_DIR/dispatch" `+args+`; echo "exit=$?"`)
+	}
+	if out := check("etcd/0", "check-alarms"); !strings.Contains(out, "OK - no active alarms\nexit=0") {
+		t.Errorf("check-alarms on a healthy cluster:\n%s", out)
+	}
+	if out := check("etcd/0", "check-service snap.etcd.etcd"); !strings.Contains(out, "OK: snap.etcd.etcd is running\nexit=0") {
+		t.Errorf("check-service on a running etcd:\n%s", out)
+	}
+
+	// Fill the quota: etcd raises NOSPACE, refuses writes, and the alarm
+	// rule fires.
+	fill := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
+		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
+		`for i in 1 2 3 4 5; do head -c 1000000 /dev/zero | tr '\0' x | ` +
+		`etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" put fill$i || true; done`
+	t.Logf("filling the quota:\n%s", m.execOut("etcd/0", fill))
+	if out, _ := m.etcdctl("etcd/0", "alarm", "list"); !strings.Contains(out, "alarm:NOSPACE") {
+		t.Fatalf("no NOSPACE alarm after filling the quota:\n%s", out)
+	}
+	eventually(t, time.Minute, "the etcdNoSpaceAlarm expression", func() string {
+		got, err := promQuery(t, base, exprOf["etcdNoSpaceAlarm"])
+		if err != nil {
+			return err.Error()
+		}
+		if len(got) == 0 {
+			return "not firing"
+		}
+		return ""
+	})
+	if out := check("etcd/0", "check-alarms"); !strings.Contains(out, "alarm:NOSPACE\nexit=2") || !strings.Contains(out, "memberID:") {
+		t.Errorf("check-alarms with NOSPACE raised:\n%s", out)
+	}
+	if _, err := m.etcdctl("etcd/0", "alarm", "disarm"); err != nil {
+		t.Logf("alarm disarm: %v", err)
+	}
+
+	// etcd stopped (through the machine's snapd, in the same operation as
+	// the checks so no hook restarts it in between): both checks CRITICAL.
+	stop := `curl -sS --unix-socket "${SNAPPY_GLOBAL_ROOT:-}/run/snapd.socket" -X POST -H 'Content-Type: application/json' ` +
+		`-d '{"action":"stop","names":["etcd.etcd"]}' http://localhost/v2/apps >/dev/null; sleep 3; ` +
+		`"$JUJU_CHARM_DIR/dispatch" check-service snap.etcd.etcd; echo "exit=$?"; "$JUJU_CHARM_DIR/dispatch" check-alarms; echo "exit=$?"`
+	out := m.execOut("etcd/3", stop)
+	if !strings.Contains(out, "CRITICAL: snap.etcd.etcd is not running\nexit=2") || !strings.Contains(out, "cannot reach etcd at") || strings.Count(out, "exit=2") != 2 {
+		t.Errorf("checks with etcd stopped:\n%s", out)
+	}
+}
