@@ -3,6 +3,7 @@ package hooks
 import (
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,5 +166,45 @@ func TestQuietHookSkipsMonitoring(t *testing.T) {
 		if strings.Contains(c, "prometheus") || strings.Contains(c, "nrpe") || strings.Contains(c, "grafana") || strings.Contains(c, "cos-agent") {
 			t.Errorf("quiet hook called %q", c)
 		}
+	}
+}
+
+func TestCOSAgentCarriesJobDashboardAndRules(t *testing.T) {
+	s, u := servingUnit(t)
+	u.tools.AddRelation("cos-agent:8", "grafana-agent").Units["grafana-agent/0"] = map[string]string{}
+	ev := juju.Event{Name: "cos-agent-relation-joined", Endpoint: "cos-agent", RelationID: "cos-agent:8", RemoteUnit: "grafana-agent/0"}
+	s.mustRun(u, ev)
+	got, err := relations.DecodeCOSAgent(u.tools.Relations["cos-agent:8"].LocalUnitData[relations.COSAgentKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Dashboards) != 1 || got.Dashboards[0] != relations.EncodeDashboard(charm.DashboardJSON("${prometheusds}")) {
+		t.Errorf("dashboards %v", got.Dashboards)
+	}
+	groups, _ := got.MetricsAlertRules["groups"].([]any)
+	if len(groups) != 1 || len(groups[0].(map[string]any)["rules"].([]any)) != 10 {
+		t.Errorf("alert rules %v", got.MetricsAlertRules)
+	}
+	if len(got.MetricsScrapeJobs) != 1 || got.MetricsScrapeJobs[0]["scheme"] != "https" {
+		t.Fatalf("scrape jobs %v", got.MetricsScrapeJobs)
+	}
+	targets := got.MetricsScrapeJobs[0]["static_configs"].([]any)[0].(map[string]any)["targets"].([]any)
+	if len(targets) != 1 || targets[0] != "10.0.0.0:2379" {
+		t.Errorf("targets %v", targets)
+	}
+
+	// With metrics_port on, the agent scrapes plain HTTP without certificates.
+	u.tools.Config["metrics_port"] = int64(9379)
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	got, _ = relations.DecodeCOSAgent(u.tools.Relations["cos-agent:8"].LocalUnitData[relations.COSAgentKey])
+	job := got.MetricsScrapeJobs[0]
+	if _, tls := job["tls_config"]; tls || job["scheme"] != nil {
+		t.Errorf("metrics_port job still uses TLS: %v", job)
+	}
+	if targets := job["static_configs"].([]any)[0].(map[string]any)["targets"].([]any); targets[0] != "10.0.0.0:9379" {
+		t.Errorf("metrics_port targets %v", targets)
+	}
+	if ports := u.tools.Ports; !slices.Contains(ports, "9379/tcp") {
+		t.Errorf("opened ports %v, want the metrics port too", ports)
 	}
 }
