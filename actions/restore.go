@@ -111,11 +111,12 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 		return fmt.Errorf("cannot restore: %w", err)
 	}
+	d.phase(ctx, "restore: unpacking and verifying the snapshot (%s)", humanSize(fileSize(archive)))
 	verified, err := checkSnapshot(ctx, d, archive, db)
 	if err != nil {
 		return notUsable(err)
 	}
-	d.logf("restore: snapshot unpacked in %s", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: snapshot unpacked: db %s", rate(fileSize(db), time.Since(began)))
 	token := workload.NewToken()
 	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
 	restored := filepath.Join(staging, "data")
@@ -135,13 +136,13 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
 	}
 	os.Remove(db) // free its space before the backup
-	d.logf("restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: etcd's restore done at %s; stopping etcd to swap the data in", time.Since(began).Round(time.Millisecond))
 
 	// From here etcd is down until the end.
 	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
 		return juju.Failf("Cannot stop etcd to swap in the restored data: %v. %s", err, untouched)
 	}
-	d.logf("restore: etcd stopped at %s", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: etcd stopped at %s", time.Since(began).Round(time.Millisecond))
 	results := map[string]string{}
 	if !skipBackup {
 		if err := backupData(d, target, dataDir, results); err != nil {
@@ -179,13 +180,13 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
 		return undo("Cannot start etcd on the restored data", err)
 	}
-	d.logf("restore: etcd started at %s", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: etcd started on the restored data at %s; waiting for it to serve", time.Since(began).Round(time.Millisecond))
 	st, err := waitRestored(ctx, d, local.ClientURL)
 	if err != nil {
 		return undo("The restored member does not serve", err)
 	}
 
-	d.logf("restore: the restored member serves at %s", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: the restored member serves at %s", time.Since(began).Round(time.Millisecond))
 	// The restored member serves: make Juju's records match it, then
 	// drop the old data.
 	if err := recordRestored(ctx, d, local, initial, token); err != nil {

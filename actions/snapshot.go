@@ -81,6 +81,8 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 	}
 	var written snaparchive.Written
+	began := time.Now()
+	d.phase(ctx, "snapshot: taking a %s snapshot of %s (etcd %s, db %s) into %s", keys, local.ClientURL, st.Version, humanSize(st.DBSize), target)
 	switch keys {
 	case "v3":
 		rc, v, err := m.SnapshotStream(ctx, local.ClientURL)
@@ -111,6 +113,7 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 			return juju.Failf("Cannot write the snapshot to %s: %v", target, err)
 		}
 	}
+	d.phase(ctx, "snapshot: wrote %s: %s", d.Paths.Unroot(name), rate(written.Size, time.Since(began)))
 	if created {
 		handOver(d, dir) // so ubuntu can also tidy its snapshots away
 	}

@@ -68,6 +68,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
 	switch {
 	case resource != "" && !resourceRuns:
+		d.phase(ctx, "snap-upgrade: installing the attached etcd resource (%s, sha256 %s) over %s", humanSize(fileSize(resource)), sum, before)
 		if err := d.Snap.InstallPath(ctx, resource); err != nil {
 			return juju.Failf("Cannot install the attached etcd resource: %v", err)
 		}
@@ -82,6 +83,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	case resource == "" && view.WantRefresh(cfg.Channel, false):
 		// No resource (or an empty one) attached: follow the channel,
 		// away from a sideloaded revision too.
+		d.phase(ctx, "snap-upgrade: refreshing etcd %s to channel %s", before, charm.FullChannel(cfg.Channel))
 		if err := d.Snap.Refresh(ctx, charm.SnapName, cfg.Channel); err != nil {
 			return juju.Failf("Cannot refresh etcd to channel %s: %v", cfg.Channel, err)
 		}
@@ -100,9 +102,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 		return fmt.Errorf("cannot read the upgraded etcd snap: %w", err)
 	}
 	results["snap.after"] = describeSnap(after)
-	if err := d.Tools.ActionLog(ctx, results["result"]+"; waiting for etcd to serve"); err != nil {
-		return err
-	}
+	d.phase(ctx, "snap-upgrade: %s; waiting for etcd to serve", results["result"])
 	if local, err := readLocal(d); err == nil {
 		st, err := waitServing(ctx, d, local.ClientURL)
 		if err != nil {

@@ -1,0 +1,38 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// phase tells the operator how far a long action got: action-log, which
+// `juju run` streams to its stderr while the action runs ("HH:MM:SS
+// message") and `juju show-task` keeps, and the action's stdout. A failing
+// action-log fails nothing: the action's work matters more than its log.
+func (d Deps) phase(ctx context.Context, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	d.logf("%s", msg)
+	if err := d.Tools.ActionLog(ctx, msg); err != nil {
+		d.logf("cannot log to juju: %v", err)
+	}
+}
+
+// rate is "<size> in <duration> (<size>/s)" for n bytes moved in took.
+func rate(n int64, took time.Duration) string {
+	took = took.Round(time.Millisecond)
+	if took <= 0 {
+		return humanSize(n) + " in " + took.String()
+	}
+	return fmt.Sprintf("%s in %s (%s/s)", humanSize(n), took, humanSize(int64(float64(n)/took.Seconds())))
+}
+
+// fileSize is path's size, 0 when it cannot be read.
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
