@@ -3,8 +3,10 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,8 +91,9 @@ func (m *model) execOut(unit, script string) string {
 
 func TestMonitoringWithPrometheus(t *testing.T) {
 	m := newModel(t, 1)
-	// A small quota, so the test can fill it and raise NOSPACE.
-	m.deployEtcd(3, "quota_backend_bytes=3000000")
+	// A small quota, so the test can fill it and raise NOSPACE; the plain
+	// HTTP metrics listener on.
+	m.deployEtcd(3, "quota_backend_bytes=3000000", "metrics_port=9379")
 	m.must("deploy", m.a.prometheus, "prometheus", "--config", "scrape-interval=2s")
 	m.must("integrate", "etcd:prometheus", "prometheus:manual-jobs")
 	m.waitActive(10 * time.Minute)
@@ -109,6 +112,21 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 		}
 		return ""
 	})
+
+	// The metrics listener serves without a client certificate, its port open.
+	u0 := m.status().Applications["etcd"].Units["etcd/0"]
+	if !slices.Contains(u0.OpenPorts, "9379/tcp") {
+		t.Errorf("etcd/0 opened %v, want 9379/tcp too", u0.OpenPorts)
+	}
+	resp, err := http.Get("http://" + u0.PublicAddress + ":9379/metrics")
+	if err != nil {
+		t.Fatalf("metrics listener: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "etcd_server_has_leader 1") {
+		t.Errorf("metrics listener answered %s without etcd_server_has_leader 1", resp.Status)
+	}
 
 	// A new member becomes a new target of the same job.
 	m.must("add-unit", "etcd")
