@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: deploy easyrsa + 3 etcd units + etcd-client on jujusim, as an
+# make demo: deploy easyrsa + 3 etcd units + etcd-client + Prometheus on jujusim, as an
 # operator would on Juju, and print the model's status. The model keeps
 # running afterwards; `bin/jujusim destroy` removes it.
 set -euo pipefail
@@ -19,13 +19,20 @@ $J bootstrap
 $J deploy build/etcd.charm etcd -n 3 --config bind_to_all_interfaces=false
 $J deploy build/easyrsa.charm easyrsa
 $J deploy build/etcd-client.charm etcd-client
+$J deploy build/prometheus.charm prometheus --config scrape-interval=5s
 $J integrate etcd:certificates easyrsa:client
 $J integrate etcd:db etcd-client:etcd
+$J integrate etcd:prometheus prometheus:manual-jobs
 $J wait-for --workload active --timeout 10m
 $J run etcd/leader health
 $J status
 set +x
+PROM="http://$($J exec --unit prometheus/0 -- 'cat "${SNAPPY_GLOBAL_ROOT:-}/var/snap/prometheus/common/listen-address"')"
 cat <<MSG
+
+Prometheus scrapes every etcd member at $PROM (its UI; the job is etcd-<request id>).
+One query to try, the members that see a raft leader:
+  curl -s '$PROM/api/v1/query' --data-urlencode 'query=sum(etcd_server_has_leader)'
 
 The model is running in $JUJUSIM_HOME. Try (as with juju):
   export JUJUSIM_HOME=$JUJUSIM_HOME
