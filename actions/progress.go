@@ -9,12 +9,17 @@ import (
 
 // phase tells the operator how far a long action got: action-log, which
 // `juju run` streams to its stderr while the action runs ("HH:MM:SS
-// message") and `juju show-task` keeps, and the action's stdout. A failing
-// action-log fails nothing: the action's work matters more than its log.
+// message") and `juju show-task` keeps; juju-log at INFO, so `juju
+// debug-log` at its default level shows it beside the hooks' steps; and
+// the action's stdout. A failing log fails nothing: the action's work
+// matters more than its log.
 func (d Deps) phase(ctx context.Context, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	d.logf("%s", msg)
 	if err := d.Tools.ActionLog(ctx, msg); err != nil {
+		d.logf("cannot log to the action: %v", err)
+	}
+	if err := d.Tools.Log(ctx, "INFO", msg); err != nil {
 		d.logf("cannot log to juju: %v", err)
 	}
 }

@@ -36,6 +36,9 @@ func TestSnapshotLogsItsPhases(t *testing.T) {
 	if !logged(logs, "snapshot: wrote /home/ubuntu/etcd-snapshots/etcd-snapshot-2026-11-22-03.04.05.tar.gz: "+size+" in ", "/s)") {
 		t.Errorf("no size and rate line (size %s) in %q", size, logs)
 	}
+	if !logged(w.tools.Logs, "INFO", "snapshot: wrote ") {
+		t.Errorf("juju-log has no snapshot phase: %q", w.tools.Logs)
+	}
 }
 
 func TestRestoreLogsItsPhases(t *testing.T) {
