@@ -228,4 +228,43 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 	if !strings.Contains(out, "CRITICAL: snap.etcd.etcd is not running\nexit=2") || !strings.Contains(out, "cannot reach etcd at") || strings.Count(out, "exit=2") != 2 {
 		t.Errorf("checks with etcd stopped:\n%s", out)
 	}
+
+	// The relation goes: the job goes with the leader's data, and
+	// Prometheus stops scraping etcd (its last samples stay queryable for
+	// the lookback window, so ask for the active targets).
+	m.must("remove-relation", "etcd:prometheus", "prometheus:manual-jobs")
+	eventually(t, 2*time.Minute, "etcd targets gone after remove-relation", func() string {
+		jobs, err := activeJobs(base)
+		if err != nil {
+			return err.Error()
+		}
+		if len(jobs) != 0 {
+			return fmt.Sprintf("Prometheus still scrapes %v", jobs)
+		}
+		return ""
+	})
+}
+
+// activeJobs are the jobs of the targets Prometheus scrapes.
+func activeJobs(base string) ([]string, error) {
+	resp, err := http.Get(base + "/api/v1/targets?state=active")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Data struct {
+			ActiveTargets []struct {
+				ScrapePool string `json:"scrapePool"`
+			} `json:"activeTargets"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return nil, err
+	}
+	var jobs []string
+	for _, t := range doc.Data.ActiveTargets {
+		jobs = append(jobs, t.ScrapePool)
+	}
+	return jobs, nil
 }

@@ -109,11 +109,20 @@ func (c *Charm) reconcile(ctx context.Context, ev juju.Event) error {
 	}
 
 	common := SnapCommon(c.Root)
+	before := jobNames(filepath.Join(common, "prometheus.yml"))
 	changed, jobs, err := c.writeConfig(common, interval, listen, rels)
 	if err != nil {
 		return err
 	}
-	if err := c.ensureServer(ctx, ev, listen, changed); err != nil {
+	// Prometheus 2.42 keeps scraping a job a reload dropped when no job
+	// is left (its scrape manager only hears of target sets that
+	// changed): a dropped job is a restart, anything else a reload.
+	dropped := false
+	after := jobNames(filepath.Join(common, "prometheus.yml"))
+	for name := range before {
+		dropped = dropped || !after[name]
+	}
+	if err := c.ensureServer(ctx, ev, listen, changed, dropped); err != nil {
 		return err
 	}
 	for _, r := range rels {
@@ -174,7 +183,7 @@ func (c *Charm) writeConfig(common, interval, listen string, rels []relationRequ
 // ensureServer installs the local snap (its daemon starts with the
 // config already in place), starts a stopped server and reloads a running
 // one whose config changed.
-func (c *Charm) ensureServer(ctx context.Context, ev juju.Event, listen string, changed bool) error {
+func (c *Charm) ensureServer(ctx context.Context, ev juju.Event, listen string, changed, dropped bool) error {
 	_, err := c.Snap.Snap(ctx, SnapName)
 	if errors.Is(err, snap.ErrNotInstalled) {
 		dir, err := os.MkdirTemp("", "prometheus-charm-")
@@ -203,6 +212,9 @@ func (c *Charm) ensureServer(ctx context.Context, ev juju.Event, listen string, 
 	switch {
 	case !active:
 		return c.Snap.Start(ctx, ServiceName)
+	case dropped:
+		c.logf(ctx, "INFO", "a scrape job was dropped; restarting prometheus")
+		return c.Snap.Restart(ctx, ServiceName)
 	case changed:
 		if err := c.Server.Reload(ctx, listen); err != nil {
 			c.logf(ctx, "INFO", "%v; restarting it", err)
@@ -236,6 +248,22 @@ func (c *Charm) respond(ctx context.Context, r relationRequests) error {
 		return err
 	}
 	return nil
+}
+
+// jobNames are the scrape jobs of a prometheus.yml (none if unreadable).
+func jobNames(path string) map[string]bool {
+	var conf struct {
+		ScrapeConfigs []struct {
+			JobName string `yaml:"job_name"`
+		} `yaml:"scrape_configs"`
+	}
+	names := map[string]bool{}
+	if b, err := os.ReadFile(path); err == nil && yaml.Unmarshal(b, &conf) == nil {
+		for _, j := range conf.ScrapeConfigs {
+			names[j.JobName] = true
+		}
+	}
+	return names
 }
 
 func writeIfChanged(path string, data []byte, mode os.FileMode) (bool, error) {
