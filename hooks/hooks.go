@@ -131,7 +131,7 @@ var endpoints = map[string]handler{
 	"proxy":                converge,
 	"prometheus":           converge,
 	"grafana":              converge,
-	"nrpe-external-master": converge,
+	"nrpe-external-master": convergeNRPE,
 	"cos-agent":            converge,
 }
 

@@ -144,10 +144,24 @@ func TestNRPEChecksComeAndGoWithTheRelation(t *testing.T) {
 		t.Errorf("monitors = %q, want %q", monitors, want)
 	}
 
-	// The relation goes (-broken: relation-ids no longer lists it).
+	// New nagios_servicegroups: the checks are rewritten with them.
+	u.tools.Config["nagios_servicegroups"] = "kv"
+	s.mustRun(u, juju.Event{Name: "config-changed", CharmDir: "/charm"})
+	alarms := charm.NRPEChecks(u.paths, h)[1]
+	if b, _ := os.ReadFile(alarms.CheckPath(u.paths)); !strings.Contains(string(b), "# servicegroups: kv\n") {
+		t.Errorf("after nagios_servicegroups=kv: %s", b)
+	}
+
+	// The relation goes (-broken: relation-ids no longer lists it) while
+	// the unit is blocked before it reaches its serving steps (a bad
+	// config): the checks go anyway.
 	delete(u.tools.Relations, "nrpe-external-master:7")
+	u.tools.Config["heartbeat_interval"] = int64(0)
 	ev.Name, ev.RemoteUnit = "nrpe-external-master-relation-broken", ""
 	s.mustRun(u, ev)
+	if st := u.tools.Status; st.Name != juju.StatusBlocked {
+		t.Fatalf("status %+v, want blocked before the serving steps", st)
+	}
 	for _, path := range installed {
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Errorf("%s left behind after the relation went: %v", path, err)

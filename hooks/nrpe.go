@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
@@ -25,7 +26,7 @@ func ensureNRPE(ctx context.Context, d Deps, w *world) error {
 		return fmt.Errorf("cannot list nrpe-external-master relations: %w", err)
 	}
 	if len(ids) == 0 {
-		return removeNRPE(ctx, d, w)
+		return removeNRPE(ctx, d)
 	}
 	var hostname, hostContext string
 	units, err := d.Tools.RelationList(ctx, ids[0])
@@ -107,9 +108,31 @@ func ensureNRPE(ctx context.Context, d Deps, w *world) error {
 	return nil
 }
 
+// convergeNRPE is the nrpe-external-master hooks' handler: converge
+// (which installs the checks once etcd serves), and when the relation is
+// gone the checks go too, even if etcd does not serve: the checks do not
+// depend on it, and the memo would otherwise skip their removal later.
+func convergeNRPE(ctx context.Context, d Deps, ev juju.Event) error {
+	err := converge(ctx, d, ev)
+	var outcome *juju.Outcome
+	if !strings.HasSuffix(ev.Name, "-relation-broken") || (err != nil && !errors.As(err, &outcome)) {
+		return err
+	}
+	ids, lerr := d.Tools.RelationIDs(ctx, "nrpe-external-master")
+	if lerr != nil {
+		return fmt.Errorf("cannot list nrpe-external-master relations: %w", lerr)
+	}
+	if len(ids) == 0 {
+		if rerr := removeNRPE(ctx, d); rerr != nil {
+			return rerr
+		}
+	}
+	return err
+}
+
 // removeNRPE removes what ensureNRPE installed (nothing to do when it
 // installed nothing).
-func removeNRPE(ctx context.Context, d Deps, w *world) error {
+func removeNRPE(ctx context.Context, d Deps) error {
 	p := d.Paths
 	paths := []string{p.AlarmPlugin(), p.ServicePlugin(), p.AlarmCron(), p.AlarmCache()}
 	for _, c := range charm.NRPEChecks(p, charm.NagiosHost{}) {
