@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 // promQuery evaluates expr on the Prometheus server at base and returns
@@ -94,7 +96,12 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 	// A small quota, so the test can fill it and raise NOSPACE; the plain
 	// HTTP metrics listener on.
 	m.deployEtcd(3, "quota_backend_bytes=3000000", "metrics_port=9379")
-	m.must("deploy", m.a.prometheus, "prometheus", "--config", "scrape-interval=2s")
+	// The server loads the charm's alert rules, as COS's Prometheus would.
+	rules, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "charm", "monitoring", "alerts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.must("deploy", m.a.prometheus, "prometheus", "--config", "scrape-interval=2s", "--config", "alert-rules="+string(rules))
 	m.must("integrate", "etcd:prometheus", "prometheus:manual-jobs")
 	m.waitActive(10 * time.Minute)
 
@@ -138,10 +145,7 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 	}
 
 	// Every dashboard expression returns data from the live cluster.
-	exprs, err := charm.DashboardExprs()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exprs := dashboardExprs(t)
 	for _, e := range exprs {
 		eventually(t, 90*time.Second, "dashboard expression "+e, func() string {
 			got, err := promQuery(t, base, e)
@@ -155,28 +159,22 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 		})
 	}
 
-	// Alert rules: every expression is accepted by the server; on a
-	// healthy cluster none fires (an alert's expression is legitimately
-	// empty then).
-	rules, err := charm.ParseAlertRules()
-	if err != nil {
-		t.Fatal(err)
+	// Alert rules: the server loaded every one and evaluates it without
+	// error; on a healthy cluster none is pending or firing (an alert's
+	// expression is legitimately empty then).
+	alerts := ruleStates(t, base)
+	if len(alerts) != 10 {
+		t.Errorf("Prometheus loaded %d alert rules, want the charm's 10: %+v", len(alerts), alerts)
 	}
-	exprOf := map[string]string{}
-	for _, g := range rules.Groups {
-		for _, r := range g.Rules {
-			exprOf[r.Alert] = r.Expr
-			got, err := promQuery(t, base, r.Expr)
-			if err != nil {
-				t.Errorf("alert %s: %v", r.Alert, err)
-				continue
-			}
-			t.Logf("alert %s on a healthy cluster: %d series (empty: not firing)", r.Alert, len(got))
-			switch r.Alert {
-			case "etcdNoLeader", "etcdInsufficientMembers", "etcdNoSpaceAlarm", "etcdDatabaseHighFragmentationRatio":
-				if len(got) != 0 {
-					t.Errorf("alert %s fires on a healthy cluster: %+v", r.Alert, got)
-				}
+	for _, r := range alerts {
+		t.Logf("alert %s on a healthy cluster: %s (health %s)", r.Name, r.State, r.Health)
+		if r.Health == "err" {
+			t.Errorf("alert %s does not evaluate: %s", r.Name, r.LastError)
+		}
+		switch r.Name {
+		case "etcdNoLeader", "etcdInsufficientMembers", "etcdNoSpaceAlarm", "etcdDatabaseHighFragmentationRatio":
+			if r.State != "inactive" {
+				t.Errorf("alert %s is %s on a healthy cluster", r.Name, r.State)
 			}
 		}
 	}
@@ -202,15 +200,17 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 	if out, _ := m.etcdctl("etcd/0", "alarm", "list"); !strings.Contains(out, "alarm:NOSPACE") {
 		t.Fatalf("no NOSPACE alarm after filling the quota:\n%s", out)
 	}
-	eventually(t, time.Minute, "the etcdNoSpaceAlarm expression", func() string {
-		got, err := promQuery(t, base, exprOf["etcdNoSpaceAlarm"])
-		if err != nil {
-			return err.Error()
+	// The rule's for: is 1m: pending at once, firing a minute later.
+	eventually(t, 3*time.Minute, "etcdNoSpaceAlarm firing", func() string {
+		for _, r := range ruleStates(t, base) {
+			if r.Name == "etcdNoSpaceAlarm" {
+				if r.State == "firing" {
+					return ""
+				}
+				return "the alert is " + r.State
+			}
 		}
-		if len(got) == 0 {
-			return "not firing"
-		}
-		return ""
+		return "no etcdNoSpaceAlarm rule"
 	})
 	if out := check("etcd/0", "check-alarms"); !strings.Contains(out, "alarm:NOSPACE\nexit=2") || !strings.Contains(out, "memberID:") {
 		t.Errorf("check-alarms with NOSPACE raised:\n%s", out)
@@ -243,6 +243,68 @@ func TestMonitoringWithPrometheus(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// dashboardExprs are the PromQL expressions of the charm's dashboard.
+func dashboardExprs(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "charm", "monitoring", "dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			out = append(out, tg.Expr)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("the dashboard has no expressions")
+	}
+	return out
+}
+
+// ruleState is one alerting rule as Prometheus's /api/v1/rules reports it.
+type ruleState struct {
+	Name      string `json:"name"`
+	Query     string `json:"query"`
+	State     string `json:"state"` // inactive, pending, firing
+	Health    string `json:"health"`
+	LastError string `json:"lastError"`
+}
+
+func ruleStates(t *testing.T, base string) []ruleState {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/rules?type=alert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Data struct {
+			Groups []struct {
+				Rules []ruleState `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []ruleState
+	for _, g := range doc.Data.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out
 }
 
 // activeJobs are the jobs of the targets Prometheus scrapes.

@@ -72,6 +72,7 @@ func (c *Charm) reconcile(ctx context.Context, ev juju.Event) error {
 	if interval == "" {
 		interval = "15s"
 	}
+	rules, _ := cfg["alert-rules"].(string)
 	nw, err := c.Tools.NetworkGet(ctx, Endpoint, "")
 	if err != nil {
 		return err
@@ -110,7 +111,7 @@ func (c *Charm) reconcile(ctx context.Context, ev juju.Event) error {
 
 	common := SnapCommon(c.Root)
 	before := jobNames(filepath.Join(common, "prometheus.yml"))
-	changed, jobs, err := c.writeConfig(common, interval, listen, rels)
+	changed, jobs, err := c.writeConfig(common, interval, listen, rules, rels)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (c *Charm) reconcile(ctx context.Context, ev juju.Event) error {
 
 // writeConfig writes the certificates, prometheus.yml and the listen
 // address, reporting whether anything changed.
-func (c *Charm) writeConfig(common, interval, listen string, rels []relationRequests) (bool, int, error) {
+func (c *Charm) writeConfig(common, interval, listen, rules string, rels []relationRequests) (bool, int, error) {
 	certDir := filepath.Join(common, "certs")
 	var jobs []map[string]any
 	changed := false
@@ -160,10 +161,20 @@ func (c *Charm) writeConfig(common, interval, listen string, rels []relationRequ
 	if jobs == nil {
 		jobs = []map[string]any{}
 	}
-	conf, err := yaml.Marshal(map[string]any{
+	doc := map[string]any{
 		"global":         map[string]any{"scrape_interval": interval, "evaluation_interval": interval},
 		"scrape_configs": jobs,
-	})
+	}
+	rulesFile := filepath.Join(common, "rules.yml")
+	if rules != "" {
+		w, err := writeIfChanged(rulesFile, []byte(rules), 0o644)
+		if err != nil {
+			return false, 0, err
+		}
+		changed = changed || w
+		doc["rule_files"] = []string{rulesFile}
+	}
+	conf, err := yaml.Marshal(doc)
 	if err != nil {
 		return false, 0, fmt.Errorf("cannot render prometheus.yml: %w", err)
 	}
