@@ -50,10 +50,11 @@ func TestLeaderPublishesTheScrapeJob(t *testing.T) {
 	if len(jobs) != 1 {
 		t.Fatalf("requests = %+v, want one", jobs)
 	}
+	certs := u.tools.Relations["certificates:9"].Units["easyrsa/0"]
 	want := relations.ScrapeJob{RequestID: jobs[0].RequestID, JobName: "etcd", Scheme: "https", Targets: []string{"10.0.0.0:2379"},
-		CACert: "CA PEM", ClientCert: "CLIENT CERT", ClientKey: "CLIENT KEY"}
+		CACert: certs["ca"], ClientCert: certs["client.cert"], ClientKey: certs["client.key"]}
 	if !reflect.DeepEqual(jobs[0], want) || len(want.RequestID) != 36 {
-		t.Errorf("job %+v, want %+v", jobs[0], want)
+		t.Errorf("job %s %v %v, want %s %v and the certificates easyrsa gave", jobs[0].RequestID, jobs[0].Targets, jobs[0].ClientCert == want.ClientCert, want.RequestID, want.Targets)
 	}
 
 	// Prometheus refuses it: the leader says so in the unit's log.
@@ -65,18 +66,19 @@ func TestLeaderPublishesTheScrapeJob(t *testing.T) {
 
 	// A new client certificate: the job keeps its request id and carries
 	// the new certificate.
-	u.tools.Relations["certificates:9"].Units["easyrsa/0"]["client.cert"] = "CLIENT CERT 2"
+	renewed := unitCerts(s.ca, t, 0)
+	certs["client.cert"], certs["client.key"] = renewed["client.cert"], renewed["client.key"]
 	s.mustRun(u, juju.Event{Name: "certificates-relation-changed", Endpoint: "certificates", RelationID: "certificates:9", RemoteUnit: "easyrsa/0"})
 	jobs = scrapeJobs(t, u, "prometheus:5")
-	if len(jobs) != 1 || jobs[0].RequestID != want.RequestID || jobs[0].ClientCert != "CLIENT CERT 2" {
-		t.Errorf("after a new client certificate: %+v (request id was %s)", jobs, want.RequestID)
+	if len(jobs) != 1 || jobs[0].RequestID != want.RequestID || jobs[0].ClientCert != renewed["client.cert"] || jobs[0].ClientCert == want.ClientCert {
+		t.Errorf("after a new client certificate: %d jobs, request id kept %v, new certificate %v", len(jobs), len(jobs) == 1 && jobs[0].RequestID == want.RequestID, len(jobs) == 1 && jobs[0].ClientCert == renewed["client.cert"])
 	}
 
 	// Leadership moves away: the former leader withdraws its job.
 	u.tools.Leader = false
 	s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
 	if jobs := scrapeJobs(t, u, "prometheus:5"); len(jobs) != 0 {
-		t.Errorf("a non-leader publishes %+v", jobs)
+		t.Errorf("a non-leader publishes %d jobs", len(jobs))
 	}
 }
 
