@@ -5,6 +5,13 @@ go 1.26.8
 require github.com/etcd-charm/etcd-charm v0.0.0
 
 require (
+	github.com/snapcore/go-gettext v0.0.0-20191107141714-82bbea49e785 // indirect
+	github.com/snapcore/snapd v0.0.0-20201005140838-501d14ac146e // indirect
+	gopkg.in/tomb.v2 v2.0.0-20161208151619-d5d1b5820637 // indirect
+	gopkg.in/yaml.v2 v2.4.0 // indirect
+)
+
+require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coreos/go-semver v0.3.1 // indirect
