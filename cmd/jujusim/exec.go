@@ -29,11 +29,13 @@ func execCmd() *cobra.Command {
 			op := controller.OperationArgs{Units: splitList(units), Applications: splitList(apps), Machines: splitList(machines), All: all}
 			targeted := len(op.Units) > 0 || len(op.Applications) > 0 || len(op.Machines) > 0
 			if all && targeted {
+				//lint:ignore ST1005 Juju's own text (juju/juju cmd/juju/action exec.go), byte for byte
 				return usageError{fmt.Errorf("You cannot specify --all and individual units")}
 			}
 			if !targeted && !all {
 				// The positional form: exec UNIT -- CMD.
 				if len(args) < 2 || cmd.ArgsLenAtDash() == 0 {
+					//lint:ignore ST1005 Juju's own text (juju/juju cmd/juju/action exec.go), byte for byte
 					return usageError{fmt.Errorf("You must specify a target, either through --all, --machine, --application or --unit")}
 				}
 				op.Units, args = []string{args[0]}, args[1:]
