@@ -73,12 +73,10 @@ func (c *Context) LogActionMessage(message string) error {
 	return nil
 }
 
-// Log implements jujuc.Context: logger unit.<unit>.juju-log; relation
-// hooks prefix the message with "<endpoint>:<id>: ".
+// Log implements jujuc.Context: logger unit.<unit>.juju-log. The
+// "<endpoint>:<id>: " prefix of relation hooks is juju-log's to add (as in
+// Juju's jujuc), not the log's: adding it here too doubled it.
 func (c *Context) Log(level, message string) error {
-	if c.op.Kind == OpHook && c.op.Hook.RelationID >= 0 {
-		message = fmt.Sprintf("%s:%d: %s", c.op.Hook.Endpoint, c.op.Hook.RelationID, message)
-	}
 	c.s.Log(c.unit, strings.ToUpper(level), "unit."+c.unit+".juju-log", message)
 	return nil
 }

@@ -128,4 +128,22 @@ func TestDebugLogDefaultLevel(t *testing.T) {
 	if !strings.Contains(log, "INFO unit.easyrsa/0.juju-log") {
 		t.Errorf("no juju-log INFO line of easyrsa's:\n%s", log)
 	}
+	// The charm's own steps reach an operator at Juju's default level: the
+	// install, the membership step that bootstraps the cluster, the start.
+	// In a relation hook juju-log prefixes the message with the relation
+	// ("certificates:1: "), once.
+	for _, step := range []string{
+		"installing etcd from channel",
+		"membership: bootstrap",
+		`starting etcd \(new cluster\)`,
+	} {
+		if !regexp.MustCompile(`INFO unit\.etcd/0\.juju-log (\S+:\d+: )?` + step).MatchString(log) {
+			t.Errorf("debug-log at the default level lacks %q:\n%s", step, log)
+		}
+	}
+	for _, m := range regexp.MustCompile(`juju-log (\S+:\d+: )(\S+:\d+: )`).FindAllStringSubmatch(log, -1) {
+		if m[1] == m[2] {
+			t.Errorf("relation prefix written twice: %q", m[0])
+		}
+	}
 }
