@@ -56,6 +56,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 			}
 		}
 	}()
+	if err := adoptOriginal(ctx, d, w); err != nil {
+		return err
+	}
 	installed, err := ensureSnap(ctx, d, w)
 	if err != nil {
 		return err

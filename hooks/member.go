@@ -132,6 +132,12 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		}
 		return res, false, err
 	case charm.MemberNone:
+		if step.Rewrite {
+			d.note(ctx, levelInfo, "rewriting etcd.conf.yml in this charm's layout (nothing etcd acts on changes: no restart)")
+			if err := writeEtcdConfig(d, step.Rendered); err != nil {
+				return res, false, err
+			}
+		}
 		// A running etcd the state says nothing about is assumed to run
 		// with the CA in place.
 		w.state.EtcdCA = ca
