@@ -80,6 +80,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err := checkPorts(ctx, d, w); err != nil {
 		return err
 	}
+	if err := ensureStorage(ctx, d, w, installed); err != nil {
+		return err
+	}
 	// Ready: announce this unit to its peers.
 	if w.state.ReadySince.IsZero() {
 		w.state.ReadySince = d.Now().UTC().Truncate(time.Second)

@@ -101,6 +101,9 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		return res, false, nil
 	case charm.MemberStart:
 		d.note(ctx, levelInfo, "starting etcd (%s cluster)", step.Start.State)
+		if err := moveData(ctx, d, step.Rendered); err != nil {
+			return res, false, err
+		}
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
@@ -117,6 +120,9 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		return res, false, err
 	case charm.MemberRestart:
 		d.note(ctx, levelInfo, "restarting etcd into new config")
+		if err := moveData(ctx, d, step.Rendered); err != nil {
+			return res, false, err
+		}
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
