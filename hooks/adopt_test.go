@@ -163,3 +163,19 @@ func readConf(u *unit) (charm.EtcdConfig, []byte, error) {
 	c, err := charm.ParseEtcdConfig(raw)
 	return c, raw, err
 }
+
+// TestUnitAddedToAnAdoptedClusterInstallsItsRelease: channel "auto"
+// resolved to 3.4 when layer-etcd installed it; a unit added after the
+// refresh installs the release the cluster runs (its peers' versions),
+// not the store's newest (3.6), which could not join it.
+func TestUnitAddedToAnAdoptedClusterInstallsItsRelease(t *testing.T) {
+	s := layerEtcdWorld(t)
+	for _, n := range []int{1, 0, 2} {
+		s.mustRun(s.units[n], juju.Event{Name: "upgrade-charm"})
+	}
+	u := s.addUnit()
+	s.mustRun(u, juju.Event{Name: "install"})
+	if got := u.snapd.Installed("etcd"); got == nil || got.Channel != "3.4/stable" {
+		t.Errorf("new unit installed %+v, want 3.4/stable", got)
+	}
+}
