@@ -72,13 +72,21 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 	lost := watch.stop()
 	restarts := 0
 	for u, n := range m.etcdStarts(units) {
+		if starts[u] == 0 {
+			t.Errorf("%s: no etcd start in the journal before the refresh: the restart count is blind", u)
+		}
 		restarts += n - starts[u]
 	}
 	c := h.Counts()
 	t.Logf("refresh took %v; etcd restarts: %d; client operations: %d writes, %d maybe-writes, %d reads; connection-string polls: %d",
 		took.Round(100*time.Millisecond), restarts, c.Writes, c.MaybeWrites, c.Reads, watch.polls)
-	if c.Writes == 0 || c.Reads == 0 {
-		t.Errorf("no load ran: %+v", c)
+	if c.Writes == 0 || c.Reads == 0 || watch.polls == 0 {
+		t.Errorf("no load ran (%+v) or the connection string was never polled (%d)", c, watch.polls)
+	}
+	// Nothing in layer-etcd's default config needs a restart here: the
+	// members go on as they were.
+	if restarts != 0 {
+		t.Errorf("the refresh restarted etcd %d times, want none", restarts)
 	}
 	for _, l := range lost {
 		t.Errorf("client lost its connection string: %s", l)
@@ -123,6 +131,33 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 	m.putViaClient("/adopt/after", "scaled")
 	if got := m.getViaClient("/adopt/after"); got != "scaled" {
 		t.Errorf("get after scaling = %q", got)
+	}
+
+	// And it moves on from 3.4, rolling, keeping the v2 store on 3.5.
+	m.must("config", "etcd", "channel=3.5/stable")
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		done := true
+		for _, v := range m.versions() {
+			done = done && strings.HasPrefix(v, "3.5.")
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not every unit on 3.5 after 10m: %v", m.versions())
+		}
+		time.Sleep(2 * time.Second)
+	}
+	m.waitHealthy(3, 5*time.Minute)
+	units, _ = m.units("etcd")
+	for _, u := range units {
+		if out, err := m.jujusim("exec", u, "--", v2ctl+"get /adopt/v2"); err != nil || strings.TrimSpace(out) != "written-by-layer-etcd" {
+			t.Errorf("%s: v2 get on 3.5 = %q, %v", u, out, err)
+		}
+	}
+	if got := m.getViaClient("/adopt/v3"); got != "written-by-layer-etcd" {
+		t.Errorf("v3 get on 3.5 = %q", got)
 	}
 }
 
