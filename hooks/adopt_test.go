@@ -179,3 +179,28 @@ func TestUnitAddedToAnAdoptedClusterInstallsItsRelease(t *testing.T) {
 		t.Errorf("new unit installed %+v, want 3.4/stable", got)
 	}
 }
+
+// TestAdoptedMemberRestartsOnlyInTurnBesideLayerEtcdUnits: a refreshed
+// unit whose config does need a restart (here a tuning change) while its
+// peers still run layer-etcd counts them as running members: it asks for
+// the restart lock and keeps etcd up until it has it, so a quorum of the
+// old members stays.
+func TestAdoptedMemberRestartsOnlyInTurnBesideLayerEtcdUnits(t *testing.T) {
+	s := layerEtcdWorld(t)
+	u := s.units[1]
+	u.tools.Config["heartbeat_interval"] = int64(200)
+	s.mustRun(u, juju.Event{Name: "upgrade-charm"})
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	for _, c := range u.snapd.Calls() {
+		if strings.HasPrefix(c, "Restart") || strings.HasPrefix(c, "Stop") {
+			t.Fatalf("%s restarted etcd beside layer-etcd units without the lock: %s", u.name, c)
+		}
+	}
+	p := relations.DecodePeer(u.name, u.tools.Relations["cluster:0"].LocalUnitData)
+	if p.RestartRequest == "" || p.State != relations.PeerStarted {
+		t.Errorf("peer data %+v, want a started member asking to restart", p)
+	}
+	if conf, _, err := readConf(u); err != nil || conf.HeartbeatInterval != 100 {
+		t.Errorf("etcd.conf.yml changed before the restart: heartbeat %d (%v)", conf.HeartbeatInterval, err)
+	}
+}
