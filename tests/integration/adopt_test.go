@@ -120,8 +120,11 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 		return
 	}
 
-	// The adopted cluster is this charm's: it scales out and survives
-	// losing the leader unit.
+	// The adopted cluster is this charm's: its actions work on the data
+	// dir it kept, it scales out and survives losing the leader unit.
+	if r := m.mustComplete(units[1], "snapshot"); r["snapshot.path"] == "" || r["snapshot.sha256"] == "" {
+		t.Errorf("snapshot on an adopted member: %v", r)
+	}
 	m.must("add-unit", "etcd")
 	m.waitHealthy(4, 10*time.Minute)
 	_, leader := m.units("etcd")
@@ -281,12 +284,24 @@ func (m *model) etcdStarts(units []string) map[string]int {
 
 // connWatch polls the client's view of every etcd unit's db data (show-unit
 // reads the controller's model, not through a hook) and notes each time a
-// unit's connection_string is missing.
+// unit's connection_string is missing or names other endpoints.
 type connWatch struct {
 	quit  chan struct{}
 	done  chan struct{}
 	polls int
+	first string // the endpoints every unit published first
 	lost  []string
+}
+
+// endpointSet is a connection string's endpoints, sorted: units may list
+// them in another order and mean the same.
+func endpointSet(cs string) string {
+	if cs == "" {
+		return ""
+	}
+	parts := strings.Split(cs, ",")
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
 }
 
 func (m *model) watchConnectionString(units []string) *connWatch {
@@ -320,8 +335,14 @@ func (m *model) watchConnectionString(units []string) *connWatch {
 					continue
 				}
 				for _, u := range units {
-					if ri.RelatedUnits[u].Data["connection_string"] == "" {
-						w.lost = append(w.lost, fmt.Sprintf("%s at %s", u, time.Now().Format(time.TimeOnly)))
+					cs := endpointSet(ri.RelatedUnits[u].Data["connection_string"])
+					switch {
+					case cs == "":
+						w.lost = append(w.lost, fmt.Sprintf("%s has none at %s", u, time.Now().Format(time.TimeOnly)))
+					case w.first == "":
+						w.first = cs
+					case cs != w.first:
+						w.lost = append(w.lost, fmt.Sprintf("%s's is %s, not %s, at %s", u, cs, w.first, time.Now().Format(time.TimeOnly)))
 					}
 				}
 			}
