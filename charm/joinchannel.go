@@ -8,9 +8,12 @@ package charm
 // a 3.4 cluster, as a layer-etcd deployment adopted by this charm is,
 // breaks it). So "auto" installs the stable track of the oldest release
 // the peers run (the cluster's version, also mid-way through a rolling
-// upgrade). An explicit channel, or no peer version known, is left as
+// upgrade). A unit's first hook (install) sees no peer data yet: Juju
+// brings the peers into its relation only after it started. Then the
+// channel the leader recorded (leaderChannel, the one its own snap
+// tracks) stands in. An explicit channel, or nothing known, is left as
 // configured ("auto" then resolves against the store).
-func JoinChannel(configured string, peerVersions []string) string {
+func JoinChannel(configured, leaderChannel string, peerVersions []string) string {
 	if configured != "auto" {
 		return configured
 	}
@@ -24,8 +27,11 @@ func JoinChannel(configured string, peerVersions []string) string {
 			oldest = track
 		}
 	}
-	if oldest == "" {
-		return configured
+	switch {
+	case oldest != "":
+		return oldest + "/stable"
+	case leaderChannel != "":
+		return leaderChannel
 	}
-	return oldest + "/stable"
+	return configured
 }

@@ -166,14 +166,20 @@ func readConf(u *unit) (charm.EtcdConfig, []byte, error) {
 
 // TestUnitAddedToAnAdoptedClusterInstallsItsRelease: channel "auto"
 // resolved to 3.4 when layer-etcd installed it; a unit added after the
-// refresh installs the release the cluster runs (its peers' versions),
-// not the store's newest (3.6), which could not join it.
+// refresh installs the release the cluster runs (in install, before any
+// peer data, the channel the leader recorded), not the store's newest
+// (3.6), which could not join it.
 func TestUnitAddedToAnAdoptedClusterInstallsItsRelease(t *testing.T) {
 	s := layerEtcdWorld(t)
 	for _, n := range []int{1, 0, 2} {
 		s.mustRun(s.units[n], juju.Event{Name: "upgrade-charm"})
 	}
+	if got := relations.DecodeLeader(s.leaderData).EtcdChannel; got != "3.4/stable" {
+		t.Fatalf("leader recorded channel %q, want 3.4/stable", got)
+	}
 	u := s.addUnit()
+	// Juju runs install before the newcomer's peers are in its relation.
+	u.tools.Relations["cluster:0"].Units = map[string]map[string]string{}
 	s.mustRun(u, juju.Event{Name: "install"})
 	if got := u.snapd.Installed("etcd"); got == nil || got.Channel != "3.4/stable" {
 		t.Errorf("new unit installed %+v, want 3.4/stable", got)

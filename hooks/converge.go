@@ -63,6 +63,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := recordAppChannel(ctx, d, w, installed); err != nil {
+		return err
+	}
 	if err := ensureVersion(ctx, d, w, installed.Version); err != nil {
 		return err
 	}
