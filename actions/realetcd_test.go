@@ -62,6 +62,7 @@ func (p *procSnap) Install(context.Context, string, string) error { return error
 func (p *procSnap) InstallPath(context.Context, string) error     { return errors.New("not here") }
 func (p *procSnap) Refresh(context.Context, string, string) error { return errors.New("not here") }
 func (p *procSnap) Revert(context.Context, string) error          { return errors.New("not here") }
+func (p *procSnap) Connect(context.Context, string, string) error { return errors.New("not here") }
 func (p *procSnap) Channels(context.Context, string) (map[string]string, error) {
 	return nil, errors.New("not here")
 }

@@ -73,6 +73,10 @@ type MemberStep struct {
 	// Done (none): the restart request this member's running etcd
 	// fulfils ("" none).
 	Done string
+	// Rewrite (none): the file on disk differs from Rendered in nothing
+	// etcd acts on (an adopted member's file in its old charm's layout):
+	// write Rendered, restarting nothing.
+	Rewrite bool
 }
 
 // MemberView is what the unit observed about its own member.
@@ -82,6 +86,9 @@ type MemberView struct {
 	Paths   Paths
 	Member  Member
 	Storage string // where the data storage is mounted, "" without one
+	// DataDir is an adopted member's data directory (UnitState.DataDir),
+	// kept in every render; "" for the charm's own layout.
+	DataDir string
 	// Leader is the leader settings: the bootstrap cluster, admissions
 	// and the restart lock.
 	Leader relations.Leader
@@ -126,6 +133,9 @@ func PlanMember(v MemberView) (MemberStep, error) {
 	if err != nil {
 		return MemberStep{}, fmt.Errorf("cannot render etcd.conf.yml: %w", err)
 	}
+	if v.DataDir != "" {
+		ec.DataDir = v.DataDir
+	}
 	refresh := !v.Done.Refreshed && v.Snap.WantRefresh(v.Config.Channel, v.FromResource)
 	// The config is for the release etcd runs once the snap moved (a
 	// refresh to come in this hook, or done already, whose new version
@@ -144,11 +154,20 @@ func PlanMember(v MemberView) (MemberStep, error) {
 		return step, nil
 	}
 	configChanged := !bytes.Equal(v.Running, step.Rendered)
+	rewrite := false
+	if configChanged && v.HasData {
+		// A file that only looks different (another charm's layout of
+		// the same settings) is rewritten without a restart.
+		if diff, err := EffectDiff(v.Running, step.Rendered, true); err == nil && len(diff) == 0 {
+			configChanged, rewrite = false, true
+		}
+	}
 	caChanged := v.RunningCA != "" && v.RunningCA != v.CA
 	if !configChanged && !caChanged && !refresh && !v.Done.Refreshed {
 		step.Kind = MemberNone
 		step.WaitServe = serveSoon
 		step.Done = v.Self.RestartRequest // a finished restart, or nothing
+		step.Rewrite = rewrite
 		return step, nil
 	}
 	step.Request = RestartRequest(step.Rendered, v.Config.Channel, v.CA)

@@ -72,3 +72,10 @@ func (p Paths) HomeUbuntu() string { return p.Join("home/ubuntu") }
 
 // SnapdSocket is snapd's REST socket.
 func (p Paths) SnapdSocket() string { return p.Join("run/snapd.socket") }
+
+// StorageMount is where the data storage's block device is mounted, as
+// layer-etcd mounts it (the member's data then lives in <mount>/data).
+func (p Paths) StorageMount() string { return p.Join("media/etcd") }
+
+// Fstab is the machine's /etc/fstab.
+func (p Paths) Fstab() string { return p.Join("etc/fstab") }

@@ -18,6 +18,9 @@ type UnitState struct {
 	// Start is how this member's etcd first started (DecideStart keeps
 	// it once etcd has data).
 	Start Start
+	// DataDir is the data directory of a member adopted where another
+	// charm left it (PlanAdoption); "" for the charm's own layout.
+	DataDir string
 	// Resource is the sha256 of the `etcd` resource installed last ("":
 	// etcd came from the store).
 	Resource string
@@ -45,6 +48,7 @@ const (
 	keyStartCluster = "start-initial-cluster"
 	keyStartState   = "start-initial-cluster-state"
 	keyStartToken   = "start-initial-cluster-token"
+	keyDataDir      = "data-dir"
 	keyResource     = "snap-resource"
 	keyEtcdCA       = "etcd-ca"
 	keyCertRequest  = "memo-cert-request"
@@ -59,6 +63,7 @@ const (
 func DecodeUnitState(m map[string]string) UnitState {
 	s := UnitState{
 		Start:    Start{InitialCluster: m[keyStartCluster], State: m[keyStartState], Token: m[keyStartToken]},
+		DataDir:  m[keyDataDir],
 		Resource: m[keyResource],
 		EtcdCA:   m[keyEtcdCA],
 		Memo: Memo{
@@ -88,6 +93,7 @@ func (s UnitState) Settings() map[string]string {
 		keyStartCluster: s.Start.InitialCluster,
 		keyStartState:   s.Start.State,
 		keyStartToken:   s.Start.Token,
+		keyDataDir:      s.DataDir,
 		keyResource:     s.Resource,
 		keyEtcdCA:       s.EtcdCA,
 		keyCertRequest:  s.Memo.CertRequest,

@@ -14,6 +14,7 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		"start-initial-cluster":       "etcd0=https://10.0.1.0:2380",
 		"start-initial-cluster-state": "new",
 		"start-initial-cluster-token": "ABC123",
+		"data-dir":                    "/var/snap/etcd/current",
 		"snap-resource":               "0f1e",
 		"etcd-ca":                     "c0ffee",
 		"memo-cert-request":           "d1",
@@ -27,6 +28,7 @@ func TestUnitStateRoundTrip(t *testing.T) {
 	want := UnitState{
 		ReadySince: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC),
 		Start:      Start{InitialCluster: "etcd0=https://10.0.1.0:2380", State: "new", Token: "ABC123"},
+		DataDir:    "/var/snap/etcd/current",
 		Resource:   "0f1e",
 		EtcdCA:     "c0ffee",
 		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3"},

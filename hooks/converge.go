@@ -56,8 +56,14 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 			}
 		}
 	}()
+	if err := adoptOriginal(ctx, d, w); err != nil {
+		return err
+	}
 	installed, err := ensureSnap(ctx, d, w)
 	if err != nil {
+		return err
+	}
+	if err := recordAppChannel(ctx, d, w, installed); err != nil {
 		return err
 	}
 	if err := ensureVersion(ctx, d, w, installed.Version); err != nil {
@@ -75,6 +81,9 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		return err
 	}
 	if err := checkPorts(ctx, d, w); err != nil {
+		return err
+	}
+	if err := ensureStorage(ctx, d, w, installed); err != nil {
 		return err
 	}
 	// Ready: announce this unit to its peers.

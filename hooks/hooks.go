@@ -39,6 +39,16 @@ type Deps struct {
 	// ListenFree checks that etcd could listen on host:port
 	// (workload.ListenFree); tests replace it.
 	ListenFree func(address string) error
+	// Volume formats and mounts the data storage's block device (nil:
+	// the machine's mkfs.ext4 and mount).
+	Volume workload.Volume
+}
+
+func (d Deps) volume() workload.Volume {
+	if d.Volume == nil {
+		return workload.ExecVolume{}
+	}
+	return d.Volume
 }
 
 // Waits are the bounded waits inside one hook.

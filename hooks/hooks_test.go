@@ -29,6 +29,8 @@ type unit struct {
 	tools *jujutest.Tools
 	snapd *snaptest.Fake
 	paths charm.Paths
+	// volume stands in for the machine's mkfs and mount (nil: none used).
+	volume *fakeVolume
 }
 
 // scenario is an application of etcd units with one certificate authority.
@@ -220,6 +222,9 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 	}
 	if s.waits != nil {
 		d.Waits = *s.waits
+	}
+	if u.volume != nil {
+		d.Volume = u.volume
 	}
 	s.deliverable(u, ev)
 	code := u.tools.Run(context.Background(), ev, Handler(d), &log)

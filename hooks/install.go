@@ -46,7 +46,7 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		if err := checkInstallChannel(ctx, d, w); err != nil {
 			return nil, err
 		}
-		channel, err := installChannel(ctx, d, w.cfg.Channel)
+		channel, err := installChannel(ctx, d, w.appChannel())
 		if err != nil {
 			return nil, err
 		}

@@ -101,6 +101,9 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		return res, false, nil
 	case charm.MemberStart:
 		d.note(ctx, levelInfo, "starting etcd (%s cluster)", step.Start.State)
+		if err := moveData(ctx, d, step.Rendered); err != nil {
+			return res, false, err
+		}
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
@@ -117,6 +120,9 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		return res, false, err
 	case charm.MemberRestart:
 		d.note(ctx, levelInfo, "restarting etcd into new config")
+		if err := moveData(ctx, d, step.Rendered); err != nil {
+			return res, false, err
+		}
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
@@ -132,6 +138,12 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		}
 		return res, false, err
 	case charm.MemberNone:
+		if step.Rewrite {
+			d.note(ctx, levelInfo, "rewriting etcd.conf.yml in this charm's layout (nothing etcd acts on changes: no restart)")
+			if err := writeEtcdConfig(d, step.Rendered); err != nil {
+				return res, false, err
+			}
+		}
 		// A running etcd the state says nothing about is assumed to run
 		// with the CA in place.
 		w.state.EtcdCA = ca

@@ -34,6 +34,7 @@ func TestBootstrapTypedStateOut(t *testing.T) {
 		LeaderAddress:      "https://10.0.1.0:2379",
 		SnapdRefresh:       "sat3",
 		SnapdRefreshSource: "max",
+		EtcdChannel:        "3.6/stable", // "auto" resolved to the store's newest
 		Joins:              map[string]string{},
 	}
 	if len(leader.Token) != 6 || !reflect.DeepEqual(leader, wantLeader) {

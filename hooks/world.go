@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -43,6 +42,9 @@ type world struct {
 	// ownLearner is whether it said it is a learner.
 	own        etcd.Cluster
 	ownLearner bool
+	// storage is the data storage as this hook found it (see
+	// storage.go), read once.
+	storage *dataStorage
 }
 
 func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, state charm.UnitState) (*world, error) {
@@ -137,7 +139,8 @@ func (w *world) memberView(ctx context.Context, d Deps, installed *snap.Snap, st
 		Storage:      storage,
 		Leader:       w.leaderData,
 		Stored:       w.state.Start,
-		HasData:      workload.Exists(filepath.Join(d.Paths.DataDir(w.member.Name, storage), "member")),
+		DataDir:      w.state.DataDir,
+		HasData:      w.hasData(d, storage),
 		Running:      running,
 		FromResource: w.state.Resource != "",
 		Active:       active,
@@ -262,24 +265,6 @@ func (w *world) closeOwn() {
 		w.own.Close()
 		w.own = nil
 	}
-}
-
-// storageLocation is where the data storage is mounted, "" without one.
-func (w *world) storageLocation(ctx context.Context, d Deps) string {
-	ids, err := d.Tools.StorageList(ctx, "data")
-	if err != nil || len(ids) == 0 {
-		return ""
-	}
-	st, err := d.Tools.StorageGet(ctx, ids[0])
-	if err != nil {
-		return ""
-	}
-	// Juju reports the location on the machine; under jujusim the machine's
-	// filesystem is the unit's root.
-	if d.Paths.Unroot(st.Location) == st.Location && d.Paths.Root != "/" && d.Paths.Root != "" {
-		return d.Paths.Join(st.Location)
-	}
-	return st.Location
 }
 
 // clusterEndpoints are the client URLs of the members whose units report

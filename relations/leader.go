@@ -13,7 +13,9 @@ import (
 // names the one unit allowed to restart now; voters identifies the voting
 // members after the leader's last promotion (changing it wakes every
 // unit, so a promoted learner and its peers report the new membership
-// without waiting for update-status).
+// without waiting for update-status); etcd_channel is the channel the
+// leader's etcd snap tracks, which a new unit configured with channel
+// "auto" installs so that it runs the cluster's release.
 type Leader struct {
 	Token              string
 	Cluster            string
@@ -22,6 +24,7 @@ type Leader struct {
 	SnapdRefreshSource string
 	RestartLock        string
 	Voters             string
+	EtcdChannel        string
 	Joins              map[string]string // member name → initial cluster
 }
 
@@ -37,6 +40,7 @@ func DecodeLeader(m map[string]string) Leader {
 		SnapdRefreshSource: m["snapd_refresh_source"],
 		RestartLock:        m["restart-lock"],
 		Voters:             m["voters"],
+		EtcdChannel:        m["etcd_channel"],
 		Joins:              map[string]string{},
 	}
 	for k, v := range m {
@@ -58,6 +62,7 @@ func (l Leader) Settings() map[string]string {
 		"snapd_refresh_source": l.SnapdRefreshSource,
 		"restart-lock":         l.RestartLock,
 		"voters":               l.Voters,
+		"etcd_channel":         l.EtcdChannel,
 	}
 	for name, v := range l.Joins {
 		m[JoinKey(name)] = v

@@ -14,6 +14,7 @@ func TestLeaderRoundTrip(t *testing.T) {
 		"snapd_refresh_source": "max",
 		"restart-lock":         "etcd/1",
 		"voters":               "0a1b",
+		"etcd_channel":         "3.4/stable",
 		"join-etcd1":           "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380",
 	}
 	l := DecodeLeader(bag)

@@ -58,4 +58,9 @@ type Client interface {
 	// Conf returns a snap option ("" when unset); SetConf sets it.
 	Conf(ctx context.Context, snap, key string) (string, error)
 	SetConf(ctx context.Context, snap, key, value string) error
+
+	// Connect connects snap's plug to the system slot of the same
+	// interface (snap connect <snap>:<plug> :<plug>); connecting what is
+	// connected already is not an error.
+	Connect(ctx context.Context, snap, plug string) error
 }

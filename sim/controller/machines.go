@@ -99,22 +99,11 @@ func (c *Controller) addMachineLocked(u *model.Unit, a *model.Application, arch 
 	return c.startMachineLocked(mc)
 }
 
-// deployCharmLocked (re)places the unit's charm dir with the app's stored
-// charm, as the agent's charm deployer does on install and upgrade.
+// deployCharmLocked deploys the app's stored charm into the unit's charm
+// dir, as the agent's charm deployer does on install and upgrade: files the
+// charm wrote there itself are kept (see deployCharmDir).
 func (c *Controller) deployCharmLocked(a *model.Application, paths agent.Paths) error {
-	tmp := paths.Charm + ".new"
-	_ = os.RemoveAll(tmp)
-	if err := os.MkdirAll(filepath.Dir(paths.Charm), 0o755); err != nil {
-		return fmt.Errorf("cannot deploy charm: %w", err)
-	}
-	if err := model.CopyTree(a.CharmPath, tmp); err != nil {
-		return fmt.Errorf("cannot deploy charm: %w", err)
-	}
-	_ = os.RemoveAll(paths.Charm)
-	if err := os.Rename(tmp, paths.Charm); err != nil {
-		return fmt.Errorf("cannot deploy charm: %w", err)
-	}
-	return nil
+	return deployCharmDir(a.CharmPath, paths.Charm, filepath.Join(paths.Base, "state", "deployer", "manifest"))
 }
 
 // startMachineLocked (re)creates the machine's network namespace, links

@@ -74,7 +74,7 @@ func TestArchiveMetadata(t *testing.T) {
 		}
 	}
 	st, ok := meta.Storage["data"]
-	if !ok || len(meta.Storage) != 1 || st.Type != charm.StorageFilesystem || st.CountMin != 0 || st.CountMax != 1 {
+	if !ok || len(meta.Storage) != 1 || st.Type != charm.StorageBlock || st.CountMin != 0 || st.CountMax != 1 {
 		t.Errorf("storage = %+v", meta.Storage)
 	}
 	// build/etcd.charm is the host architecture's platform build.

@@ -24,6 +24,12 @@ import (
 func (m *model) clientOf(unit string) *clientv3.Client {
 	m.t.Helper()
 	dir, _ := m.credentialFiles(unit)
+	return m.clientFrom(dir)
+}
+
+// clientFrom connects with the client credentials in dir.
+func (m *model) clientFrom(dir string) *clientv3.Client {
+	m.t.Helper()
 	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key"))
 	if err != nil {
 		m.t.Fatal(err)

@@ -48,6 +48,7 @@ type Fake struct {
 	conf      map[string]map[string]string
 	hooks     map[string]bool // snaps with a configure hook
 	failures  map[string][]error
+	conns     map[string]bool // "etcd:removable-media" connected
 	calls     []string
 }
 
