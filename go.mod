@@ -3,6 +3,7 @@ module github.com/etcd-charm/etcd-charm
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/juju/ansiterm v0.0.0-20210706145210-9283cdf370b5
 	github.com/juju/charm/v12 v12.0.0
 	github.com/juju/cmd/v3 v3.0.0-20220202061353-b1cc80b193b0
@@ -11,6 +12,7 @@ require (
 	github.com/klauspost/compress v1.18.7
 	github.com/snapcore/snapd v0.0.0-20201005140838-501d14ac146e
 	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
 	go.etcd.io/bbolt v1.4.3
 	go.etcd.io/etcd/api/v3 v3.6.16
 	go.etcd.io/etcd/client/pkg/v3 v3.6.16
@@ -47,7 +49,6 @@ require (
 	github.com/mattn/go-isatty v0.0.13 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/snapcore/go-gettext v0.0.0-20191107141714-82bbea49e785 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.61.0 // indirect
