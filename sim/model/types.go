@@ -149,7 +149,7 @@ type Machine struct {
 	Created     time.Time `json:"created"`
 	Partitioned bool      `json:"partitioned,omitempty"`
 	PoweredOff  bool      `json:"powered-off,omitempty"` // jujusim fault poweroff: down for good
-	Arch        string    `json:"arch,omitempty"` // Juju's name (amd64, arm64, s390x, ...); "" = the host's
+	Arch        string    `json:"arch,omitempty"`        // Juju's name (amd64, arm64, s390x, ...); "" = the host's
 }
 
 // Relation is a relation between two endpoints, or a peer relation.
