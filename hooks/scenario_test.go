@@ -249,13 +249,13 @@ func TestDegradedStatusNamesTheProblem(t *testing.T) {
 	s.etcd.SetDown("https://10.0.0.2:2379", "connection refused")
 	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
 	st := s.units[0].tools.Status
-	if st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "etcd2 unhealthy") || !strings.Contains(st.Message, "3 known peers") {
+	if st.Name != juju.StatusBlocked || st.Message != "Degraded: quorum holds, 1 down (etcd2); 3 known peers" || !strings.Contains(st.Message, "3 known peers") {
 		t.Errorf("status = %+v", st)
 	}
 	s.etcd.SetUp("https://10.0.0.2:2379")
 	s.etcd.RaiseAlarm(s.etcd.List()[0].ID, "NOSPACE")
 	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
-	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "NOSPACE") {
+	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked || !strings.HasPrefix(st.Message, "NOSPACE alarm raised; ") {
 		t.Errorf("status with alarm = %+v", st)
 	}
 }

@@ -2,8 +2,6 @@ package hooks
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -12,14 +10,13 @@ import (
 
 // clusterStatus is the unit's honest status once its etcd serves: active
 // "Healthy with N known peers" (layer-etcd's words) only when every member
-// answers and no alarm is raised; otherwise blocked, naming what is wrong.
+// answers and no alarm is raised; otherwise what charm.ClusterHealth says.
 // Learners are not probed: they answer no linearizable read, are outside
 // the quorum, and one that has just joined may not serve clients for
 // seconds (etcd waits out its request timeout when its first publish
 // crosses the snapshot that brings it up to date), which would stall every
 // unit's hook for the probe's timeout.
 func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []etcd.Member) juju.Status {
-	n := len(members)
 	var endpoints []string
 	names := map[string]string{}
 	selfLearner := false
@@ -38,39 +35,23 @@ func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []
 	if selfLearner {
 		return juju.Status{Name: juju.StatusWaiting, Message: "Waiting to be promoted from learner"}
 	}
-	var problems []string
-	unstarted := 0
-	for _, m := range members {
-		if !m.Started() {
-			unstarted++
+	healthy := map[string]bool{}
+	for _, h := range cl.Health(ctx, endpoints) {
+		if h.Healthy {
+			healthy[names[h.Endpoint]] = true
 		}
 	}
-	down := 0
-	for _, h := range cl.Health(ctx, endpoints) {
-		if !h.Healthy {
-			down++
-			problems = append(problems, fmt.Sprintf("%s unhealthy", names[h.Endpoint]))
-		}
+	var report charm.HealthReport
+	for _, m := range members {
+		report.Members = append(report.Members, charm.MemberHealth{Name: m.Name, Learner: m.IsLearner,
+			Started: m.Started(), Healthy: healthy[m.Name]})
 	}
 	if alarms, err := cl.Alarms(ctx); err == nil {
+		report.AlarmsListed = true
 		for _, a := range alarms {
-			problems = append(problems, "alarm "+a.Type)
+			report.Alarms = append(report.Alarms, a.Type)
 		}
 	}
-	voters := 0
-	for _, m := range members {
-		if !m.IsLearner {
-			voters++
-		}
-	}
-	if voters > 0 && (voters-down-unstarted) <= voters/2 {
-		problems = append([]string{"quorum lost or at risk"}, problems...)
-	}
-	if len(problems) == 0 && unstarted == 0 {
-		return juju.Status{Name: juju.StatusActive, Message: "Healthy with " + charm.PeersMessage(n)}
-	}
-	if len(problems) == 0 {
-		return juju.Status{Name: juju.StatusWaiting, Message: fmt.Sprintf("Waiting for %d member(s) to start; %s", unstarted, charm.PeersMessage(n))}
-	}
-	return juju.Status{Name: juju.StatusBlocked, Message: "Unhealthy: " + strings.Join(problems, ", ") + "; " + charm.PeersMessage(n)}
+	h := charm.ClusterHealth(report)
+	return juju.Status{Name: juju.StatusName(h.Level), Message: h.Message}
 }
