@@ -8,13 +8,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/sim/model"
-	"github.com/etcd-charm/etcd-charm/sim/snapd"
 )
+
+// signalRequest is the body of the fake snapd's POST /jujusim/signal
+// (sim/snapd.SignalRequest; the controller talks to snapd over its socket
+// only).
+type signalRequest struct {
+	Service string `json:"service"`
+	Signal  string `json:"signal"`
+}
 
 // Fault partitions (cut) or heals a unit's machine.
 func (c *Controller) Fault(unit string, cut bool) error {
@@ -43,7 +51,7 @@ func (c *Controller) Signal(target, service, sig string) (int, error) {
 		service = defaultFaultService
 	}
 	var res struct{ Pid int }
-	if err := snapdControl(mc.Root, "/jujusim/signal", snapd.SignalRequest{Service: service, Signal: sig}, &res); err != nil {
+	if err := snapdControl(mc.Root, "/jujusim/signal", signalRequest{Service: service, Signal: sig}, &res); err != nil {
 		return 0, fmt.Errorf("cannot send SIG%s to %s on machine %s: %w", sig, service, mc.ID, err)
 	}
 	return res.Pid, nil
@@ -98,7 +106,7 @@ func (c *Controller) PowerOff(target string) error {
 
 // killMachineLocked SIGKILLs every service of the machine and its snapd.
 func (c *Controller) killMachineLocked(mc *model.Machine) {
-	_ = snapdControl(mc.Root, "/jujusim/signal", snapd.SignalRequest{Signal: "KILL"}, nil)
+	_ = snapdControl(mc.Root, "/jujusim/signal", signalRequest{Signal: "KILL"}, nil)
 	p, ok := c.snapds[mc.ID]
 	if !ok {
 		return
@@ -159,7 +167,7 @@ func snapdControl(root, path string, body, res any) error {
 	cl := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", snapd.SocketPath(root))
+			return d.DialContext(ctx, "unix", filepath.Join(root, "run", "snapd.socket"))
 		},
 	}}
 	resp, err := cl.Post("http://snapd"+path, "application/json", bytes.NewReader(data))
