@@ -30,6 +30,8 @@ type HealthReport struct {
 type Health struct {
 	Level   string
 	Message string
+	// QuorumLost is set when a majority of the voters is down.
+	QuorumLost bool
 }
 
 // MaxStatusLen keeps messages readable in `juju status`'s one-line column.
@@ -74,19 +76,19 @@ func ClusterHealth(r HealthReport) Health {
 		if len(alarms) > 1 {
 			msg = strings.Join(alarms, ", ") + " alarms raised; " + advice
 		}
-		return Health{"blocked", fitStatus(msg, nil, "")}
+		return Health{"blocked", fitStatus(msg, nil, ""), false}
 	}
 	if !r.AlarmsListed && len(voters) > 0 && len(voters)-len(missing) <= len(voters)/2 {
 		return Health{"blocked", fitStatus(fmt.Sprintf("Quorum lost: %d of %d members down", len(missing), len(voters)),
-			missing, "; start them again to restore quorum")}
+			missing, "; start them again to restore quorum"), true}
 	}
 	if len(down) > 0 {
-		return Health{"blocked", fitStatus(fmt.Sprintf("Degraded: quorum holds, %d down", len(down)), down, "; "+PeersMessage(n))}
+		return Health{"blocked", fitStatus(fmt.Sprintf("Degraded: quorum holds, %d down", len(down)), down, "; "+PeersMessage(n)), false}
 	}
 	if len(unstarted) > 0 {
-		return Health{"waiting", fitStatus(fmt.Sprintf("Waiting for %d member(s) to start", len(unstarted)), unstarted, "; "+PeersMessage(n))}
+		return Health{"waiting", fitStatus(fmt.Sprintf("Waiting for %d member(s) to start", len(unstarted)), unstarted, "; "+PeersMessage(n)), false}
 	}
-	return Health{"active", "Healthy with " + PeersMessage(n)}
+	return Health{"active", "Healthy with " + PeersMessage(n), false}
 }
 
 func dedup(in []string) []string {
@@ -136,4 +138,24 @@ func cutWords(s string, max int) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRight(cut, ",;: ") + mark
+}
+
+// SilentHealth is the status of a unit whose etcd did not answer the member
+// list (cause): from the started peers' health probes, quorum lost naming
+// the members down, or a wait naming those down while a majority answers.
+func SilentHealth(peers []MemberHealth, cause string) Health {
+	h := ClusterHealth(HealthReport{Members: peers})
+	if h.QuorumLost {
+		return h
+	}
+	var down []string
+	for _, m := range peers {
+		if !m.Learner && (!m.Started || !m.Healthy) {
+			down = append(down, m.Name)
+		}
+	}
+	if len(down) > 0 {
+		return Health{"waiting", fitStatus("Waiting for etcd to answer; members down", down, ""), false}
+	}
+	return Health{"waiting", cutWords("Waiting for etcd to answer: "+cause, MaxStatusLen), false}
 }

@@ -66,3 +66,16 @@ func TestClusterHealthFits(t *testing.T) {
 		}
 	}
 }
+
+func TestSilentHealth(t *testing.T) {
+	for _, tc := range []struct{ spec, level, message string }{
+		{"hdd", "blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"},
+		{"hhd", "waiting", "Waiting for etcd to answer; members down (etcd2)"},
+		{"hhh", "waiting", "Waiting for etcd to answer: context deadline exceeded"},
+	} {
+		got := SilentHealth(members(tc.spec), "context deadline exceeded")
+		if got.Level != tc.level || got.Message != tc.message {
+			t.Errorf("%s: got %s %q, want %s %q", tc.spec, got.Level, got.Message, tc.level, tc.message)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 			// promotion wakes this unit (leader setting "voters").
 			return juju.Waiting("Waiting to be promoted from learner")
 		}
-		return juju.Waiting("Waiting for etcd to answer: %v", err)
+		return silentStatus(ctx, cl, w, err)
 	}
 	// Heal a peer URL left behind (a management_port change whose update
 	// did not reach the cluster before a restart).

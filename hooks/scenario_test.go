@@ -534,3 +534,30 @@ func TestScaleOutWithoutUpdateStatus(t *testing.T) {
 		}
 	}
 }
+
+// With 2 of 3 members down the unit says quorum is lost and which members
+// are down (not "cannot list etcd members: context deadline exceeded"),
+// and says it at WARNING in juju-log.
+func TestQuorumLossNamesTheMembersDown(t *testing.T) {
+	s := formed(t, 3)
+	for _, m := range s.etcd.List() {
+		if m.Name != "etcd0" {
+			if err := s.etcd.StopMember(m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.units[0].tools.Logs = nil
+	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusBlocked, Message: "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"}
+	if st := s.units[0].tools.Status; st != want {
+		t.Errorf("status = %+v, want %+v", st, want)
+	}
+	warned := false
+	for _, l := range s.units[0].tools.Logs {
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "Quorum lost")
+	}
+	if !warned {
+		t.Errorf("no WARNING in juju-log: %q", s.units[0].tools.Logs)
+	}
+}

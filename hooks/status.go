@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"sync"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -54,4 +55,36 @@ func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []
 	}
 	h := charm.ClusterHealth(report)
 	return juju.Status{Name: juju.StatusName(h.Level), Message: h.Message}
+}
+
+// silentStatus is the outcome of a unit whose etcd did not answer the
+// member list: blocked naming the members down when a majority of the
+// started peers does not answer at all (maintenance status is local to a
+// member and answers without a leader, unlike a health probe), else a
+// wait naming those down.
+func silentStatus(ctx context.Context, cl etcd.Cluster, w *world, cause error) error {
+	peers := w.startedPeers()
+	up := make([]bool, len(peers))
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		if p.ClientURL == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cl.Status(ctx, p.ClientURL)
+			up[i] = err == nil
+		}()
+	}
+	wg.Wait()
+	var seen []charm.MemberHealth
+	for i, p := range peers {
+		seen = append(seen, charm.MemberHealth{Name: p.Name, Started: true, Healthy: up[i]})
+	}
+	h := charm.SilentHealth(seen, cause.Error())
+	if h.QuorumLost {
+		return juju.Blocked("%s", h.Message)
+	}
+	return juju.Waiting("%s", h.Message)
 }
