@@ -47,6 +47,11 @@ const (
 	// MemberRestart: write Rendered and restart etcd into it (holding
 	// the lock, or the only running member); Request is then done.
 	MemberRestart MemberStepKind = "restart"
+	// MemberDataLost: unit state says this member started, but its data
+	// directory holds no member (wiped, or a disk replaced). etcd refuses
+	// to start on it ("member ... has already been bootstrapped") or, worse,
+	// would bootstrap afresh: keep etcd stopped and tell the operator.
+	MemberDataLost MemberStepKind = "data-lost"
 	// MemberNone: etcd runs the config it should; confirm it serves and
 	// report Done.
 	MemberNone MemberStepKind = "none"
@@ -109,6 +114,11 @@ type MemberView struct {
 	Done MemberProgress
 }
 
+// DataLostMessage is the status of a member whose data is gone. No
+// automatic replacement exists yet: the unit's member must leave the
+// cluster and join again empty, which remove-unit and add-unit do.
+const DataLostMessage = "Member data lost: etcd stays stopped; remove this unit and add another"
+
 // MemberProgress is what one hook already did towards a restart, so the
 // next plan goes on from there.
 type MemberProgress struct {
@@ -118,6 +128,9 @@ type MemberProgress struct {
 
 // PlanMember decides the member's next step.
 func PlanMember(v MemberView) (MemberStep, error) {
+	if !v.HasData && v.Stored.State != "" {
+		return MemberStep{Kind: MemberDataLost, Reason: DataLostMessage}, nil
+	}
 	start, wait := DecideStart(v.Member.Name, v.Leader, v.HasData, v.Stored)
 	if wait != "" {
 		return MemberStep{Kind: MemberWait, Reason: wait}, nil

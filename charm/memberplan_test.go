@@ -367,3 +367,31 @@ func TestPlanMemberRendersV2ForTheReleaseItRuns(t *testing.T) {
 		})
 	}
 }
+
+// A member that started before and whose data directory is now empty is
+// not started again (etcd would refuse it, or bootstrap afresh).
+func TestPlanMemberDataLost(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		stored  Start
+		hasData bool
+		lost    bool
+	}{
+		{"started, data gone", Start{InitialCluster: "etcd0=https://10.0.0.0:2380", State: "new", Token: "T"}, false, true},
+		{"joined, data gone", Start{InitialCluster: "etcd0=https://10.0.0.0:2380", State: "existing", Token: "T"}, false, true},
+		{"never started, no data", Start{}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			step, err := PlanMember(MemberView{Unit: "etcd/0", Member: Member{Name: "etcd0"}, Stored: tc.stored, HasData: tc.hasData})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := step.Kind == MemberDataLost; got != tc.lost {
+				t.Errorf("step %+v, want data lost %v", step, tc.lost)
+			}
+			if tc.lost && (step.Reason != DataLostMessage || len(step.Reason) > MaxStatusLen) {
+				t.Errorf("reason %q", step.Reason)
+			}
+		})
+	}
+}

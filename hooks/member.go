@@ -77,6 +77,12 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 	if step.Kind == charm.MemberWait {
 		return res, false, juju.Waiting("%s", step.Reason)
 	}
+	if step.Kind == charm.MemberDataLost {
+		if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
+			return res, false, fmt.Errorf("cannot stop etcd on a lost data directory: %w", err)
+		}
+		return res, false, juju.Blocked("%s", step.Reason)
+	}
 	w.state.Start = step.Start
 	ca := workload.CADigest(d.Paths)
 	switch step.Kind {

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
@@ -559,5 +561,32 @@ func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 	}
 	if !warned {
 		t.Errorf("no WARNING in juju-log: %q", s.units[0].tools.Logs)
+	}
+}
+
+// A member whose data directory is wiped while its unit state says it
+// started is not started again on the empty directory: etcd is stopped
+// and the unit says, blocked and at WARNING, that its data is lost.
+func TestWipedMemberStaysStoppedAndSaysSo(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[2]
+	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd2", ""), "member")); err != nil {
+		t.Fatal(err)
+	}
+	u.tools.Logs = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusBlocked, Message: charm.DataLostMessage}
+	if u.tools.Status != want {
+		t.Errorf("status = %+v, want %+v", u.tools.Status, want)
+	}
+	if active, _ := u.snapd.Active(context.Background(), charm.ServiceName); active {
+		t.Error("etcd still runs on an empty data directory")
+	}
+	warned := false
+	for _, l := range u.tools.Logs {
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "Member data lost")
+	}
+	if !warned {
+		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
 	}
 }
