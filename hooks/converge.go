@@ -107,6 +107,11 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		return err
 	}
 	switch {
+	case res.lost:
+		want.State = relations.PeerLost
+		if cerr := publishLostClients(ctx, d, w, installed.Version); cerr != nil {
+			return cerr
+		}
 	case res.serving:
 		want.State = relations.PeerStarted
 	case res.starting:

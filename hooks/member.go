@@ -19,6 +19,7 @@ type memberResult struct {
 	starting bool   // etcd runs but cannot serve before more members start
 	request  string // the rolling-restart request to publish ("" none)
 	done     string // the restart request this hook completed
+	lost     bool   // the member's data is gone (see dataloss.go)
 }
 
 // maxMemberSteps bounds one hook's member steps: refresh, update the peer
@@ -78,10 +79,8 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		return res, false, juju.Waiting("%s", step.Reason)
 	}
 	if step.Kind == charm.MemberDataLost {
-		if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
-			return res, false, fmt.Errorf("cannot stop etcd on a lost data directory: %w", err)
-		}
-		return res, false, juju.Blocked("%s", step.Reason)
+		res, err := applyDataLost(ctx, d, w, step)
+		return res, false, err
 	}
 	w.state.Start = step.Start
 	ca := workload.CADigest(d.Paths)

@@ -565,28 +565,68 @@ func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 }
 
 // A member whose data directory is wiped while its unit state says it
-// started is not started again on the empty directory: etcd is stopped
-// and the unit says, blocked and at WARNING, that its data is lost.
-func TestWipedMemberStaysStoppedAndSaysSo(t *testing.T) {
+// started is not started again on the empty directory: it says so (at
+// WARNING), the leader removes its member and admits it again as a
+// learner, it joins empty and is promoted: 3 voters again.
+func TestWipedMemberIsReplaced(t *testing.T) {
 	s := formed(t, 3)
 	u := s.units[2]
 	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd2", ""), "member")); err != nil {
 		t.Fatal(err)
 	}
+	var oldID uint64
+	for _, m := range s.etcd.List() {
+		if m.Name == "etcd2" {
+			oldID = m.ID
+		}
+	}
+	if err := s.etcd.StopMember(oldID); err != nil { // it crash-loops on the empty dir
+		t.Fatal(err)
+	}
 	u.tools.Logs = nil
 	s.mustRun(u, juju.Event{Name: "update-status"})
-	want := juju.Status{Name: juju.StatusBlocked, Message: charm.DataLostMessage}
+	want := juju.Status{Name: juju.StatusWaiting, Message: "Member data lost; waiting for the leader to remove it"}
 	if u.tools.Status != want {
 		t.Errorf("status = %+v, want %+v", u.tools.Status, want)
 	}
 	if active, _ := u.snapd.Active(context.Background(), charm.ServiceName); active {
-		t.Error("etcd still runs on an empty data directory")
+		t.Error("etcd runs on an empty data directory")
 	}
 	warned := false
 	for _, l := range u.tools.Logs {
-		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "Member data lost")
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "data directory holds no member")
 	}
 	if !warned {
 		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
+	}
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	var learner bool
+	for _, m := range s.etcd.List() {
+		if m.ID == oldID {
+			t.Fatalf("lost member %x not removed: %+v", oldID, s.etcd.List())
+		}
+		learner = learner || m.IsLearner && !m.Started()
+	}
+	if !learner {
+		t.Fatalf("no learner admitted for etcd/2: %+v", s.etcd.List())
+	}
+	s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	for _, x := range s.units {
+		s.mustRun(x, juju.Event{Name: "update-status"})
+	}
+	voters := 0
+	for _, m := range s.etcd.List() {
+		if m.Started() && !m.IsLearner {
+			voters++
+		}
+	}
+	if voters != 3 {
+		t.Errorf("voters = %d, members %+v", voters, s.etcd.List())
+	}
+	for _, x := range s.units {
+		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+			t.Errorf("%s: %+v", x.name, x.tools.Status)
+		}
 	}
 }
