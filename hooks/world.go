@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -140,7 +139,7 @@ func (w *world) memberView(ctx context.Context, d Deps, installed *snap.Snap, st
 		Storage:      storage,
 		Leader:       w.leaderData,
 		Stored:       w.state.Start,
-		HasData:      workload.Exists(filepath.Join(d.Paths.DataDir(w.member.Name, storage), "member")),
+		HasData:      workload.HasMemberData(d.Paths.DataDir(w.member.Name, storage)),
 		Running:      running,
 		FromResource: w.state.Resource != "",
 		Active:       active,

@@ -197,6 +197,57 @@ func killLeader(m *model, _ *chaosLoad) (string, time.Time) {
 	return "kill -9 " + v, time.Now()
 }
 
+// wipeMember deletes a follower's data directory while its etcd is
+// stopped, then starts it again, as a lost disk would leave it.
+func wipeMember(m *model, _ *chaosLoad) (string, time.Time) {
+	leader := m.raftLeaderUnit()
+	victim := "etcd/1"
+	if leader == victim {
+		victim = "etcd/2"
+	}
+	m.wipedID = memberIDs(m)[strings.Replace(victim, "/", "", 1)]
+	m.wiped = victim
+	began := time.Now()
+	m.must("exec", victim, "--", `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; dd=$(sed -n 's/^data-dir: //p' "$c/etcd.conf.yml"); `+
+		`snap stop etcd && rm -rf "$dd/member" && snap start etcd`)
+	return "rm -rf the data dir of " + victim, began
+}
+
+// memberIDs are the started voters' IDs by name, as etcd/0 lists them.
+func memberIDs(m *model) map[string]string {
+	out, err := m.etcdctl("etcd/0", "member", "list", "-w", "simple")
+	ids := map[string]string{}
+	if err != nil {
+		return ids
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, ", ")
+		if len(f) >= 6 && f[1] == "started" && f[len(f)-1] == "false" {
+			ids[f[2]] = f[0]
+		}
+	}
+	return ids
+}
+
+// replaced is recovered once the wiped member is a started voter again
+// under a new ID, with 3 voters, and every unit is active.
+func replaced(m *model, _ *chaosLoad, began time.Time) time.Time {
+	name := strings.Replace(m.wiped, "/", "", 1)
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ids := memberIDs(m)
+		if id, ok := ids[name]; ok && id != m.wipedID && len(ids) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%s not replaced 3 min after its data dir was wiped: %v", m.wiped, ids)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	m.waitActive(3 * time.Minute)
+	return time.Now()
+}
+
 var chaosScenarios = []chaosScenario{
 	{name: "kill -9 raft leader", seed: 1, bound: 5 * time.Second, inject: killLeader, recovered: writesBack},
 	{name: "rolling 3.5->3.6 seed 747811", seed: 747811, config: []string{"channel=3.5/stable"}, bound: 60 * time.Second,
@@ -209,6 +260,7 @@ var chaosScenarios = []chaosScenario{
 			m.must("config", "etcd", "channel=3.6/stable")
 			return "channel=3.6/stable", time.Now()
 		}, recovered: onAllVersions("3.6.")},
+	{name: "wiped member", seed: 7, bound: 60 * time.Second, inject: wipeMember, recovered: replaced},
 	{name: "freeze raft leader 10 s", full: true, seed: 2, bound: 5 * time.Second,
 		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
 			v := m.raftLeaderUnit()
