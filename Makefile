@@ -13,7 +13,7 @@ export ETCD_BINS
 LDFLAGS     := -s -w
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help setup build charm charms sim sim-bench bench bench-quick etcdbench etcd-bins etcd-snap test unit lint size clean demo
+.PHONY: help setup build charm charms sim sim-bench bench bench-quick etcdbench etcd-bins etcd-snap test chaos unit lint size clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -92,6 +92,10 @@ TEST_ENV := ETCD_CHARM=$(CURDIR)/$(BUILD)/etcd.charm EASYRSA_CHARM=$(CURDIR)/$(B
 test: setup charms sim etcd-bins ## unit and integration tests (on jujusim, with real etcd)
 	$(TEST_ENV) $(GO) test -race -timeout 40m ./...
 	cd tests/promql && $(GO) test ./...
+
+# The fault suite's short form runs in `make test`; this is all of it.
+chaos: setup charms sim etcd-bins ## the full fault suite on jujusim (kill, freeze, reboots, partition); prints its table
+	$(TEST_ENV) CHAOS_FULL=1 $(GO) test -timeout 40m -count 1 -v -run '^TestChaos$$' ./tests/integration
 
 demo: setup charms sim etcd-bins ## deploy easyrsa + 3 etcd + etcd-client + Prometheus on jujusim and show status
 	./scripts/demo.sh

@@ -47,6 +47,11 @@ const (
 	// MemberRestart: write Rendered and restart etcd into it (holding
 	// the lock, or the only running member); Request is then done.
 	MemberRestart MemberStepKind = "restart"
+	// MemberDataLost: unit state says this member started, but its data
+	// directory holds no member (wiped, or a disk replaced). etcd refuses
+	// to start on it ("member ... has already been bootstrapped") or, worse,
+	// would bootstrap afresh: keep etcd stopped and tell the operator.
+	MemberDataLost MemberStepKind = "data-lost"
 	// MemberNone: etcd runs the config it should; confirm it serves and
 	// report Done.
 	MemberNone MemberStepKind = "none"
@@ -103,6 +108,9 @@ type MemberView struct {
 	// says the charm installed it from the attached resource.
 	Snap         SnapView
 	FromResource bool
+	// Own is this member in the cluster, asked through the peers; only
+	// observed when unit state says it started but the data dir is empty.
+	Own OwnMember
 	// Active is whether etcd's service runs.
 	Active bool
 	// CA is the digest of the CA certificate in place; RunningCA the one
@@ -116,6 +124,24 @@ type MemberView struct {
 	Done MemberProgress
 }
 
+// OwnMember is where a unit whose data is gone finds its member in the
+// cluster (asked through its peers).
+type OwnMember string
+
+const (
+	OwnUnknown OwnMember = ""        // the cluster did not answer
+	OwnStarted OwnMember = "started" // still the started member it was
+	OwnAbsent  OwnMember = "absent"  // removed by the leader
+	OwnLearner OwnMember = "learner" // admitted again, not started
+)
+
+var dataLostReason = map[OwnMember]string{
+	OwnUnknown: "Member data lost; waiting for the cluster to answer to replace it",
+	OwnStarted: "Member data lost; waiting for the leader to remove it",
+	OwnAbsent:  "Member data lost; waiting for the leader to admit it again",
+	OwnLearner: "Member data lost; waiting for the leader to admit it again",
+}
+
 // MemberProgress is what one hook already did towards a restart, so the
 // next plan goes on from there.
 type MemberProgress struct {
@@ -125,7 +151,21 @@ type MemberProgress struct {
 
 // PlanMember decides the member's next step.
 func PlanMember(v MemberView) (MemberStep, error) {
+	var rejoin *Start
+	if !v.HasData && v.Stored.State != "" {
+		// Re-admitted as an unstarted learner: join again, empty, on the
+		// leader's new admission. Otherwise etcd stays stopped.
+		if v.Own != OwnLearner || v.Leader.Joins[v.Member.Name] == "" {
+			return MemberStep{Kind: MemberDataLost, Reason: dataLostReason[v.Own]}, nil
+		}
+		// The new admission, even for a member of the bootstrap cluster
+		// (which would otherwise bootstrap again with "new").
+		rejoin = &Start{InitialCluster: v.Leader.Joins[v.Member.Name], State: "existing", Token: v.Leader.Token}
+	}
 	start, wait := DecideStart(v.Member.Name, v.Leader, v.HasData, v.Stored)
+	if rejoin != nil {
+		start, wait = *rejoin, ""
+	}
 	if wait != "" {
 		return MemberStep{Kind: MemberWait, Reason: wait}, nil
 	}

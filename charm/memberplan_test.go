@@ -367,3 +367,49 @@ func TestPlanMemberRendersV2ForTheReleaseItRuns(t *testing.T) {
 		})
 	}
 }
+
+// A member that started before and whose data directory is now empty is
+// not started again on it (etcd would refuse it, or bootstrap afresh)
+// until the leader has removed it and admitted it again as a learner:
+// then it joins, empty, on the new admission.
+func TestPlanMemberDataLost(t *testing.T) {
+	boot := Start{InitialCluster: "etcd0=https://10.0.0.0:2380,etcd1=https://10.0.0.1:2380", State: "new", Token: "T"}
+	joined := Start{InitialCluster: "etcd0=https://10.0.0.0:2380,etcd1=https://10.0.0.1:2380", State: "existing", Token: "T"}
+	rejoin := "etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380"
+	leader := relations.Leader{Cluster: boot.InitialCluster, Token: "T"}
+	admitted := relations.Leader{Cluster: boot.InitialCluster, Token: "T", Joins: map[string]string{"etcd0": rejoin}}
+	for _, tc := range []struct {
+		name    string
+		stored  Start
+		hasData bool
+		own     OwnMember
+		leader  relations.Leader
+		kind    MemberStepKind
+		reason  string
+	}{
+		{"started, data gone, cluster silent", boot, false, OwnUnknown, leader, MemberDataLost, "Member data lost; waiting for the cluster to answer to replace it"},
+		{"started, data gone, still a member", boot, false, OwnStarted, leader, MemberDataLost, "Member data lost; waiting for the leader to remove it"},
+		{"joined, data gone, removed", joined, false, OwnAbsent, leader, MemberDataLost, "Member data lost; waiting for the leader to admit it again"},
+		{"learner again, admission not published", joined, false, OwnLearner, leader, MemberDataLost, "Member data lost; waiting for the leader to admit it again"},
+		{"learner again, admitted: join empty", boot, false, OwnLearner, admitted, MemberStart, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := runningView(t)
+			v.Active, v.Running = false, nil
+			v.Stored, v.HasData, v.Own, v.Leader = tc.stored, tc.hasData, tc.own, tc.leader
+			step, err := PlanMember(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if step.Kind != tc.kind || step.Reason != tc.reason {
+				t.Errorf("step %s %q, want %s %q", step.Kind, step.Reason, tc.kind, tc.reason)
+			}
+			if tc.kind == MemberStart && (step.Start != Start{InitialCluster: rejoin, State: "existing", Token: "T"} || !step.Join) {
+				t.Errorf("rejoin start %+v join %v", step.Start, step.Join)
+			}
+			if len(step.Reason) > MaxStatusLen {
+				t.Errorf("reason too long: %q", step.Reason)
+			}
+		})
+	}
+}

@@ -83,6 +83,16 @@ func PlanMembership(v ClusterView) Step {
 			return Step{Kind: StepPromote, Member: m, Peer: p}
 		}
 	}
+	// Replace a voter whose unit lost its data: remove it now (the unit
+	// keeps its etcd stopped), admit the unit again below. Its new learner
+	// is not touched: it is promoted once its unit reports it started.
+	if len(v.Members) > 1 {
+		for _, m := range sortedMembers(v.Members) {
+			if p, ok := units.of(m); ok && p.State == relations.PeerLost && m.Started() && !m.IsLearner && m.Name != v.Self {
+				return Step{Kind: StepRemove, Member: m}
+			}
+		}
+	}
 	// Remove members whose unit is gone or going, never the last one and
 	// never the leader's own (its stop hook does that, moving raft
 	// leadership away first).
@@ -107,7 +117,7 @@ func PlanMembership(v ClusterView) Step {
 	}
 	// Admit the next ready unit that is not a member.
 	for _, p := range relations.SortedByUnit(v.Peers) {
-		if v.Departing[p.Unit] || p.State != relations.PeerReady || p.PeerURL == "" {
+		if v.Departing[p.Unit] || (p.State != relations.PeerReady && p.State != relations.PeerLost) || p.PeerURL == "" {
 			continue
 		}
 		if _, member := memberByPeerURL(v.Members, p.PeerURL); !member {

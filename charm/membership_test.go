@@ -72,6 +72,27 @@ func TestPlanMembership(t *testing.T) {
 			Members: []etcd.Member{member(0, true, false), member(1, true, false)}},
 		want: StepNone,
 	}, {
+		name: "a voter whose unit lost its data is removed",
+		view: ClusterView{Leader: boot, Self: "etcd0", Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerLost)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, false)}},
+		want: StepRemove, wantMember: 102,
+	}, {
+		name: "a unit that lost its data is admitted again once removed",
+		view: ClusterView{Leader: boot, Self: "etcd0", Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerLost)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false)}},
+		want: StepAdmit, wantPeer: "etcd/2",
+	}, {
+		name: "its new learner is left to join, not removed again",
+		view: ClusterView{Leader: relations.Leader{Token: "ABC123", Cluster: boot.Cluster, Joins: map[string]string{"etcd2": "J"}}, Self: "etcd0",
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerLost)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, false, true)}},
+		want: StepNone, wantReason: "Waiting for etcd/2 to join the cluster",
+	}, {
+		name: "the leader's own lost member is not removed by itself",
+		view: ClusterView{Leader: boot, Self: "etcd0", Peers: []relations.Peer{peer(0, relations.PeerLost), peer(1, relations.PeerStarted), peer(2, relations.PeerStarted)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, false)}},
+		want: StepNone,
+	}, {
 		name: "admit a new ready unit",
 		view: ClusterView{Leader: boot, Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(2, relations.PeerReady), peer(1, relations.PeerReady)},
 			Members: []etcd.Member{member(0, true, false)}},

@@ -73,7 +73,12 @@ func layerEtcdWorld(t *testing.T) *scenario {
 			}
 			conf = strings.ReplaceAll(conf, r[0], r[1])
 		}
-		if err := os.MkdirAll(filepath.Join(u.paths.SnapData(), "member"), 0o700); err != nil {
+		// The original's member: its data dir holds a WAL.
+		wal := filepath.Join(u.paths.SnapData(), "member", "wal")
+		if err := os.MkdirAll(wal, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(wal, "0000000000000000-0000000000000000.wal"), nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.MkdirAll(u.paths.SnapCommon(), 0o755); err != nil {

@@ -116,6 +116,11 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 		return err
 	}
 	switch {
+	case res.lost:
+		want.State = relations.PeerLost
+		if cerr := publishLostClients(ctx, d, w, installed.Version); cerr != nil {
+			return cerr
+		}
 	case res.serving:
 		want.State = relations.PeerStarted
 	case res.starting:
@@ -166,7 +171,7 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 			// promotion wakes this unit (leader setting "voters").
 			return juju.Waiting("Waiting to be promoted from learner")
 		}
-		return juju.Waiting("Waiting for etcd to answer: %v", err)
+		return silentStatus(ctx, cl, w, err)
 	}
 	// Heal a peer URL left behind (a management_port change whose update
 	// did not reach the cluster before a restart).

@@ -19,6 +19,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/juju/jujutest"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // unit is one etcd unit of a scenario: its hook tools, its snapd and its
@@ -195,7 +196,13 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		Tools: u.tools,
 		Paths: u.paths,
 		Snap: linkedSnapd{u.snapd, func() {
-			_ = os.MkdirAll(u.paths.DataDir("etcd"+string(rune('0'+u.n)), "")+"/member", 0o700)
+			// etcd writes its WAL into the data dir its config names.
+			wal := u.paths.DataDir("etcd"+string(rune('0'+u.n)), "") + "/member/wal"
+			if conf, _, err := workload.ReadEtcdConfig(u.paths); err == nil && conf.DataDir != "" {
+				wal = conf.DataDir + "/member/wal"
+			}
+			_ = os.MkdirAll(wal, 0o700)
+			_ = os.WriteFile(wal+"/0000000000000000-0000000000000000.wal", nil, 0o600)
 			_ = s.etcd.StartMember("https://"+addr("1", u.n)+":2380", "etcd"+string(rune('0'+u.n)), "https://"+addr("0", u.n)+":2379")
 		}, func() { delete(s.silent, "https://"+addr("0", u.n)+":2379") }},
 		Dial: func(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {

@@ -19,6 +19,7 @@ type memberResult struct {
 	starting bool   // etcd runs but cannot serve before more members start
 	request  string // the rolling-restart request to publish ("" none)
 	done     string // the restart request this hook completed
+	lost     bool   // the member's data is gone (see dataloss.go)
 }
 
 // maxMemberSteps bounds one hook's member steps: refresh, update the peer
@@ -76,6 +77,10 @@ func ensureMember(ctx context.Context, d Deps, w *world, installed *snap.Snap) (
 func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, done *charm.MemberProgress) (res memberResult, more bool, err error) {
 	if step.Kind == charm.MemberWait {
 		return res, false, juju.Waiting("%s", step.Reason)
+	}
+	if step.Kind == charm.MemberDataLost {
+		res, err := applyDataLost(ctx, d, w, step)
+		return res, false, err
 	}
 	w.state.Start = step.Start
 	ca := workload.CADigest(d.Paths)

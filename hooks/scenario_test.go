@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
@@ -249,13 +251,13 @@ func TestDegradedStatusNamesTheProblem(t *testing.T) {
 	s.etcd.SetDown("https://10.0.0.2:2379", "connection refused")
 	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
 	st := s.units[0].tools.Status
-	if st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "etcd2 unhealthy") || !strings.Contains(st.Message, "3 known peers") {
+	if st.Name != juju.StatusBlocked || st.Message != "Degraded: quorum holds, 1 down (etcd2); 3 known peers" || !strings.Contains(st.Message, "3 known peers") {
 		t.Errorf("status = %+v", st)
 	}
 	s.etcd.SetUp("https://10.0.0.2:2379")
 	s.etcd.RaiseAlarm(s.etcd.List()[0].ID, "NOSPACE")
 	s.mustRun(s.units[1], juju.Event{Name: "update-status"})
-	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "NOSPACE") {
+	if st := s.units[1].tools.Status; st.Name != juju.StatusBlocked || !strings.HasPrefix(st.Message, "NOSPACE alarm raised; ") {
 		t.Errorf("status with alarm = %+v", st)
 	}
 }
@@ -531,6 +533,101 @@ func TestScaleOutWithoutUpdateStatus(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// With 2 of 3 members down the unit says quorum is lost and which members
+// are down (not "cannot list etcd members: context deadline exceeded"),
+// and says it at WARNING in juju-log.
+func TestQuorumLossNamesTheMembersDown(t *testing.T) {
+	s := formed(t, 3)
+	for _, m := range s.etcd.List() {
+		if m.Name != "etcd0" {
+			if err := s.etcd.StopMember(m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.units[0].tools.Logs = nil
+	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusBlocked, Message: "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"}
+	if st := s.units[0].tools.Status; st != want {
+		t.Errorf("status = %+v, want %+v", st, want)
+	}
+	warned := false
+	for _, l := range s.units[0].tools.Logs {
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "Quorum lost")
+	}
+	if !warned {
+		t.Errorf("no WARNING in juju-log: %q", s.units[0].tools.Logs)
+	}
+}
+
+// A member whose data directory is wiped while its unit state says it
+// started is not started again on the empty directory: it says so (at
+// WARNING), the leader removes its member and admits it again as a
+// learner, it joins empty and is promoted: 3 voters again.
+func TestWipedMemberIsReplaced(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[2]
+	// etcd recreates member/ as it refuses to start: only the WAL is gone.
+	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd2", ""), "member", "wal")); err != nil {
+		t.Fatal(err)
+	}
+	var oldID uint64
+	for _, m := range s.etcd.List() {
+		if m.Name == "etcd2" {
+			oldID = m.ID
+		}
+	}
+	if err := s.etcd.StopMember(oldID); err != nil { // it crash-loops on the empty dir
+		t.Fatal(err)
+	}
+	u.tools.Logs = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusWaiting, Message: "Member data lost; waiting for the leader to remove it"}
+	if u.tools.Status != want {
+		t.Errorf("status = %+v, want %+v", u.tools.Status, want)
+	}
+	if active, _ := u.snapd.Active(context.Background(), charm.ServiceName); active {
+		t.Error("etcd runs on an empty data directory")
+	}
+	warned := false
+	for _, l := range u.tools.Logs {
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "data directory holds no member")
+	}
+	if !warned {
+		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
+	}
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	var learner bool
+	for _, m := range s.etcd.List() {
+		if m.ID == oldID {
+			t.Fatalf("lost member %x not removed: %+v", oldID, s.etcd.List())
+		}
+		learner = learner || m.IsLearner && !m.Started()
+	}
+	if !learner {
+		t.Fatalf("no learner admitted for etcd/2: %+v", s.etcd.List())
+	}
+	s.mustRun(u, juju.Event{Name: "leader-settings-changed"})
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
+	for _, x := range s.units {
+		s.mustRun(x, juju.Event{Name: "update-status"})
+	}
+	voters := 0
+	for _, m := range s.etcd.List() {
+		if m.Started() && !m.IsLearner {
+			voters++
+		}
+	}
+	if voters != 3 {
+		t.Errorf("voters = %d, members %+v", voters, s.etcd.List())
+	}
+	for _, x := range s.units {
+		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+			t.Errorf("%s: %+v", x.name, x.tools.Status)
 		}
 	}
 }

@@ -2,8 +2,7 @@ package hooks
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"sync"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -12,14 +11,13 @@ import (
 
 // clusterStatus is the unit's honest status once its etcd serves: active
 // "Healthy with N known peers" (layer-etcd's words) only when every member
-// answers and no alarm is raised; otherwise blocked, naming what is wrong.
+// answers and no alarm is raised; otherwise what charm.ClusterHealth says.
 // Learners are not probed: they answer no linearizable read, are outside
 // the quorum, and one that has just joined may not serve clients for
 // seconds (etcd waits out its request timeout when its first publish
 // crosses the snapshot that brings it up to date), which would stall every
 // unit's hook for the probe's timeout.
 func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []etcd.Member) juju.Status {
-	n := len(members)
 	var endpoints []string
 	names := map[string]string{}
 	selfLearner := false
@@ -38,39 +36,55 @@ func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []
 	if selfLearner {
 		return juju.Status{Name: juju.StatusWaiting, Message: "Waiting to be promoted from learner"}
 	}
-	var problems []string
-	unstarted := 0
-	for _, m := range members {
-		if !m.Started() {
-			unstarted++
+	healthy := map[string]bool{}
+	for _, h := range cl.Health(ctx, endpoints) {
+		if h.Healthy {
+			healthy[names[h.Endpoint]] = true
 		}
 	}
-	down := 0
-	for _, h := range cl.Health(ctx, endpoints) {
-		if !h.Healthy {
-			down++
-			problems = append(problems, fmt.Sprintf("%s unhealthy", names[h.Endpoint]))
-		}
+	var report charm.HealthReport
+	for _, m := range members {
+		report.Members = append(report.Members, charm.MemberHealth{Name: m.Name, Learner: m.IsLearner,
+			Started: m.Started(), Healthy: healthy[m.Name]})
 	}
 	if alarms, err := cl.Alarms(ctx); err == nil {
+		report.AlarmsListed = true
 		for _, a := range alarms {
-			problems = append(problems, "alarm "+a.Type)
+			report.Alarms = append(report.Alarms, a.Type)
 		}
 	}
-	voters := 0
-	for _, m := range members {
-		if !m.IsLearner {
-			voters++
+	h := charm.ClusterHealth(report)
+	return juju.Status{Name: juju.StatusName(h.Level), Message: h.Message}
+}
+
+// silentStatus is the outcome of a unit whose etcd did not answer the
+// member list: blocked naming the members down when a majority of the
+// started peers does not answer at all (maintenance status is local to a
+// member and answers without a leader, unlike a health probe), else a
+// wait naming those down.
+func silentStatus(ctx context.Context, cl etcd.Cluster, w *world, cause error) error {
+	peers := w.startedPeers()
+	up := make([]bool, len(peers))
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		if p.ClientURL == "" {
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cl.Status(ctx, p.ClientURL)
+			up[i] = err == nil
+		}()
 	}
-	if voters > 0 && (voters-down-unstarted) <= voters/2 {
-		problems = append([]string{"quorum lost or at risk"}, problems...)
+	wg.Wait()
+	var seen []charm.MemberHealth
+	for i, p := range peers {
+		seen = append(seen, charm.MemberHealth{Name: p.Name, Started: true, Healthy: up[i]})
 	}
-	if len(problems) == 0 && unstarted == 0 {
-		return juju.Status{Name: juju.StatusActive, Message: "Healthy with " + charm.PeersMessage(n)}
+	h := charm.SilentHealth(seen, cause.Error())
+	if h.QuorumLost {
+		return juju.Blocked("%s", h.Message)
 	}
-	if len(problems) == 0 {
-		return juju.Status{Name: juju.StatusWaiting, Message: fmt.Sprintf("Waiting for %d member(s) to start; %s", unstarted, charm.PeersMessage(n))}
-	}
-	return juju.Status{Name: juju.StatusBlocked, Message: "Unhealthy: " + strings.Join(problems, ", ") + "; " + charm.PeersMessage(n)}
+	return juju.Waiting("%s", h.Message)
 }

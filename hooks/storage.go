@@ -126,12 +126,14 @@ func within(path, dir string) bool {
 // is to run on, or in the one its etcd runs on now (which moveData
 // carries over before etcd starts on the new one).
 func (w *world) hasData(d Deps, storage string) bool {
-	if workload.Exists(filepath.Join(w.dataDir(d, storage), "member")) {
+	// A member directory alone is not data: etcd recreates it while it
+	// refuses to start on a wiped dir; the WAL is what holds the member.
+	if workload.HasMemberData(w.dataDir(d, storage)) {
 		return true
 	}
 	running, _, err := workload.ReadEtcdConfig(d.Paths)
 	return err == nil && running.Name == w.member.Name && running.DataDir != "" &&
-		workload.Exists(filepath.Join(running.DataDir, "member"))
+		workload.HasMemberData(running.DataDir)
 }
 
 // moveData carries the member's data over when etcd is about to run on

@@ -21,9 +21,12 @@ import (
 // with leader-set), this unit's peer data and unit state (written when
 // the hook ends).
 type world struct {
-	ev     juju.Event
-	cfg    charm.Config
-	leader bool
+	ev juju.Event
+	// lostMembers are the other members, when this unit's data is gone
+	// (observeOwnMember).
+	lostMembers []etcd.Member
+	cfg         charm.Config
+	leader      bool
 	// leaderData is the application's leader settings.
 	leaderData relations.Leader
 	// peerRelation is the cluster relation id ("" before it exists);
@@ -149,6 +152,9 @@ func (w *world) memberView(ctx context.Context, d Deps, installed *snap.Snap, st
 		Self:         w.self,
 		Peers:        w.peers,
 		Done:         done,
+	}
+	if !v.HasData && v.Stored.State != "" {
+		v.Own = observeOwnMember(ctx, d, w)
 	}
 	if installed != nil {
 		v.Snap = charm.SnapView{Tracking: installed.Channel, Local: installed.Local, Version: installed.Version}

@@ -39,6 +39,9 @@ const (
 	PeerReady    = "ready"
 	PeerStarting = "starting"
 	PeerStarted  = "started"
+	// PeerLost: the unit's member started once but its data is gone; the
+	// leader removes the member and admits the unit again, empty.
+	PeerLost = "lost"
 )
 
 // Settings renders the peer as its unit bag (empty values delete keys).

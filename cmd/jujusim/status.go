@@ -152,7 +152,8 @@ func lineRank(line string) int {
 }
 
 func faultCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "fault", Short: "Inject faults (netns isolation only)"}
+	cmd := &cobra.Command{Use: "fault", Short: "Inject faults (partition/heal need netns isolation)"}
+	cmd.AddCommand(faultProcessCmds()...)
 	cmd.AddCommand(&cobra.Command{
 		Use: "partition UNIT", Short: "Cut a unit's machine off the network", Args: usage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

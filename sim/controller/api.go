@@ -49,6 +49,8 @@ type (
 		Unit string
 		Cut  bool
 	}
+	signalArgs  struct{ Target, Service, Signal string }
+	machineArgs struct{ Target string }
 )
 
 // StatusResult is the status API answer.
@@ -102,6 +104,9 @@ func (c *Controller) apiHandler() http.Handler {
 	mux.Handle("/task", handle(func(a taskArgs) (model.Action, error) { return c.Task(a.ID) }))
 	mux.Handle("/machine", handle(func(a execArgs) (model.Machine, error) { return c.UnitMachine(a.Unit) }))
 	mux.Handle("/fault", handle(func(a faultArgs) (none, error) { return ok(c.Fault(a.Unit, a.Cut)) }))
+	mux.Handle("/signal", handle(func(a signalArgs) (int, error) { return c.Signal(a.Target, a.Service, a.Signal) }))
+	mux.Handle("/reboot", handle(func(a machineArgs) (none, error) { return ok(c.Reboot(a.Target)) }))
+	mux.Handle("/poweroff", handle(func(a machineArgs) (none, error) { return ok(c.PowerOff(a.Target)) }))
 	mux.Handle("/resolved", handle(func(a resolvedArgs) (none, error) { return ok(c.Resolved(a.Unit, a.NoRetry)) }))
 	mux.Handle("/status-history", handle(func(a execArgs) ([]model.StatusInfo, error) { return c.StatusHistory(a.Unit) }))
 	mux.Handle("/model-config", handle(func(a modelConfigArgs) (ModelConfigResult, error) { return c.ModelConfig(a.Set, a.Reset) }))

@@ -198,6 +198,9 @@ func (c *Controller) Start() error {
 	c.mu.Lock()
 	c.requeueInterruptedLocked()
 	for _, id := range sortedMachineIDs(c.model) {
+		if c.model.Machines[id].PoweredOff {
+			continue // jujusim fault poweroff: down for good
+		}
 		if err := c.startMachineLocked(c.model.Machines[id]); err != nil {
 			c.mu.Unlock()
 			return err

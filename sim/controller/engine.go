@@ -37,7 +37,7 @@ func (c *Controller) loop() {
 		var cands []agent.Op
 		var wake time.Time
 		for _, name := range c.model.UnitNames() {
-			if _, busy := c.running[name]; busy {
+			if _, busy := c.running[name]; busy || c.poweredOffLocked(name) {
 				continue
 			}
 			op, ok, w := agent.NextOp(c.model, name, now)

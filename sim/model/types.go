@@ -148,7 +148,8 @@ type Machine struct {
 	CIDR        string    `json:"cidr"`
 	Created     time.Time `json:"created"`
 	Partitioned bool      `json:"partitioned,omitempty"`
-	Arch        string    `json:"arch,omitempty"` // Juju's name (amd64, arm64, s390x, ...); "" = the host's
+	PoweredOff  bool      `json:"powered-off,omitempty"` // jujusim fault poweroff: down for good
+	Arch        string    `json:"arch,omitempty"`        // Juju's name (amd64, arm64, s390x, ...); "" = the host's
 }
 
 // Relation is a relation between two endpoints, or a peer relation.

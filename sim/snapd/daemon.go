@@ -41,6 +41,10 @@ type Config struct {
 	// RestartDelay is RestartSec of the service units (default 500ms;
 	// systemd's own default is 100ms, the etcd charm's drop-in says 10s).
 	RestartDelay time.Duration
+	// StartLimitInterval and StartLimitBurst are the units' start rate
+	// limit (default systemd's 10s and 5; a negative interval disables it).
+	StartLimitInterval time.Duration
+	StartLimitBurst    int
 	// StopTimeout is how long a stopping service gets after SIGTERM
 	// before SIGKILL (default 10s).
 	StopTimeout time.Duration
@@ -150,6 +154,7 @@ func New(cfg Config) (*Daemon, error) {
 	}
 	d.logs = newLogBook(filepath.Join(root, "var", "log"))
 	d.sup = newSupervisor(d.logs, cfg.RestartDelay, cfg.StopTimeout)
+	d.sup.startLimit = newStartLimit(cfg.StartLimitInterval, cfg.StartLimitBurst)
 	for _, dir := range []string{"run", "snap/bin", "var/snap", "var/lib/snapd/snaps", "var/log"} {
 		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
 			return nil, fmt.Errorf("cannot start snapd: %w", err)

@@ -67,6 +67,8 @@ func (d *Daemon) route(r *http.Request) reply {
 		return method(map[string]func() reply{http.MethodPost: func() reply { return d.postInterfaces(r) }})
 	case path == "/v2/system-info":
 		return method(map[string]func() reply{http.MethodGet: func() reply { return d.sysInfo() }})
+	case path == "/jujusim/signal":
+		return method(map[string]func() reply{http.MethodPost: func() reply { return d.postSignal(r) }})
 	case path == "/jujusim/faults":
 		return method(map[string]func() reply{
 			http.MethodGet:  func() reply { return syncReply(d.Faults()) },

@@ -32,6 +32,7 @@ type service struct {
 	done  chan struct{} // closed when cmd exits
 	timer *time.Timer   // a pending auto-restart
 	state string        // inactive, active, activating (auto-restart), failed
+	limit startLimit
 }
 
 // supervisor runs services like systemd: each process in its own process
@@ -41,6 +42,7 @@ type service struct {
 type supervisor struct {
 	logs         *logBook
 	restartDelay time.Duration
+	startLimit   startLimit // the template every service's limit copies
 	stopTimeout  time.Duration
 	spawnReq     chan spawnRequest
 
@@ -78,7 +80,7 @@ func (s *supervisor) register(id string, spec procSpec) {
 	defer s.mu.Unlock()
 	svc, ok := s.services[id]
 	if !ok {
-		svc = &service{id: id, state: "inactive"}
+		svc = &service{id: id, state: "inactive", limit: s.startLimit}
 		s.services[id] = svc
 	}
 	svc.spec = spec
@@ -125,6 +127,10 @@ func (s *supervisor) start(id string) error {
 	}
 	if svc.cmd != nil {
 		return nil
+	}
+	if !svc.limit.allow(time.Now()) {
+		s.startLimitHitLocked(svc)
+		return fmt.Errorf("cannot start %s: start of the service was attempted too often", id)
 	}
 	return s.spawnLocked(svc)
 }
@@ -259,8 +265,21 @@ func (s *supervisor) scheduleRestartLocked(svc *service) {
 		}
 		svc.timer = nil
 		s.logs.add(svc.id, 1, "snap."+svc.id+".service: Scheduled restart job.")
+		if !svc.limit.allow(time.Now()) {
+			s.startLimitHitLocked(svc)
+			return
+		}
 		_ = s.spawnLocked(svc)
 	})
+}
+
+// startLimitHitLocked is systemd giving up on a unit: failed, no more
+// automatic restarts. Called with s.mu held.
+func (s *supervisor) startLimitHitLocked(svc *service) {
+	svc.state, svc.want = "failed", false
+	s.logs.add(svc.id, 1, "snap."+svc.id+".service: Start request repeated too quickly.")
+	s.logs.add(svc.id, 1, "snap."+svc.id+".service: Failed with result 'start-limit-hit'.")
+	s.logs.add(svc.id, 1, "Failed to start Service for snap application "+svc.id+".")
 }
 
 // lineWriter turns a process's output into log records, one per line.

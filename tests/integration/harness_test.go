@@ -107,6 +107,9 @@ type model struct {
 	t    *testing.T
 	a    artifacts
 	home string
+	// wiped and wipedID are the unit whose data dir the fault suite
+	// wiped and its member ID before.
+	wiped, wipedID string
 }
 
 func newModel(t *testing.T, seed int64, extra ...string) *model {

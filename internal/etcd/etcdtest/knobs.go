@@ -45,10 +45,27 @@ func (f *Fake) StopMember(id uint64) error {
 		return fmt.Errorf("cannot stop member %x: not a member", id)
 	}
 	m.stopped = true
-	if f.leader == id {
+	// A leader that loses its quorum steps down (etcd's CheckQuorum).
+	if f.leader == id || !f.quorumUp() {
 		f.elect()
 	}
 	return nil
+}
+
+// quorumUp reports whether the voters that are up make a quorum. f.mu is
+// held.
+func (f *Fake) quorumUp() bool {
+	voters, up := 0, 0
+	for _, m := range f.members {
+		if m.IsLearner {
+			continue
+		}
+		voters++
+		if f.up(m) {
+			up++
+		}
+	}
+	return up >= voters/2+1
 }
 
 // Put simulates n writes (of keys /etcdtest/<revision>): the revision

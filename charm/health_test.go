@@ -1,0 +1,81 @@
+package charm
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func members(spec string) []MemberHealth {
+	// spec: one letter per member etcd0..: h healthy, d down, u unstarted, l learner
+	var out []MemberHealth
+	for i, c := range spec {
+		m := MemberHealth{Name: fmt.Sprintf("etcd%d", i), Started: c != 'u', Healthy: c == 'h' || c == 'l', Learner: c == 'l'}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestClusterHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		spec    string
+		alarms  []string
+		level   string
+		message string
+	}{
+		{"all healthy", "hhh", nil, "active", "Healthy with 3 known peers"},
+		{"learner not probed", "hhl", nil, "active", "Healthy with 3 known peers"},
+		{"one down: quorum holds", "hdh", nil, "blocked", "Degraded: quorum holds, 1 down (etcd1); 3 known peers"},
+		{"two of three down", "hdd", nil, "blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"},
+		{"one unstarted one down", "hdu", nil, "blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"},
+		{"one of two down is lost", "hd", nil, "blocked", "Quorum lost: 1 of 2 members down (etcd1); start them again to restore quorum"},
+		{"unstarted joiner", "hhu", nil, "waiting", "Waiting for 1 member(s) to start (etcd2); 3 known peers"},
+		{"NOSPACE once, not per member", "hhh", []string{"NOSPACE", "NOSPACE", "NOSPACE"}, "blocked",
+			"NOSPACE alarm raised; free space (compact, defrag), then run the alarm-disarm action"},
+		{"two alarms", "hhh", []string{"NOSPACE", "CORRUPT", "NOSPACE"}, "blocked",
+			"CORRUPT, NOSPACE alarms raised; replace the corrupt member, then run the alarm-disarm action"},
+		{"an alarm fails every health probe, not the quorum", "ddd", []string{"NOSPACE"}, "blocked",
+			"NOSPACE alarm raised; free space (compact, defrag), then run the alarm-disarm action"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ClusterHealth(HealthReport{Members: members(tc.spec), Alarms: tc.alarms, AlarmsListed: tc.alarms != nil})
+			if got.Level != tc.level || got.Message != tc.message {
+				t.Errorf("got %s %q, want %s %q", got.Level, got.Message, tc.level, tc.message)
+			}
+		})
+	}
+}
+
+// Long member lists fold into "and N more"; nothing is cut inside a word.
+func TestClusterHealthFits(t *testing.T) {
+	spec := "h" + strings.Repeat("d", 40)
+	got := ClusterHealth(HealthReport{Members: members(spec)})
+	if len(got.Message) > MaxStatusLen {
+		t.Fatalf("%d chars: %q", len(got.Message), got.Message)
+	}
+	if !strings.HasPrefix(got.Message, "Quorum lost: 40 of 41 members down (etcd1, ") || !strings.Contains(got.Message, " more); start them again") {
+		t.Errorf("%q", got.Message)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"short", "short"},
+		{strings.Repeat("word ", 30), strings.TrimSpace(strings.Repeat("word ", 23)) + "…"},
+	} {
+		if got := cutWords(tc.in, MaxStatusLen); got != tc.want || len(got) > MaxStatusLen {
+			t.Errorf("cutWords(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSilentHealth(t *testing.T) {
+	for _, tc := range []struct{ spec, level, message string }{
+		{"hdd", "blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"},
+		{"hhd", "waiting", "Waiting for etcd to answer; members down (etcd2)"},
+		{"hhh", "waiting", "Waiting for etcd to answer: context deadline exceeded"},
+	} {
+		got := SilentHealth(members(tc.spec), "context deadline exceeded")
+		if got.Level != tc.level || got.Message != tc.message {
+			t.Errorf("%s: got %s %q, want %s %q", tc.spec, got.Level, got.Message, tc.level, tc.message)
+		}
+	}
+}
