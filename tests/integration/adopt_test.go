@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -425,53 +424,4 @@ func finalReads(t *testing.T, cl *clientv3.Client, keys []string) map[string]str
 		}
 	}
 	return out
-}
-
-// checkHashKV asserts every member's key-value store hashes the same at
-// one revision.
-func checkHashKV(t *testing.T, cl *clientv3.Client) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	resp, err := cl.Get(ctx, "/adopt/v3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rev := resp.Header.Revision
-	ms, err := cl.MemberList(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hashes := map[string]uint32{}
-	for _, mb := range ms.Members {
-		if len(mb.ClientURLs) == 0 {
-			t.Errorf("member %s has no client URL", mb.Name)
-			continue
-		}
-		var hr *clientv3.HashKVResponse
-		for try := 0; ; try++ {
-			hr, err = cl.HashKV(ctx, mb.ClientURLs[0], rev)
-			if err == nil || try > 20 || errors.Is(err, context.DeadlineExceeded) {
-				break
-			}
-			time.Sleep(200 * time.Millisecond) // a member still applying up to rev
-		}
-		if err != nil {
-			t.Errorf("HashKV at %s: %v", mb.Name, err)
-			continue
-		}
-		hashes[mb.Name] = hr.Hash
-	}
-	var first uint32
-	i := 0
-	for _, hsh := range hashes {
-		if i == 0 {
-			first = hsh
-		} else if hsh != first {
-			t.Errorf("HashKV differs between members at revision %d: %v", rev, hashes)
-			break
-		}
-		i++
-	}
-	t.Logf("HashKV at revision %d: %v", rev, hashes)
 }

@@ -84,36 +84,6 @@ func (l *chaosLoad) finish() time.Duration {
 	return l.gap
 }
 
-// checkHashKV compares HashKV of every member at one revision.
-func checkHashKV(t *testing.T, cl *clientv3.Client) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	ml, err := cl.MemberList(ctx)
-	if err != nil {
-		t.Fatalf("member list: %v", err)
-	}
-	st, err := cl.Status(ctx, cl.Endpoints()[0])
-	if err != nil {
-		t.Fatalf("status: %v", err)
-	}
-	rev := st.Header.Revision
-	hashes := map[uint32][]string{}
-	for _, m := range ml.Members {
-		if len(m.ClientURLs) == 0 {
-			t.Fatalf("member %s has no client URL", m.Name)
-		}
-		h, err := cl.HashKV(ctx, m.ClientURLs[0], rev)
-		if err != nil {
-			t.Fatalf("HashKV of %s at %d: %v", m.Name, rev, err)
-		}
-		hashes[h.Hash] = append(hashes[h.Hash], m.Name)
-	}
-	if len(hashes) != 1 {
-		t.Errorf("members disagree at revision %d: %v", rev, hashes)
-	}
-}
-
 var chaosFull = flag.Bool("chaos.full", os.Getenv("CHAOS_FULL") != "", "run the full fault suite (make chaos), not only its short form")
 
 // chaosScenario is one fault of ../shared/reference/peers-and-scenarios.md
