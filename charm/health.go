@@ -30,8 +30,11 @@ type HealthReport struct {
 type Health struct {
 	Level   string
 	Message string
-	// QuorumLost is set when a majority of the voters is down.
+	// QuorumLost is set when a majority of the voters is down; Missing
+	// names them and Voters counts the voters (see QuorumLoss).
 	QuorumLost bool
+	Missing    []string
+	Voters     int
 }
 
 // MaxStatusLen keeps messages readable in `juju status`'s one-line column.
@@ -76,19 +79,19 @@ func ClusterHealth(r HealthReport) Health {
 		if len(alarms) > 1 {
 			msg = strings.Join(alarms, ", ") + " alarms raised; " + advice
 		}
-		return Health{"blocked", fitStatus(msg, nil, ""), false}
+		return Health{Level: "blocked", Message: fitStatus(msg, nil, "")}
 	}
 	if !r.AlarmsListed && len(voters) > 0 && len(voters)-len(missing) <= len(voters)/2 {
-		return Health{"blocked", fitStatus(fmt.Sprintf("Quorum lost: %d of %d members down", len(missing), len(voters)),
-			missing, "; start them again to restore quorum"), true}
+		return Health{Level: "blocked", Message: fitStatus(fmt.Sprintf("Quorum lost: %d of %d members down", len(missing), len(voters)),
+			missing, "; start them again to restore quorum"), QuorumLost: true, Missing: missing, Voters: len(voters)}
 	}
 	if len(down) > 0 {
-		return Health{"blocked", fitStatus(fmt.Sprintf("Degraded: quorum holds, %d down", len(down)), down, "; "+PeersMessage(n)), false}
+		return Health{Level: "blocked", Message: fitStatus(fmt.Sprintf("Degraded: quorum holds, %d down", len(down)), down, "; "+PeersMessage(n))}
 	}
 	if len(unstarted) > 0 {
-		return Health{"waiting", fitStatus(fmt.Sprintf("Waiting for %d member(s) to start", len(unstarted)), unstarted, "; "+PeersMessage(n)), false}
+		return Health{Level: "waiting", Message: fitStatus(fmt.Sprintf("Waiting for %d member(s) to start", len(unstarted)), unstarted, "; "+PeersMessage(n))}
 	}
-	return Health{"active", "Healthy with " + PeersMessage(n), false}
+	return Health{Level: "active", Message: "Healthy with " + PeersMessage(n)}
 }
 
 func dedup(in []string) []string {
@@ -155,7 +158,7 @@ func SilentHealth(peers []MemberHealth, cause string) Health {
 		}
 	}
 	if len(down) > 0 {
-		return Health{"waiting", fitStatus("Waiting for etcd to answer; members down", down, ""), false}
+		return Health{Level: "waiting", Message: fitStatus("Waiting for etcd to answer; members down", down, "")}
 	}
-	return Health{"waiting", cutWords("Waiting for etcd to answer: "+cause, MaxStatusLen), false}
+	return Health{Level: "waiting", Message: cutWords("Waiting for etcd to answer: "+cause, MaxStatusLen)}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func members(spec string) []MemberHealth {
@@ -77,5 +78,40 @@ func TestSilentHealth(t *testing.T) {
 		if got.Level != tc.level || got.Message != tc.message {
 			t.Errorf("%s: got %s %q, want %s %q", tc.spec, got.Level, got.Message, tc.level, tc.message)
 		}
+	}
+}
+
+func TestQuorumLoss(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	lost := ClusterHealth(HealthReport{Members: members("hdd")})
+	for _, tc := range []struct {
+		name      string
+		h         Health
+		since     time.Time
+		now       time.Time
+		leader    bool
+		level     string
+		message   string
+		wantSince time.Time
+	}{
+		{"quorum holds: nothing recorded", ClusterHealth(HealthReport{Members: members("hdh")}), t0, t0.Add(time.Minute), true,
+			"blocked", "Degraded: quorum holds, 1 down (etcd1); 3 known peers", time.Time{}},
+		{"first seen: a wait, the time recorded", lost, time.Time{}, t0, true,
+			"waiting", "No quorum: 2 of 3 members unreachable (etcd1, etcd2); waiting for them to come back", t0},
+		{"a transient loss within the bound stays a wait", lost, t0, t0.Add(QuorumLostAfter - time.Second), true,
+			"waiting", "No quorum: 2 of 3 members unreachable (etcd1, etcd2); waiting for them to come back", t0},
+		{"past the bound on the leader: run the action here", lost, t0, t0.Add(QuorumLostAfter), true,
+			"blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2). If gone for good, run the rebuild-cluster action on this unit.", t0},
+		{"past the bound on a follower: run it on the leader", lost, t0, t0.Add(time.Hour), false,
+			"blocked", "Quorum lost: 2 of 3 members down (etcd1, etcd2). If gone for good, run the rebuild-cluster action on the leader unit.", t0},
+		{"a clock gone backwards starts again", lost, t0.Add(time.Hour), t0, true,
+			"waiting", "No quorum: 2 of 3 members unreachable (etcd1, etcd2); waiting for them to come back", t0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, since := QuorumLoss(tc.h, tc.since, tc.now, tc.leader)
+			if got.Level != tc.level || got.Message != tc.message || !since.Equal(tc.wantSince) {
+				t.Errorf("got %s %q since %v, want %s %q since %v", got.Level, got.Message, since, tc.level, tc.message, tc.wantSince)
+			}
+		})
 	}
 }

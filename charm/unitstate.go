@@ -28,6 +28,12 @@ type UnitState struct {
 	// started with: a new CA needs a restart, a re-issued server
 	// certificate does not (etcd reads it again for every connection).
 	EtcdCA string
+	// QuorumLostSince is when this unit first saw a majority of the
+	// voters down (QuorumLoss); zero while quorum holds.
+	QuorumLostSince time.Time
+	// Rejoin is the leader's force_rejoin token this unit last acted on
+	// (DecideRejoin).
+	Rejoin string
 	// Memo is what the unit last published (see hooks/memo.go).
 	Memo Memo
 }
@@ -57,6 +63,8 @@ const (
 	keyVersion      = "memo-version"
 	keyStatus       = "memo-status"
 	keyMonitoring   = "memo-monitoring"
+	keyQuorumLost   = "quorum-lost-since"
+	keyRejoin       = "rejoin"
 )
 
 // DecodeUnitState reads unit state; keys it does not know are ignored.
@@ -66,6 +74,7 @@ func DecodeUnitState(m map[string]string) UnitState {
 		DataDir:  m[keyDataDir],
 		Resource: m[keyResource],
 		EtcdCA:   m[keyEtcdCA],
+		Rejoin:   m[keyRejoin],
 		Memo: Memo{
 			CertRequest: m[keyCertRequest],
 			Clients:     m[keyClients],
@@ -78,15 +87,21 @@ func DecodeUnitState(m map[string]string) UnitState {
 	if t, err := time.Parse(time.RFC3339, m[keyReadySince]); err == nil {
 		s.ReadySince = t
 	}
+	if t, err := time.Parse(time.RFC3339, m[keyQuorumLost]); err == nil {
+		s.QuorumLostSince = t
+	}
 	return s
 }
 
 // Settings renders the unit state as state-set writes it (Juju stores an
 // empty value as ""; DecodeUnitState reads it as unset).
 func (s UnitState) Settings() map[string]string {
-	ready := ""
+	ready, lost := "", ""
 	if !s.ReadySince.IsZero() {
 		ready = s.ReadySince.UTC().Format(time.RFC3339)
+	}
+	if !s.QuorumLostSince.IsZero() {
+		lost = s.QuorumLostSince.UTC().Format(time.RFC3339)
 	}
 	return map[string]string{
 		keyReadySince:   ready,
@@ -102,6 +117,8 @@ func (s UnitState) Settings() map[string]string {
 		keyVersion:      s.Memo.Version,
 		keyStatus:       s.Memo.Status,
 		keyMonitoring:   s.Memo.Monitoring,
+		keyQuorumLost:   lost,
+		keyRejoin:       s.Rejoin,
 	}
 }
 

@@ -23,6 +23,8 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		"memo-version":                "3.6.16",
 		"memo-status":                 "active: Healthy with 1 known peer",
 		"memo-monitoring":             "d3",
+		"quorum-lost-since":           "2026-11-22T03:10:00Z",
+		"rejoin":                      "5f0c2b9e",
 	}
 	s := DecodeUnitState(bag)
 	want := UnitState{
@@ -31,15 +33,20 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		DataDir:    "/var/snap/etcd/current",
 		Resource:   "0f1e",
 		EtcdCA:     "c0ffee",
+		Rejoin:     "5f0c2b9e",
 		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3"},
 	}
 	if !s.ReadySince.Equal(want.ReadySince) {
 		t.Errorf("ReadySince %v, want %v", s.ReadySince, want.ReadySince)
 	}
-	s.ReadySince = want.ReadySince
+	if want := time.Date(2026, 11, 22, 3, 10, 0, 0, time.UTC); !s.QuorumLostSince.Equal(want) {
+		t.Errorf("QuorumLostSince %v, want %v", s.QuorumLostSince, want)
+	}
+	s.ReadySince, s.QuorumLostSince = want.ReadySince, time.Time{}
 	if s != want {
 		t.Errorf("decoded %+v, want %+v", s, want)
 	}
+	s.QuorumLostSince = time.Date(2026, 11, 22, 3, 10, 0, 0, time.UTC)
 	if got := s.Settings(); !reflect.DeepEqual(got, bag) {
 		t.Errorf("Settings() = %v, want %v", got, bag)
 	}

@@ -86,6 +86,10 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err := ensureStorage(ctx, d, w, installed); err != nil {
 		return err
 	}
+	// After a restore or rebuild on the leader: leave the old cluster.
+	if err := rejoinIfAsked(ctx, d, w); err != nil {
+		return err
+	}
 	// Ready: announce this unit to its peers.
 	if w.state.ReadySince.IsZero() {
 		w.state.ReadySince = d.Now().UTC().Truncate(time.Second)
@@ -171,7 +175,7 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 			// promotion wakes this unit (leader setting "voters").
 			return juju.Waiting("Waiting to be promoted from learner")
 		}
-		return silentStatus(ctx, cl, w, err)
+		return silentStatus(ctx, d, cl, w, err)
 	}
 	// Heal a peer URL left behind (a management_port change whose update
 	// did not reach the cluster before a restart).
@@ -187,7 +191,7 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	if err := ensureMonitoring(ctx, d, w, members); err != nil {
 		return err
 	}
-	st := clusterStatus(ctx, cl, w.member.Name, members)
+	st := clusterStatus(ctx, d, w, cl, members)
 	switch {
 	case st.Name != juju.StatusActive:
 	case restartPending:

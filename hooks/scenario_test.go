@@ -16,6 +16,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 // formed returns a scenario whose n units run one healthy cluster.
@@ -538,29 +539,63 @@ func TestScaleOutWithoutUpdateStatus(t *testing.T) {
 }
 
 // With 2 of 3 members down the unit says quorum is lost and which members
-// are down (not "cannot list etcd members: context deadline exceeded"),
-// and says it at WARNING in juju-log.
+// are down (not "cannot list etcd members: context deadline exceeded"):
+// at first a wait (a partition may heal), then, once the loss lasted
+// charm.QuorumLostAfter, blocked naming the rebuild-cluster action, at
+// WARNING in juju-log; quorum back, the unit forgets when it was lost.
 func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 	s := formed(t, 3)
+	var stopped []uint64
 	for _, m := range s.etcd.List() {
 		if m.Name != "etcd0" {
 			if err := s.etcd.StopMember(m.ID); err != nil {
 				t.Fatal(err)
 			}
+			stopped = append(stopped, m.ID)
 		}
 	}
-	s.units[0].tools.Logs = nil
-	s.mustRun(s.units[0], juju.Event{Name: "update-status"})
-	want := juju.Status{Name: juju.StatusBlocked, Message: "Quorum lost: 2 of 3 members down (etcd1, etcd2); start them again to restore quorum"}
-	if st := s.units[0].tools.Status; st != want {
-		t.Errorf("status = %+v, want %+v", st, want)
+	u := s.units[0]
+	u.tools.Logs = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	want := juju.Status{Name: juju.StatusWaiting, Message: "No quorum: 2 of 3 members unreachable (etcd1, etcd2); waiting for them to come back"}
+	if st := u.tools.Status; st != want {
+		t.Errorf("first hook: status = %+v, want %+v", st, want)
+	}
+	if since := charm.DecodeUnitState(u.tools.State).QuorumLostSince; !since.Equal(s.now.UTC().Truncate(time.Second)) {
+		t.Errorf("quorum-lost-since %v, want %v", since, s.now)
+	}
+	s.now = s.now.Add(charm.QuorumLostAfter - time.Second)
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if st := u.tools.Status; st != want {
+		t.Errorf("within the bound: status = %+v, want %+v", st, want)
+	}
+	s.now = s.now.Add(2 * time.Second)
+	u.tools.Logs = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	want = juju.Status{Name: juju.StatusBlocked, Message: "Quorum lost: 2 of 3 members down (etcd1, etcd2). If gone for good, run the rebuild-cluster action on this unit."}
+	if st := u.tools.Status; st != want {
+		t.Errorf("past the bound: status = %+v, want %+v", st, want)
 	}
 	warned := false
-	for _, l := range s.units[0].tools.Logs {
-		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "Quorum lost")
+	for _, l := range u.tools.Logs {
+		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "rebuild-cluster")
 	}
 	if !warned {
-		t.Errorf("no WARNING in juju-log: %q", s.units[0].tools.Logs)
+		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
+	}
+	for _, m := range s.etcd.List() {
+		if slices.Contains(stopped, m.ID) {
+			if err := s.etcd.StartMember(m.PeerURLs[0], m.Name, m.ClientURLs[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if st := u.tools.Status; st.Name != juju.StatusActive {
+		t.Errorf("quorum back: status = %+v", st)
+	}
+	if since := charm.DecodeUnitState(u.tools.State).QuorumLostSince; !since.IsZero() {
+		t.Errorf("quorum back, quorum-lost-since still %v", since)
 	}
 }
 
@@ -628,6 +663,79 @@ func TestWipedMemberIsReplaced(t *testing.T) {
 	for _, x := range s.units {
 		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
 			t.Errorf("%s: %+v", x.name, x.tools.Status)
+		}
+	}
+}
+
+// After a restore or rebuild on the leader's member (a one-member
+// cluster, the others' members removed, force_rejoin set as layer-etcd's
+// restore sets it), every follower moves its data aside (kept, at
+// WARNING), forgets its start and is admitted again through the normal
+// add path: 3 voters, all healthy, the leader's data untouched.
+func TestForceRejoinAfterRebuild(t *testing.T) {
+	s := formed(t, 3)
+	leader := s.units[0]
+	for _, m := range s.etcd.List() {
+		if m.Name != "etcd0" {
+			if err := s.etcd.Remove(context.Background(), m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// What the action records on the leader.
+	before := relations.DecodeLeader(s.leaderData)
+	after := before.Clone()
+	after.Cluster, after.Token, after.ForceRejoin, after.Joins = "etcd0=https://10.0.1.0:2380", "NEW123", "f00dcafe0123456789", map[string]string{}
+	maps.Copy(s.leaderData, relations.LeaderChanges(before, after))
+	for k, v := range s.leaderData {
+		if v == "" {
+			delete(s.leaderData, k)
+		}
+	}
+	st := charm.DecodeUnitState(leader.tools.State)
+	next := st
+	next.Start = charm.Start{InitialCluster: after.Cluster, State: "new", Token: "NEW123"}
+	next.Rejoin = after.ForceRejoin
+	maps.Copy(leader.tools.State, charm.UnitStateChanges(st, next))
+	leaderData := filepath.Join(leader.paths.DataDir("etcd0", ""), "member", "wal")
+
+	for _, u := range s.units[1:] {
+		u.tools.Logs = nil
+	}
+	s.settle(1, 80, nil)
+	if _, err := os.Stat(leaderData); err != nil {
+		t.Errorf("the leader's data: %v", err)
+	}
+	voters := 0
+	for _, m := range s.etcd.List() {
+		if m.Started() && !m.IsLearner {
+			voters++
+		}
+	}
+	if voters != 3 {
+		t.Errorf("voters = %d, members %+v", voters, s.etcd.List())
+	}
+	for _, u := range s.units {
+		s.mustRun(u, juju.Event{Name: "update-status"})
+		if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+			t.Errorf("%s: %+v", u.name, u.tools.Status)
+		}
+		if got := charm.DecodeUnitState(u.tools.State).Rejoin; got != after.ForceRejoin {
+			t.Errorf("%s: rejoin recorded %q", u.name, got)
+		}
+	}
+	for i, u := range s.units[1:] {
+		name := fmt.Sprintf("etcd%d", i+1)
+		aside := u.paths.DataDir(name, "") + ".pre-rejoin-f00dcafe"
+		if _, err := os.Stat(filepath.Join(aside, "member", "wal")); err != nil {
+			t.Errorf("%s: old data not kept aside: %v", u.name, err)
+		}
+		warned := false
+		for _, l := range u.tools.Logs {
+			warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "moved aside")
+		}
+		if !warned {
+			t.Errorf("%s: no WARNING in juju-log: %q", u.name, u.tools.Logs)
 		}
 	}
 }

@@ -2,11 +2,14 @@ package hooks
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 // clusterStatus is the unit's honest status once its etcd serves: active
@@ -17,7 +20,8 @@ import (
 // seconds (etcd waits out its request timeout when its first publish
 // crosses the snapshot that brings it up to date), which would stall every
 // unit's hook for the probe's timeout.
-func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []etcd.Member) juju.Status {
+func clusterStatus(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member) juju.Status {
+	self := w.member.Name
 	var endpoints []string
 	names := map[string]string{}
 	selfLearner := false
@@ -53,17 +57,45 @@ func clusterStatus(ctx context.Context, cl etcd.Cluster, self string, members []
 			report.Alarms = append(report.Alarms, a.Type)
 		}
 	}
-	h := charm.ClusterHealth(report)
+	h := w.quorumLoss(d, charm.ClusterHealth(report))
 	return juju.Status{Name: juju.StatusName(h.Level), Message: h.Message}
 }
 
+// quorumLoss applies charm.QuorumLoss, recording in unit state when this
+// unit first saw the majority down (and forgetting it once quorum is
+// back), so the rebuild-cluster advice comes only once the loss lasted.
+func (w *world) quorumLoss(d Deps, h charm.Health) charm.Health {
+	h, w.state.QuorumLostSince = charm.QuorumLoss(h, w.state.QuorumLostSince, d.Now().UTC().Truncate(time.Second), w.leader)
+	return h
+}
+
 // silentStatus is the outcome of a unit whose etcd did not answer the
-// member list: blocked naming the members down when a majority of the
-// started peers does not answer at all (maintenance status is local to a
-// member and answers without a leader, unlike a health probe), else a
-// wait naming those down.
-func silentStatus(ctx context.Context, cl etcd.Cluster, w *world, cause error) error {
+// member list: quorum lost (charm.QuorumLoss: a wait at first, then
+// blocked naming the rebuild-cluster action) when a majority of the
+// voters does not answer at all (maintenance status is local to a member
+// and answers without a leader, unlike a health probe), else a wait
+// naming those down. The voters are those this unit's etcd knows (a
+// serializable member list, which needs no quorum: units removed with
+// --force leave no peer data, but their members still count); the
+// started peers when it does not say.
+func silentStatus(ctx context.Context, d Deps, cl etcd.Cluster, w *world, cause error) error {
 	peers := w.startedPeers()
+	if members, err := cl.LocalMembers(ctx, w.member.ClientURL(w.cfg)); err == nil {
+		peers = nil
+		for _, m := range members {
+			if m.IsLearner {
+				continue
+			}
+			p := relations.Peer{Name: m.Name}
+			if len(m.ClientURLs) > 0 {
+				p.ClientURL = m.ClientURLs[0]
+			}
+			if p.Name == "" {
+				p.Name = fmt.Sprintf("%x", m.ID)
+			}
+			peers = append(peers, p)
+		}
+	}
 	up := make([]bool, len(peers))
 	var wg sync.WaitGroup
 	for i, p := range peers {
@@ -82,8 +114,8 @@ func silentStatus(ctx context.Context, cl etcd.Cluster, w *world, cause error) e
 	for i, p := range peers {
 		seen = append(seen, charm.MemberHealth{Name: p.Name, Started: true, Healthy: up[i]})
 	}
-	h := charm.SilentHealth(seen, cause.Error())
-	if h.QuorumLost {
+	h := w.quorumLoss(d, charm.SilentHealth(seen, cause.Error()))
+	if h.Level == "blocked" {
 		return juju.Blocked("%s", h.Message)
 	}
 	return juju.Waiting("%s", h.Message)

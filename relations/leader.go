@@ -15,7 +15,10 @@ import (
 // unit, so a promoted learner and its peers report the new membership
 // without waiting for update-status); etcd_channel is the channel the
 // leader's etcd snap tracks, which a new unit configured with channel
-// "auto" installs so that it runs the cluster's release.
+// "auto" installs so that it runs the cluster's release; force_rejoin
+// (layer-etcd's key and meaning) is set to a new token by a restore or a
+// rebuild of the cluster on the leader's member: every other unit then
+// moves its member's data aside and joins the new cluster afresh.
 type Leader struct {
 	Token              string
 	Cluster            string
@@ -25,6 +28,7 @@ type Leader struct {
 	RestartLock        string
 	Voters             string
 	EtcdChannel        string
+	ForceRejoin        string
 	Joins              map[string]string // member name → initial cluster
 }
 
@@ -41,6 +45,7 @@ func DecodeLeader(m map[string]string) Leader {
 		RestartLock:        m["restart-lock"],
 		Voters:             m["voters"],
 		EtcdChannel:        m["etcd_channel"],
+		ForceRejoin:        m["force_rejoin"],
 		Joins:              map[string]string{},
 	}
 	for k, v := range m {
@@ -63,6 +68,7 @@ func (l Leader) Settings() map[string]string {
 		"restart-lock":         l.RestartLock,
 		"voters":               l.Voters,
 		"etcd_channel":         l.EtcdChannel,
+		"force_rejoin":         l.ForceRejoin,
 	}
 	for name, v := range l.Joins {
 		m[JoinKey(name)] = v

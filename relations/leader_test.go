@@ -15,10 +15,11 @@ func TestLeaderRoundTrip(t *testing.T) {
 		"restart-lock":         "etcd/1",
 		"voters":               "0a1b",
 		"etcd_channel":         "3.4/stable",
+		"force_rejoin":         "5f0c2b9e8a7d4c1b9e6f3a2d1c0b9a8e",
 		"join-etcd1":           "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380",
 	}
 	l := DecodeLeader(bag)
-	if l.SnapdRefreshSource != "max" || l.Joins["etcd1"] == "" || l.RestartLock != "etcd/1" {
+	if l.SnapdRefreshSource != "max" || l.Joins["etcd1"] == "" || l.RestartLock != "etcd/1" || l.ForceRejoin == "" {
 		t.Fatalf("decoded %+v", l)
 	}
 	if got := l.Settings(); !reflect.DeepEqual(got, bag) {

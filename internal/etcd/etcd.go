@@ -82,6 +82,10 @@ type Alarm struct {
 // Cluster is the charm's etcd interface.
 type Cluster interface {
 	Members(ctx context.Context) ([]Member, error)
+	// LocalMembers is the membership as the member at endpoint knows it,
+	// without going through raft (a serializable member list): it
+	// answers without a quorum, so a unit can name the voters it lost.
+	LocalMembers(ctx context.Context, endpoint string) ([]Member, error)
 	// AddLearner adds a learner with peerURL, or returns the member that
 	// already has it. The returned list is the membership after the add.
 	AddLearner(ctx context.Context, peerURL string) (Member, []Member, error)

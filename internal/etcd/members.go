@@ -7,6 +7,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 func toMembers(ms []*etcdserverpb.Member) []Member {
@@ -49,6 +50,25 @@ func (c *Client) Members(ctx context.Context) ([]Member, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot list etcd members: %w", err)
+	}
+	return toMembers(resp.Members), nil
+}
+
+// LocalMembers implements Cluster.
+func (c *Client) LocalMembers(ctx context.Context, endpoint string) ([]Member, error) {
+	ctx, cancel := bound(ctx, probeTimeout)
+	defer cancel()
+	if err := reachable(ctx, endpoint); err != nil {
+		return nil, fmt.Errorf("cannot list etcd members at %s: %w", endpoint, err)
+	}
+	cli, err := c.one(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	resp, err := cli.MemberList(ctx, clientv3.WithSerializable())
+	if err != nil {
+		return nil, fmt.Errorf("cannot list etcd members at %s: %w", endpoint, err)
 	}
 	return toMembers(resp.Members), nil
 }

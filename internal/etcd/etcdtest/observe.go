@@ -31,6 +31,20 @@ func (f *Fake) Status(ctx context.Context, endpoint string) (etcd.Status, error)
 	return st, nil
 }
 
+// LocalMembers implements etcd.Cluster: the member at endpoint answers
+// with the membership whether or not a quorum runs.
+func (f *Fake) LocalMembers(ctx context.Context, endpoint string) ([]etcd.Member, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(ctx, "LocalMembers %s", endpoint); err != nil {
+		return nil, err
+	}
+	if _, err := f.endpoint(endpoint); err != nil {
+		return nil, fmt.Errorf("cannot list members at %s: %w", endpoint, err)
+	}
+	return f.list(), nil
+}
+
 // Health implements etcd.Cluster with etcdctl's rule.
 func (f *Fake) Health(ctx context.Context, endpoints []string) []etcd.Health {
 	f.mu.Lock()
