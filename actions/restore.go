@@ -76,9 +76,6 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	if len(peers) > 0 {
-		return juju.Failf("Restore needs an application with exactly one unit, but %s also has %s: remove the other units first (juju remove-unit), or deploy a new application with one unit and restore there, then add units.", ev.App(), strings.Join(peers, ", "))
-	}
 	archive, err := d.Tools.ResourceGet(ctx, "snapshot")
 	if err != nil {
 		return juju.Failf("Missing snapshot: attach one with `juju attach-resource %s snapshot=<etcd-snapshot-….tar.gz>`, then run restore again.", ev.App())
@@ -89,6 +86,13 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	if d.Snap == nil {
 		return errors.New("cannot restore: the charm was built without a snapd client")
+	}
+	if len(peers) > 0 {
+		// The old cluster is dismantled through this member once the
+		// snapshot proved good: it must answer now, or nothing starts.
+		if err := clusterAnswers(ctx, d, local); err != nil {
+			return err
+		}
 	}
 
 	// Prepare beside the data directory, so the swap is two renames.
@@ -136,66 +140,30 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
 	}
 	os.Remove(db) // free its space before the backup
-	d.phase(ctx, "restore: etcd's restore done at %s; stopping etcd to swap the data in", time.Since(began).Round(time.Millisecond))
+	d.phase(ctx, "restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
 
-	// From here etcd is down until the end.
-	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
-		return juju.Failf("Cannot stop etcd to swap in the restored data: %v. %s", err, untouched)
-	}
-	d.phase(ctx, "restore: etcd stopped at %s", time.Since(began).Round(time.Millisecond))
+	// Every check passed: only now is the old cluster dismantled.
 	results := map[string]string{}
+	if len(peers) > 0 {
+		removed, err := dismantle(ctx, d, local)
+		if err != nil {
+			return err
+		}
+		d.phase(ctx, "restore: removed the other members (%s) at %s", strings.Join(removed, ", "), time.Since(began).Round(time.Millisecond))
+		untouched = "This unit's data is unchanged; the other members were removed from the cluster: run restore again."
+	}
+	s := swap{what: "restore", done: "restored", local: local, restored: restored, initial: initial, token: token, untouched: untouched, began: began}
 	if !skipBackup {
-		if err := backupData(d, target, dataDir, results); err != nil {
-			return restartAfter(ctx, d, juju.Failf("Cannot back up the current data: %v. %s", err, untouched))
-		}
+		s.backupTo = target
 	}
-	old := dataDir + ".pre-restore-" + stamp(d.now())
-	hadData := workload.Exists(dataDir)
-	if hadData {
-		if err := os.Rename(dataDir, old); err != nil {
-			return restartAfter(ctx, d, juju.Failf("Cannot move the current data aside: %v. %s", err, untouched))
-		}
-	}
-	// undo puts the previous data and configuration back and starts etcd
-	// on them.
-	undo := func(what string, cause error) error {
-		_ = d.Snap.Stop(ctx, charm.ServiceName)
-		errs := []error{os.RemoveAll(dataDir), writeConfig(d, local.raw)}
-		if hadData {
-			errs = append(errs, os.Rename(old, dataDir))
-		}
-		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("cannot restore: %s: %v; and cannot put the previous data back from %s: %w", what, cause, old, err)
-		}
-		return restartAfter(ctx, d, juju.Failf("%s: %v. The previous data and configuration are back in place.", what, cause))
-	}
-	if err := os.Rename(restored, dataDir); err != nil {
-		return undo("Cannot move the restored data into place", err)
-	}
-	conf := local.conf
-	conf.InitialCluster, conf.InitialClusterState, conf.InitialClusterToken = initial, "new", token
-	if err := writeConfig(d, conf.Render()); err != nil {
-		return undo("Cannot write etcd.conf.yml for the restored member", err)
-	}
-	if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
-		return undo("Cannot start etcd on the restored data", err)
-	}
-	d.phase(ctx, "restore: etcd started on the restored data at %s; waiting for it to serve", time.Since(began).Round(time.Millisecond))
-	st, err := waitRestored(ctx, d, local.ClientURL)
+	st, err := swapIn(ctx, d, s, results)
 	if err != nil {
-		return undo("The restored member does not serve", err)
-	}
-
-	d.phase(ctx, "restore: the restored member serves at %s", time.Since(began).Round(time.Millisecond))
-	// The restored member serves: make Juju's records match it, then
-	// drop the old data.
-	if err := recordRestored(ctx, d, local, initial, token); err != nil {
 		return err
 	}
-	if hadData {
-		if err := os.RemoveAll(old); err != nil {
-			d.logf("cannot remove the pre-restore data %s: %v", old, err)
-		}
+	// The restored member serves: make Juju's records match it; the
+	// other units leave the old cluster and join this one.
+	if err := recordRestored(ctx, d, local, initial, token, newRejoinToken()); err != nil {
+		return err
 	}
 	results["restore.member-id"] = fmt.Sprintf("%x", st.MemberID)
 	results["restore.revision"] = fmt.Sprint(st.Revision)
@@ -278,7 +246,7 @@ func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, er
 // exits 0) and the leader's cluster and token, with every admission of
 // the old cluster withdrawn, so that `juju add-unit` grows the restored
 // cluster the usual way. leader-set acts at once.
-func recordRestored(ctx context.Context, d Deps, local localMember, initial, token string) error {
+func recordRestored(ctx context.Context, d Deps, local localMember, initial, token, rejoin string) error {
 	// The start record must describe the restored one-member cluster, or
 	// the next hook would render the old cluster's initial settings and
 	// restart etcd for nothing.
@@ -288,6 +256,7 @@ func recordRestored(ctx context.Context, d Deps, local localMember, initial, tok
 	}
 	next := state
 	next.Start = charm.Start{InitialCluster: initial, State: "new", Token: token}
+	next.Rejoin = rejoin
 	if err := workload.WriteUnitState(ctx, d.Tools, state, next); err != nil {
 		return fmt.Errorf("cannot record the restored cluster in unit state: %w", err)
 	}
@@ -297,7 +266,7 @@ func recordRestored(ctx context.Context, d Deps, local localMember, initial, tok
 	}
 	addr := leaderAddress(local)
 	if _, err := workload.SetLeader(ctx, d.Tools, relations.DecodeLeader(current), func(l *relations.Leader) {
-		l.Cluster, l.Token, l.RestartLock = initial, token, ""
+		l.Cluster, l.Token, l.RestartLock, l.ForceRejoin = initial, token, "", rejoin
 		if addr != "" {
 			l.LeaderAddress = addr
 		}

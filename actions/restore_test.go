@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
 	"github.com/etcd-charm/etcd-charm/internal/testkit"
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 // dbBytes is a stand-in bolt database: whole 4 KiB pages.
@@ -53,7 +55,13 @@ func (s startHook) Start(ctx context.Context, service string) error {
 // archive attached as the snapshot resource.
 func restoreWorld(t *testing.T, archive []byte) (*world, string) {
 	t.Helper()
-	w := newWorld(t, 1)
+	return restoreWorldOf(t, archive, 1)
+}
+
+// restoreWorldOf is restoreWorld with n units (n members).
+func restoreWorldOf(t *testing.T, archive []byte, n int) (*world, string) {
+	t.Helper()
+	w := newWorld(t, n)
 	w.d.Now = fixedClock(time.Date(2026, 11, 22, 3, 4, 5, 0, time.UTC))
 	dataDir := w.conf.DataDir
 	if err := os.MkdirAll(filepath.Join(dataDir, "member", "snap"), 0o700); err != nil {
@@ -226,19 +234,26 @@ func TestRestoreRefusals(t *testing.T) {
 		arrange func(w *world)
 		params  map[string]any
 		failed  string
+		units   int // only on this many units (0: on 1 and on 3)
 	}{{
 		name:    "not the leader",
 		archive: good,
 		arrange: func(w *world) { w.tools.Leader = false },
 		failed:  "This action can only be run on the leader unit",
 	}, {
-		name:    "more than one unit",
+		// The other members are removed once the snapshot proved good:
+		// a cluster that cannot remove them is refused first.
+		name:    "several units whose cluster lost its quorum",
 		archive: good,
+		units:   3,
 		arrange: func(w *world) {
-			w.tools.Relations["cluster:1"].Units["etcd/1"] = map[string]string{"state": "started"}
-			w.tools.Relations["cluster:1"].Units["etcd/2"] = map[string]string{"state": "started"}
+			for _, name := range []string{"etcd1", "etcd2"} {
+				if err := w.etcd.StopMember(w.memberID(t, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
 		},
-		failed: "Restore needs an application with exactly one unit, but etcd also has etcd/1, etcd/2",
+		failed: "Cannot restore on a unit whose cluster does not answer",
 	}, {
 		name:   "no snapshot attached",
 		failed: "Missing snapshot: attach one with `juju attach-resource etcd snapshot=",
@@ -297,32 +312,70 @@ func TestRestoreRefusals(t *testing.T) {
 		failed:  `target must be an absolute path, got "backups"`,
 	}}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w, dataDir := restoreWorld(t, tt.archive)
-			if tt.archive == nil {
-				delete(w.tools.Resources, "snapshot")
+		for _, units := range []int{1, 3} {
+			if tt.units != 0 && tt.units != units {
+				continue
 			}
-			if tt.arrange != nil {
-				tt.arrange(w)
-			}
-			confBefore, _ := os.ReadFile(w.d.Paths.ConfigFile())
-			leaderBefore := maps(w.tools.LeaderData)
-			w.snapd.Calls()
-			params := tt.params
-			if params == nil {
-				params = map[string]any{"target": "/home/ubuntu", "skip-backup": true}
-			}
-			if code := w.run(t, "restore", params); code != 0 {
-				t.Fatalf("exit %d", code)
-			}
-			if !strings.Contains(w.tools.ActionFailed, tt.failed) {
-				t.Errorf("failed = %q, want %q", w.tools.ActionFailed, tt.failed)
-			}
-			assertUntouched(t, w, dataDir, confBefore, leaderBefore)
-			if calls := w.snapd.Calls(); len(calls) != 0 {
-				t.Errorf("etcd was touched: %v", calls)
-			}
-		})
+			t.Run(fmt.Sprintf("%s on %d units", tt.name, units), func(t *testing.T) {
+				w, dataDir := restoreWorldOf(t, tt.archive, units)
+				membersBefore := w.etcd.List()
+				if tt.archive == nil {
+					delete(w.tools.Resources, "snapshot")
+				}
+				if tt.arrange != nil {
+					tt.arrange(w)
+				}
+				confBefore, _ := os.ReadFile(w.d.Paths.ConfigFile())
+				leaderBefore := maps(w.tools.LeaderData)
+				w.snapd.Calls()
+				params := tt.params
+				if params == nil {
+					params = map[string]any{"target": "/home/ubuntu", "skip-backup": true}
+				}
+				if code := w.run(t, "restore", params); code != 0 {
+					t.Fatalf("exit %d", code)
+				}
+				if !strings.Contains(w.tools.ActionFailed, tt.failed) {
+					t.Errorf("failed = %q, want %q", w.tools.ActionFailed, tt.failed)
+				}
+				assertUntouched(t, w, dataDir, confBefore, leaderBefore)
+				if calls := w.snapd.Calls(); len(calls) != 0 {
+					t.Errorf("etcd was touched: %v", calls)
+				}
+				if after := w.etcd.List(); len(after) != len(membersBefore) {
+					t.Errorf("members changed: %+v, were %+v", after, membersBefore)
+				}
+			})
+		}
+	}
+}
+
+// On several units the restore runs on the leader as layer-etcd's does:
+// once the snapshot proved good, the other members are removed, the
+// restored one-member cluster starts, and force_rejoin tells the other
+// units to move their data aside and join it (hooks/rejoin.go).
+func TestRestoreSeveralUnits(t *testing.T) {
+	db := withHash(dbBytes(3, 'n'))
+	w, dataDir := restoreWorldOf(t, tarGz(t, [2]string{"db", string(db)}), 3)
+	if code := w.run(t, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true}); code != 0 || w.tools.ActionFailed != "" {
+		t.Fatalf("exit %d, failed %q", code, w.tools.ActionFailed)
+	}
+	if got, err := os.ReadFile(filepath.Join(dataDir, "member", "snap", "db")); err != nil || !bytes.Equal(got, db) {
+		t.Errorf("restored db holds %d bytes (%v), want the snapshot's %d", len(got), err, len(db))
+	}
+	members := w.etcd.List()
+	if len(members) != 1 || members[0].Name != "etcd0" {
+		t.Errorf("members %+v, want etcd0 alone", members)
+	}
+	ld := relations.DecodeLeader(w.tools.LeaderData)
+	if ld.Cluster != "etcd0=https://10.0.0.1:2380" || len(ld.ForceRejoin) != 32 {
+		t.Errorf("leader settings %+v", ld)
+	}
+	if st := unitState(w.tools.State); st.Rejoin != ld.ForceRejoin || st.Start.InitialCluster != ld.Cluster {
+		t.Errorf("unit state %+v: the leader's own member must not rejoin", st)
+	}
+	if calls := strings.Join(w.snapd.Calls(), ";"); !strings.HasSuffix(calls, "Stop etcd.etcd;Start etcd.etcd") {
+		t.Errorf("snapd calls %s", calls)
 	}
 }
 

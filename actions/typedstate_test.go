@@ -31,12 +31,13 @@ func TestRecordRestoredWritesTypedState(t *testing.T) {
 	local := localMember{ClientURL: "https://10.0.0.1:2379", PeerURL: "https://10.0.1.1:2380"}
 	initial := "etcd0=https://10.0.1.1:2380"
 	if err := w.tools.Hook(func() error {
-		return recordRestored(t.Context(), w.d, local, initial, "XYZ789")
+		return recordRestored(t.Context(), w.d, local, initial, "XYZ789", "f00d")
 	}); err != nil {
 		t.Fatal(err)
 	}
 	wantState := before
 	wantState.Start = charm.Start{InitialCluster: initial, State: "new", Token: "XYZ789"}
+	wantState.Rejoin = "f00d"
 	if got := unitState(w.tools.State); got != wantState {
 		t.Errorf("unit state %+v, want %+v", got, wantState)
 	}
@@ -46,7 +47,7 @@ func TestRecordRestoredWritesTypedState(t *testing.T) {
 	}
 	got := relations.DecodeLeader(w.tools.LeaderData)
 	if got.Token != want.Token || got.Cluster != want.Cluster || got.LeaderAddress != want.LeaderAddress ||
-		got.SnapdRefresh != want.SnapdRefresh || got.RestartLock != "" || len(got.Joins) != 0 {
+		got.SnapdRefresh != want.SnapdRefresh || got.RestartLock != "" || len(got.Joins) != 0 || got.ForceRejoin != "f00d" {
 		t.Errorf("leader settings %+v, want %+v", got, want)
 	}
 }
