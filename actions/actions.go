@@ -58,6 +58,7 @@ var registry = map[string]action{
 	"health":                     health,
 	"snapshot":                   snapshot,
 	"restore":                    restore,
+	"rebuild-cluster":            rebuildCluster,
 	"snap-upgrade":               snapUpgrade,
 	"package-client-credentials": packageClientCredentials,
 	"compact":                    compact,
