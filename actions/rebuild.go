@@ -150,4 +150,3 @@ func observeVoters(ctx context.Context, d Deps, local localMember, v *charm.Rebu
 		}
 	}
 }
-

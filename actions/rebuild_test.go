@@ -115,7 +115,9 @@ func TestRebuildClusterRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, map[string]any{"force": true}, "This unit's member has no data"},
-		{"etcd's restore fails", []string{"etcd1", "etcd2"}, func(w *world, _ string) { w.tool.restoreErr = errors.New("etcdutl snapshot restore: exit status 1: boom") }, nil,
+		{"etcd's restore fails", []string{"etcd1", "etcd2"}, func(w *world, _ string) {
+			w.tool.restoreErr = errors.New("etcdutl snapshot restore: exit status 1: boom")
+		}, nil,
 			"Cannot rebuild: etcd's restore of this member's db failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
