@@ -182,11 +182,19 @@ func (c *client) at(endpoints ...string) *client {
 
 func (c *client) clusterID() string {
 	c.t.Helper()
+	id, err := c.tryClusterID()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return id
+}
+
+func (c *client) tryClusterID() (string, error) {
 	cmd := exec.Command(c.bin, "--command-timeout", "5s", "endpoint", "status", "-w", "json")
 	cmd.Env = append(os.Environ(), c.env...)
 	stdout, err := cmd.Output() // etcdctl 3.6 warns about ETCDCTL_API on stderr
 	if err != nil {
-		c.t.Fatalf("endpoint status: %v", err)
+		return "", fmt.Errorf("endpoint status: %v", err)
 	}
 	out := string(stdout)
 	var st []struct {
@@ -197,9 +205,9 @@ func (c *client) clusterID() string {
 		} `json:"Status"`
 	}
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st) == 0 {
-		c.t.Fatalf("endpoint status: %v\n%s", err, out)
+		return "", fmt.Errorf("endpoint status: %v\n%s", err, out)
 	}
-	return strconv.FormatUint(st[0].Status.Header.ClusterID, 16)
+	return strconv.FormatUint(st[0].Status.Header.ClusterID, 16), nil
 }
 
 func (m *model) endpoint(unit string) string {
@@ -338,10 +346,38 @@ func TestActions(t *testing.T) {
 		}
 	}
 
-	// restore on a three-unit application is refused.
-	res := m.runAction("new-etcd/0", "restore")
-	if res.Status != "failed" || !strings.Contains(res.Message, "Restore needs an application with exactly one unit") {
-		t.Errorf("restore on 3 units: %s %q", res.Status, res.Message)
+	// restore on the three-unit application works as layer-etcd's does:
+	// on the leader, the other members removed once the snapshot proved
+	// good, and the followers rejoin the restored cluster (force_rejoin),
+	// their old data moved aside. A key written since the snapshot is gone.
+	_, leader := m.units("new-etcd")
+	lc := c.at(m.endpoint(leader))
+	lc.must("put", "/after/snapshot", "not in the snapshot")
+	before3 := lc.clusterID()
+	r = m.mustComplete(leader, "restore")
+	if r["restore.initial-cluster"] == "" {
+		t.Errorf("restore on 3 units: results %v", r)
+	}
+	after3 := lc.clusterID()
+	if after3 == before3 {
+		t.Errorf("cluster ID %s unchanged by the restore on 3 units", after3)
+	}
+	waitRejoined(t, m, c, "new-etcd", after3, 3, 4*time.Minute)
+	waitMessages(t, m, "new-etcd", "Healthy with 3 known peers", 3*time.Minute)
+	for _, unit := range []string{"new-etcd/0", "new-etcd/1", "new-etcd/2"} {
+		at := c.at(m.endpoint(unit))
+		for k, v := range keys {
+			if got := strings.TrimSpace(at.must("get", "--print-value-only", "--consistency", "s", k)); got != v {
+				t.Errorf("after the restore on 3 units, %s: %s = %q, want %q", unit, k, got, v)
+			}
+		}
+		if got := strings.TrimSpace(at.must("get", "--print-value-only", "--consistency", "s", "/after/snapshot")); got != "" {
+			t.Errorf("after the restore on 3 units, %s still holds a key written after the snapshot: %q", unit, got)
+		}
+	}
+	r = m.mustComplete(leader, "health")
+	if !strings.HasSuffix(r["output"], "cluster is healthy") || strings.Count(r["output"], " is healthy:") != 3 {
+		t.Errorf("health after the restore on 3 units:\n%s", r["output"])
 	}
 
 	// One member's etcd stops answering (paused): health names it and fails.
@@ -350,10 +386,59 @@ func TestActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
-	res = m.runAction("new-etcd/0", "health")
+	res := m.runAction("new-etcd/0", "health")
 	stopped := m.endpoint("new-etcd/2")
 	if res.Status != "failed" || !strings.Contains(res.Message, "is unhealthy: got unhealthy result from "+stopped) || !strings.HasSuffix(res.Message, "cluster is unhealthy") {
 		t.Errorf("health with %s paused: %s\n%s", stopped, res.Status, res.Message)
+	}
+}
+
+// waitRejoined waits until every unit of app serves the cluster clusterID
+// and its member list holds n started voters.
+func waitRejoined(t *testing.T, m *model, c *client, app, clusterID string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var off []string
+		for name, u := range m.status().Applications[app].Units {
+			at := c.at("https://" + u.PublicAddress + ":2379")
+			if id, err := at.tryClusterID(); err != nil || id != clusterID {
+				off = append(off, fmt.Sprintf("%s: cluster %q (%v)", name, id, err))
+				continue
+			}
+			out, err := at.run("member", "list", "-w", "simple")
+			if voters := strings.Count(out, ", started, ") - strings.Count(out, ", true\n"); err != nil || voters != n {
+				off = append(off, fmt.Sprintf("%s: %d started voters (%v)", name, voters, err))
+			}
+		}
+		if len(off) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v, %s has not rejoined cluster %s: %v", timeout, app, clusterID, off)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// waitMessages waits until every unit of app shows message.
+func waitMessages(t *testing.T, m *model, app, message string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var off []string
+		for name, u := range m.status().Applications[app].Units {
+			if u.WorkloadStatus.Message != message {
+				off = append(off, name+": "+u.WorkloadStatus.Message)
+			}
+		}
+		if len(off) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v, not every %s unit says %q: %v", timeout, app, message, off)
+		}
+		time.Sleep(time.Second)
 	}
 }
 
