@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 type chaosLoad struct {
 	h      *linearizability.History
 	stop   chan struct{}
+	paused atomic.Bool // clients start no operation while set
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	lastOK time.Time
@@ -38,6 +40,10 @@ func startChaosLoad(cl *clientv3.Client, clients int) *chaosLoad {
 				case <-l.stop:
 					return
 				default:
+				}
+				if l.paused.Load() {
+					time.Sleep(50 * time.Millisecond)
+					continue
 				}
 				key := fmt.Sprintf("chaos/k%d", i%3)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -184,8 +190,11 @@ func wipeMember(m *model, _ *chaosLoad) (string, time.Time) {
 }
 
 // memberIDs are the started voters' IDs by name, as etcd/0 lists them.
-func memberIDs(m *model) map[string]string {
-	out, err := m.etcdctl("etcd/0", "member", "list", "-w", "simple")
+func memberIDs(m *model) map[string]string { return memberIDsAt(m, "etcd/0") }
+
+// memberIDsAt are the started voters' IDs by name, as unit lists them.
+func memberIDsAt(m *model, unit string) map[string]string {
+	out, err := m.etcdctl(unit, "member", "list", "-w", "simple")
 	ids := map[string]string{}
 	if err != nil {
 		return ids
@@ -216,6 +225,91 @@ func replaced(m *model, _ *chaosLoad, began time.Time) time.Time {
 	}
 	m.waitActive(3 * time.Minute)
 	return time.Now()
+}
+
+// loseMajority powers off the machines of the two members that are not
+// the raft leader, for good, under the load. The survivor is the raft
+// leader on purpose: raft's leader completeness means its log holds every
+// entry the cluster committed, so every write acknowledged before the
+// loss is the survivor's to keep, and the history must stay linearizable
+// through the rebuild. (With another survivor, a write committed by the
+// two lost members alone could be missing, and the checker would rightly
+// fail: rebuild-cluster can only keep what its member has.) The load is
+// paused once the machines are off, its writes in flight then ending as
+// maybe-applied: without a quorum no write can succeed, and a minute of
+// timeouts would only make the check slower.
+func loseMajority(m *model, l *chaosLoad) (string, time.Time) {
+	m.survivor = m.raftLeaderUnit()
+	units, _ := m.units("etcd")
+	var lost []string
+	began := time.Now()
+	for _, u := range units {
+		if u != m.survivor {
+			m.must("fault", "poweroff", u)
+			lost = append(lost, u)
+		}
+	}
+	time.Sleep(3 * time.Second) // the writes in flight time out (2 s)
+	l.paused.Store(true)
+	return "poweroff " + strings.Join(lost, ", ") + ", survivor " + m.survivor, began
+}
+
+// rebuilt checks the survivor says quorum is lost naming rebuild-cluster
+// within 90 s, removes the lost units (--force), runs rebuild-cluster on
+// the survivor (the Juju leader by then), resumes the load and, once
+// writes are back, adds two units; it returns when writes came back.
+func rebuilt(m *model, l *chaosLoad, began time.Time) time.Time {
+	t := m.t
+	deadline := began.Add(90 * time.Second)
+	for {
+		u := m.status().Applications["etcd"].Units[m.survivor]
+		if u.WorkloadStatus.Current == "blocked" && strings.Contains(u.WorkloadStatus.Message, "run the rebuild-cluster action") {
+			t.Logf("%s after %v: %s", m.survivor, time.Since(began).Round(time.Second), u.WorkloadStatus.Message)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not blocked naming rebuild-cluster 90 s after losing the majority: %s %q", m.survivor, u.WorkloadStatus.Current, u.WorkloadStatus.Message)
+		}
+		time.Sleep(time.Second)
+	}
+	// Refused on a follower would need one alive; the refusal while the
+	// quorum holds is a unit test. Remove the dead units so the survivor
+	// leads, as the README says.
+	units, _ := m.units("etcd")
+	for _, u := range units {
+		if u != m.survivor {
+			m.must("remove-unit", u, "--force")
+		}
+	}
+	for leaderDeadline := time.Now().Add(2 * time.Minute); ; {
+		if _, leader := m.units("etcd"); leader == m.survivor {
+			break
+		}
+		if time.Now().After(leaderDeadline) {
+			t.Fatalf("%s not the Juju leader 2 min after the others were removed", m.survivor)
+		}
+		time.Sleep(time.Second)
+	}
+	r := m.mustComplete(m.survivor, "rebuild-cluster")
+	t.Logf("rebuild-cluster: %v", r)
+	if r["rebuild.previous-data"] == "" || r["rebuild.dropped"] == "" {
+		t.Errorf("rebuild-cluster results %v", r)
+	}
+	resumed := time.Now()
+	l.paused.Store(false)
+	back := writesBack(m, l, resumed)
+	m.must("add-unit", "etcd", "-n", "2")
+	for addDeadline := time.Now().Add(4 * time.Minute); ; {
+		if ids := memberIDsAt(m, m.survivor); len(ids) == 3 {
+			break
+		}
+		if time.Now().After(addDeadline) {
+			t.Fatalf("the rebuilt cluster has not grown to 3 voters 4 min after add-unit: %v", memberIDsAt(m, m.survivor))
+		}
+		time.Sleep(time.Second)
+	}
+	m.waitActive(3 * time.Minute)
+	return back
 }
 
 var chaosScenarios = []chaosScenario{
@@ -277,6 +371,11 @@ var chaosScenarios = []chaosScenario{
 			m.waitActive(2 * time.Minute)
 			return t
 		}},
+	// Its recovery is the operator's: the detection bound (90 s) is
+	// checked inside; the bound here is from the fault to writes back
+	// after the rebuild. Not in the short form: detection alone needs
+	// charm.QuorumLostAfter and update-status.
+	{name: "lost majority", full: true, seed: 8, bound: 150 * time.Second, inject: loseMajority, recovered: rebuilt},
 }
 
 // TestChaos runs the fault suite: the short form by default (make test),

@@ -110,6 +110,8 @@ type model struct {
 	// wiped and wipedID are the unit whose data dir the fault suite
 	// wiped and its member ID before.
 	wiped, wipedID string
+	// survivor is the unit the lost-majority scenario keeps.
+	survivor string
 }
 
 func newModel(t *testing.T, seed int64, extra ...string) *model {
