@@ -86,9 +86,12 @@ func PlanMembership(v ClusterView) Step {
 	// Replace a voter whose unit lost its data: remove it now (the unit
 	// keeps its etcd stopped), admit the unit again below. Its new learner
 	// is not touched: it is promoted once its unit reports it started.
+	// The leader's own member too: its etcd is stopped (that is what
+	// "lost" says), so the others hold the quorum, and the leader talks
+	// to the cluster through them.
 	if len(v.Members) > 1 {
 		for _, m := range sortedMembers(v.Members) {
-			if p, ok := units.of(m); ok && p.State == relations.PeerLost && m.Started() && !m.IsLearner && m.Name != v.Self {
+			if p, ok := units.of(m); ok && p.State == relations.PeerLost && m.Started() && !m.IsLearner {
 				return Step{Kind: StepRemove, Member: m}
 			}
 		}

@@ -88,10 +88,15 @@ func TestPlanMembership(t *testing.T) {
 			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, false, true)}},
 		want: StepNone, wantReason: "Waiting for etcd/2 to join the cluster",
 	}, {
-		name: "the leader's own lost member is not removed by itself",
+		name: "the leader's own lost member is removed through the others",
 		view: ClusterView{Leader: boot, Self: "etcd0", Peers: []relations.Peer{peer(0, relations.PeerLost), peer(1, relations.PeerStarted), peer(2, relations.PeerStarted)},
 			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, false)}},
-		want: StepNone,
+		want: StepRemove, wantMember: 100,
+	}, {
+		name: "the leader's own unit is admitted again once its member is removed",
+		view: ClusterView{Leader: boot, Self: "etcd0", Peers: []relations.Peer{peer(0, relations.PeerLost), peer(1, relations.PeerStarted), peer(2, relations.PeerStarted)},
+			Members: []etcd.Member{member(1, true, false), member(2, true, false)}},
+		want: StepAdmit, wantPeer: "etcd/0",
 	}, {
 		name: "admit a new ready unit",
 		view: ClusterView{Leader: boot, Peers: []relations.Peer{peer(0, relations.PeerStarted), peer(2, relations.PeerReady), peer(1, relations.PeerReady)},

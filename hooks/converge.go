@@ -119,6 +119,12 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err != nil && !errors.As(err, &outcome) {
 		return err
 	}
+	if w.leader {
+		// The leader's own lost member is replaced in this hook (dataloss.go).
+		if res, err = replaceOwnMember(ctx, d, w, installed, res, err); err != nil && !errors.As(err, &outcome) {
+			return err
+		}
+	}
 	switch {
 	case res.lost:
 		want.State = relations.PeerLost

@@ -2,10 +2,12 @@ package hooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/relations"
 )
 
@@ -70,4 +72,44 @@ func publishLostClients(ctx context.Context, d Deps, w *world, version string) e
 		return nil
 	}
 	return publishClients(ctx, d, w, w.lostMembers, version)
+}
+
+// replaceOwnMember goes on with the leader's own replacement in the hook
+// that moved it: Juju runs no -changed hook on the unit that wrote the
+// data, so once the leader's member is lost (or its new learner serves)
+// nothing else would wake it before update-status. It announces the new
+// state, takes its membership steps again (remove its member, admit
+// itself; or promote its learner), and settles its member once more.
+func replaceOwnMember(ctx context.Context, d Deps, w *world, installed *snap.Snap, res memberResult, err error) (memberResult, error) {
+	for i := 0; i < 2; i++ {
+		var next string
+		switch {
+		case res.lost:
+			next = relations.PeerLost
+		case res.serving && w.ownLearner:
+			next = relations.PeerStarted
+		default:
+			return res, err
+		}
+		self := w.self
+		self.State = next
+		w.announce(self)
+		cl := servingPeers(ctx, d, w)
+		if cl == nil {
+			return res, err
+		}
+		_, derr := leaderDuties(ctx, d, w, cl)
+		cl.Close()
+		if derr != nil {
+			return res, derr
+		}
+		var outcome *juju.Outcome
+		if res, err = ensureMember(ctx, d, w, installed); err != nil && !errors.As(err, &outcome) {
+			return res, err
+		}
+		if next == relations.PeerStarted {
+			return res, err
+		}
+	}
+	return res, err
 }

@@ -739,3 +739,49 @@ func TestForceRejoinAfterRebuild(t *testing.T) {
 		}
 	}
 }
+
+// The Juju leader's own member loses its data: it keeps etcd stopped,
+// removes its own member through the others, admits itself again as a
+// learner, joins empty and is promoted, with no other unit's hook needed
+// beyond the ones its own changes wake.
+func TestWipedLeaderMemberIsReplaced(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[0]
+	if !u.tools.Leader {
+		t.Fatal("etcd/0 is not the leader")
+	}
+	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd0", ""), "member", "wal")); err != nil {
+		t.Fatal(err)
+	}
+	var oldID uint64
+	for _, m := range s.etcd.List() {
+		if m.Name == "etcd0" {
+			oldID = m.ID
+		}
+	}
+	if err := s.etcd.StopMember(oldID); err != nil {
+		t.Fatal(err)
+	}
+	// One hook finds the loss; the hooks its own changes wake do the rest.
+	s.settle(3, 60, map[string][]juju.Event{"etcd/0": {{Name: "update-status"}}})
+	voters := 0
+	for _, m := range s.etcd.List() {
+		if m.ID == oldID {
+			t.Errorf("the leader's lost member %x is still listed", oldID)
+		}
+		if m.Started() && !m.IsLearner {
+			voters++
+		}
+	}
+	if voters != 3 {
+		t.Errorf("voters = %d without update-status, members %+v", voters, s.etcd.List())
+	}
+	for _, x := range s.units {
+		s.mustRun(x, juju.Event{Name: "update-status"})
+	}
+	for _, x := range s.units {
+		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+			t.Errorf("%s: %+v", x.name, x.tools.Status)
+		}
+	}
+}
