@@ -205,6 +205,7 @@ func TestArchiveActions(t *testing.T) {
 		"compact":                    {"revision": "", "physical": false},
 		"snapshot":                   {"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v3"},
 		"restore":                    {"target": "/home/ubuntu", "skip-backup": true},
+		"rebuild-cluster":            {"force": false}, // charmed-etcd-operator's name; not layer-etcd's
 	}
 	specs := ch.Actions().ActionSpecs
 	var names []string
