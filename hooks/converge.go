@@ -174,6 +174,11 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 		}
 		defer cl.Close()
 	}
+	// A member without a leader answers no member list until the request
+	// times out: its own status (local, no raft) says so at once.
+	if st, serr := cl.Status(ctx, w.member.ClientURL(w.cfg)); serr == nil && st.Leader == 0 && !st.IsLearner {
+		return silentStatus(ctx, d, cl, w, errors.New("etcd has no leader"))
+	}
 	members, err := cl.Members(ctx)
 	if err != nil {
 		if w.ownLearner {
