@@ -20,6 +20,7 @@ import (
 // clients writing and linearizably reading a few keys, each operation with
 // a short timeout (an operation that times out may have happened).
 type chaosLoad struct {
+	cl     *clientv3.Client
 	h      *linearizability.History
 	stop   chan struct{}
 	paused atomic.Bool // clients start no operation while set
@@ -30,7 +31,7 @@ type chaosLoad struct {
 }
 
 func startChaosLoad(cl *clientv3.Client, clients int) *chaosLoad {
-	l := &chaosLoad{h: linearizability.New(), stop: make(chan struct{}), lastOK: time.Now()}
+	l := &chaosLoad{cl: cl, h: linearizability.New(), stop: make(chan struct{}), lastOK: time.Now()}
 	for c := 0; c < clients; c++ {
 		l.wg.Add(1)
 		go func() {
@@ -310,6 +311,13 @@ func rebuilt(m *model, l *chaosLoad, began time.Time) time.Time {
 		time.Sleep(time.Second)
 	}
 	m.waitActive(3 * time.Minute)
+	// The client follows the application to its new units, as the etcd
+	// client charm does from the relation data.
+	var endpoints []string
+	for _, u := range m.status().Applications["etcd"].Units {
+		endpoints = append(endpoints, "https://"+u.PublicAddress+":2379")
+	}
+	l.cl.SetEndpoints(endpoints...)
 	return back
 }
 
