@@ -6,6 +6,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // checkChannel refuses a channel change etcd would not survive before
@@ -23,7 +24,31 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 	if err != nil {
 		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
 	}
-	return judgeChannel(w, offered, installed.Version)
+	if err := judgeChannel(w, offered, installed.Version); err != nil {
+		return err
+	}
+	return checkV2Store(ctx, d, w, installed.Version, offered[charm.FullChannel(w.cfg.Channel)])
+}
+
+// checkV2Store refuses a move to a release without the v2 store while
+// the data etcd runs on still carries v2 keys (charm.CheckV2Store), in
+// the same place as a refused channel: nothing moves. It reads the data
+// dir the running etcd.conf.yml names; without one nothing has run here
+// and there is nothing to carry.
+func checkV2Store(ctx context.Context, d Deps, w *world, installed, target string) error {
+	if !charm.NeedsV2StoreCheck(installed, target) {
+		return nil
+	}
+	running, _, err := workload.ReadEtcdConfig(d.Paths)
+	if err != nil || running.DataDir == "" || !workload.HasMemberData(running.DataDir) {
+		return nil
+	}
+	verdict, detail := d.V2Store(ctx, running.DataDir)
+	msg := charm.CheckV2Store(charm.V2StoreCheck{Installed: installed, Target: target, Verdict: verdict, Detail: detail})
+	if msg != "" {
+		return juju.Blocked("%s", msg)
+	}
+	return nil
 }
 
 // checkInstallChannel refuses to install the configured channel on a
