@@ -51,20 +51,6 @@ func checkV2Store(ctx context.Context, d Deps, w *world, installed, target strin
 	return nil
 }
 
-// checkInstallChannel refuses to install the configured channel on a
-// unit that joins members which could not take it (a channel refused on
-// them, then add-unit): the joiner would install it and fail to join.
-func checkInstallChannel(ctx context.Context, d Deps, w *world) error {
-	if w.cfg.Channel == "auto" || len(peerVersions(w)) == 0 {
-		return nil
-	}
-	offered, err := d.Snap.Channels(ctx, charm.SnapName)
-	if err != nil {
-		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
-	}
-	return judgeChannel(w, offered, "")
-}
-
 // judgeChannel is charm.CheckChannel on this unit's version (own, ""
 // when nothing is installed) and its peers'.
 func judgeChannel(w *world, offered map[string]string, own string) error {
