@@ -91,9 +91,9 @@ func CheckV2Store(c V2StoreCheck) string {
 		return ""
 	case V2Custom:
 		return fmt.Sprintf("etcd %s will not start on this member's data: its v2 store or WAL holds v2 keys (etcdutl check v2store: %s). "+
-			"Copy the v2 keys still needed to the v3 API, delete them (ETCDCTL_API=2 etcdctl rm --recursive), "+
-			"then set snapshot_count=1 until every unit has restarted, set it back, and change channel to %s/stable again.",
-			to, oneLine(c.Detail), to)
+			"Change channel back to %s/stable; copy the v2 keys still needed to the v3 API and delete them (ETCDCTL_API=2 etcdctl rm --recursive); "+
+			"set snapshot_count=1 until every unit has restarted, then back; then change channel to %s/stable again.",
+			to, oneLine(c.Detail), majorMinor(c.Installed), to)
 	}
 	detail := ""
 	if c.Detail != "" {

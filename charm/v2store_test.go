@@ -38,7 +38,7 @@ func TestCheckV2Store(t *testing.T) {
 	}{
 		{"3.5 to 3.6 with clean data", V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Clean}, nil},
 		{"3.5 to 3.6 with v2 keys", V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Custom, Detail: "Error: detected custom v2 content in WAL records"},
-			[]string{"etcd 3.6 will not start", "in WAL records", "ETCDCTL_API=2 etcdctl rm", "snapshot_count=1", "3.6/stable"}},
+			[]string{"etcd 3.6 will not start", "in WAL records", "Change channel back to 3.5/stable", "ETCDCTL_API=2 etcdctl rm", "snapshot_count=1", "3.6/stable again"}},
 		{"3.5 to 3.6 unchecked", V2StoreCheck{Installed: "3.5.1", Target: "3.6.4", Verdict: V2Unchecked, Detail: "Error: unknown command \"check\" for \"etcdutl\""},
 			[]string{"Cannot check", "3.5/stable", "unknown command"}},
 		// Moves that keep the v2 store never need the check, whatever
