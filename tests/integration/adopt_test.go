@@ -224,7 +224,7 @@ func membership(t *testing.T, cl *clientv3.Client) members {
 // status with n peers.
 func (m *model) checkStatuses(n int) {
 	m.t.Helper()
-	want := fmt.Sprintf("Healthy with %d known peers", n)
+	want := healthyStatus(n)
 	for name, u := range m.status().Applications["etcd"].Units {
 		if u.WorkloadStatus.Current != "active" || u.WorkloadStatus.Message != want {
 			m.t.Errorf("%s: %s %q, want active %q", name, u.WorkloadStatus.Current, u.WorkloadStatus.Message, want)
@@ -232,10 +232,19 @@ func (m *model) checkStatuses(n int) {
 	}
 }
 
+// healthyStatus is layer-etcd's healthy status for n members ("peer" when
+// n is 1, layer-etcd-reference.md §4).
+func healthyStatus(n int) string {
+	if n == 1 {
+		return "Healthy with 1 known peer"
+	}
+	return fmt.Sprintf("Healthy with %d known peers", n)
+}
+
 // waitHealthy waits for n etcd units, all Healthy with n known peers.
 func (m *model) waitHealthy(n int, timeout time.Duration) {
 	m.t.Helper()
-	want := fmt.Sprintf("Healthy with %d known peers", n)
+	want := healthyStatus(n)
 	deadline := time.Now().Add(timeout)
 	for {
 		units := m.status().Applications["etcd"].Units
