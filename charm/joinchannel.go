@@ -102,3 +102,30 @@ func DecideInstall(f InstallFacts) InstallDecision {
 	}
 	return InstallDecision{Channel: channel}
 }
+
+// CheckJoin returns "" when a unit whose installed etcd is own, not yet
+// a member, may be added to members running etcd members (versions, as
+// their peer data says), else the blocked status naming the channel to
+// use. etcd admits a member at most one minor version above the
+// cluster's version (the lowest its members run: a rolling upgrade's
+// mix) and none below it ("cluster cannot be downgraded"); an etcd 3.6
+// member added to 3.4 voters breaks them (etcd.io "Upgrade etcd from 3.5
+// to 3.6": the running cluster must be 3.5). DecideInstall keeps a fresh
+// install off such a channel; this is for a unit that installed before
+// it knew what the cluster runs (no peer data, no leader channel yet).
+// The unit has no data, so replacing it loses nothing.
+func CheckJoin(own string, members []string) string {
+	oMajor, oMinor, ok := parseVersion(own)
+	if !ok {
+		return ""
+	}
+	low, _, ok := versionRange(members)
+	if !ok {
+		return ""
+	}
+	o := minorVersion{oMajor, oMinor}
+	if o.major == low.major && !o.less(low) && o.minor <= low.minor+1 {
+		return ""
+	}
+	return fmt.Sprintf("This unit runs etcd %s, which cannot join a cluster running etcd %s; change channel to %s/stable or auto, then replace this unit (remove-unit, add-unit).", o, low, low)
+}

@@ -73,3 +73,29 @@ func TestDecideInstall(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckJoin(t *testing.T) {
+	cases := []struct {
+		name    string
+		own     string
+		members []string
+		want    string
+	}{
+		{"same release", "3.4.23", []string{"3.4.23", "3.4.20"}, ""},
+		{"one minor up, as in a rolling upgrade", "3.5.17", []string{"3.4.23"}, ""},
+		{"a rolling upgrade's mix takes the cluster's release", "3.4.23", []string{"3.5.17", "3.4.23"}, ""},
+		{"3.6 beside 3.4 voters", "3.6.16", []string{"3.4.23", "3.4.23"},
+			"This unit runs etcd 3.6, which cannot join a cluster running etcd 3.4; change channel to 3.4/stable or auto, then replace this unit (remove-unit, add-unit)."},
+		{"3.4 below a 3.5 cluster", "3.4.23", []string{"3.5.17"},
+			"This unit runs etcd 3.4, which cannot join a cluster running etcd 3.5; change channel to 3.5/stable or auto, then replace this unit (remove-unit, add-unit)."},
+		{"no members known", "3.6.16", nil, ""},
+		{"own version unknown", "", []string{"3.4.23"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := CheckJoin(c.own, c.members); got != c.want {
+				t.Errorf("CheckJoin(%q, %v) = %q, want %q", c.own, c.members, got, c.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/relations"
 	"github.com/etcd-charm/etcd-charm/workload"
 )
 
@@ -16,6 +17,9 @@ import (
 // the peers; the unit reports blocked and the hook commits. Only a unit
 // that would refresh asks the store, so quiet hooks stay quiet.
 func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) error {
+	if err := checkJoin(w, installed.Version); err != nil {
+		return err
+	}
 	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
 	if !view.WantRefresh(w.cfg.Channel, w.state.Resource != "") {
 		return nil
@@ -28,6 +32,27 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 		return err
 	}
 	return checkV2Store(ctx, d, w, installed.Version, offered[charm.FullChannel(w.cfg.Channel)])
+}
+
+// checkJoin refuses, before this unit announces itself (so before the
+// leader adds its member), to join started members whose etcd its own
+// cannot join (charm.CheckJoin): a unit that installed before it knew
+// what the cluster runs. Once it has started, or the leader admitted it,
+// it is a member and this no longer applies.
+func checkJoin(w *world, own string) error {
+	if w.state.Start != (charm.Start{}) || w.leaderData.Joins[w.member.Name] != "" {
+		return nil
+	}
+	var members []string
+	for _, p := range w.peers {
+		if p.Unit != w.ev.Unit && p.State == relations.PeerStarted && p.Version != "" {
+			members = append(members, p.Version)
+		}
+	}
+	if msg := charm.CheckJoin(own, members); msg != "" {
+		return juju.Blocked("%s", msg)
+	}
+	return nil
 }
 
 // checkV2Store refuses a move to a release without the v2 store while
