@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,7 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	}
 
 	// Restore: a snapshot, then a write it does not hold.
+	snapshotted := dumpKeys(t, cl)
 	r := m.mustComplete(units[0], "snapshot")
 	archive := filepath.Join(t.TempDir(), "etcd-snapshot.tar.gz")
 	m.must("scp", units[0]+":"+r["snapshot.path"], archive)
@@ -111,6 +113,25 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	}
 	checkHashKV(t, cl)
 	checkKeys(t, cl, want, []string{"/adopt/after-snapshot"})
+	if got := dumpKeys(t, cl); !maps.Equal(got, snapshotted) {
+		t.Errorf("data after restore %v, want the snapshot's %v", got, snapshotted)
+	}
+}
+
+// dumpKeys is every key and value, read linearizably.
+func dumpKeys(t *testing.T, cl *clientv3.Client) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := cl.Get(ctx, "", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatalf("get all keys: %v", err)
+	}
+	out := map[string]string{}
+	for _, kv := range resp.Kvs {
+		out[string(kv.Key)] = string(kv.Value)
+	}
+	return out
 }
 
 // waitAllStatus waits for every etcd unit to show status current with a
