@@ -79,28 +79,43 @@ func knownRelease(v string) bool {
 	return ok
 }
 
-// CheckV2Store returns "" when the member may move to c.Target, else the
-// blocked status naming what the operator does (a full sentence).
-func CheckV2Store(c V2StoreCheck) string {
+// V2StoreRefusal is a refused move: Status for the unit's status line
+// (within MaxStatusLen), Steps the operator's remedy in full, for the
+// log.
+type V2StoreRefusal struct {
+	Status string
+	Steps  string
+}
+
+// CheckV2Store returns the zero V2StoreRefusal when the member may move
+// to c.Target, else the refusal naming what the operator does.
+func CheckV2Store(c V2StoreCheck) V2StoreRefusal {
 	if !NeedsV2StoreCheck(c.Installed, c.Target) {
-		return ""
+		return V2StoreRefusal{}
 	}
-	to := majorMinor(c.Target)
+	from, to := majorMinor(c.Installed), majorMinor(c.Target)
 	switch c.Verdict {
 	case V2Clean:
-		return ""
+		return V2StoreRefusal{}
 	case V2Custom:
-		return fmt.Sprintf("etcd %s will not start on this member's data: its v2 store or WAL holds v2 keys (etcdutl check v2store: %s). "+
-			"Change channel back to %s/stable; copy the v2 keys still needed to the v3 API and delete them (ETCDCTL_API=2 etcdctl rm --recursive); "+
-			"set snapshot_count=1 until every unit has restarted, then back; then change channel to %s/stable again.",
-			to, oneLine(c.Detail), majorMinor(c.Installed), to)
+		return V2StoreRefusal{
+			Status: fmt.Sprintf("etcd %s would not start: v2 keys in this member's data; move them to v3 (see juju debug-log)", to),
+			Steps: fmt.Sprintf("etcd %s will not start on this member's data: its v2 store or WAL holds v2 keys (etcdutl check v2store: %s). "+
+				"Change channel back to %s/stable; copy the v2 keys still needed to the v3 API and delete them (ETCDCTL_API=2 etcdctl rm --recursive); "+
+				"set snapshot_count=1 until every unit has restarted, then back; then change channel to %s/stable again "+
+				"(etcd.io, Upgrade etcd from v3.5 to v3.6, V2 Store).",
+				to, oneLine(c.Detail), from, to),
+		}
 	}
 	detail := ""
 	if c.Detail != "" {
 		detail = " (" + oneLine(c.Detail) + ")"
 	}
-	return fmt.Sprintf("Cannot check this member's v2 store before moving to etcd %s%s; refresh to the latest %s/stable first, whose etcdutl has check v2store.",
-		to, detail, majorMinor(c.Installed))
+	return V2StoreRefusal{
+		Status: fmt.Sprintf("Cannot check the v2 store before etcd %s; refresh to the latest %s/stable first", to, from),
+		Steps: fmt.Sprintf("Cannot check this member's v2 store before moving to etcd %s%s; refresh to the latest %s/stable first, whose etcdutl has check v2store.",
+			to, detail, from),
+	}
 }
 
 // oneLine keeps the last line of a tool's output, short.

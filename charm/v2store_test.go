@@ -38,7 +38,7 @@ func TestCheckV2Store(t *testing.T) {
 	}{
 		{"3.5 to 3.6 with clean data", V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Clean}, nil},
 		{"3.5 to 3.6 with v2 keys", V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Custom, Detail: "Error: detected custom v2 content in WAL records"},
-			[]string{"etcd 3.6 will not start", "in WAL records", "Change channel back to 3.5/stable", "ETCDCTL_API=2 etcdctl rm", "snapshot_count=1", "3.6/stable again"}},
+			[]string{"etcd 3.6 will not start", "in WAL records", "Change channel back to 3.5/stable", "ETCDCTL_API=2 etcdctl rm", "snapshot_count=1", "3.6/stable again", "V2 Store"}},
 		{"3.5 to 3.6 unchecked", V2StoreCheck{Installed: "3.5.1", Target: "3.6.4", Verdict: V2Unchecked, Detail: "Error: unknown command \"check\" for \"etcdutl\""},
 			[]string{"Cannot check", "3.5/stable", "unknown command"}},
 		// Moves that keep the v2 store never need the check, whatever
@@ -50,19 +50,19 @@ func TestCheckV2Store(t *testing.T) {
 		{"unknown target", V2StoreCheck{Installed: "3.5.35", Target: "", Verdict: V2Unchecked}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := CheckV2Store(tc.c)
+			r := CheckV2Store(tc.c)
 			if tc.want == nil {
-				if got != "" {
-					t.Fatalf("CheckV2Store(%+v) = %q, want allowed", tc.c, got)
+				if r != (V2StoreRefusal{}) {
+					t.Fatalf("CheckV2Store(%+v) = %+v, want allowed", tc.c, r)
 				}
 				return
 			}
-			if got == "" {
-				t.Fatalf("CheckV2Store(%+v) allowed, want a refusal naming %q", tc.c, tc.want)
+			if r.Status == "" || len(r.Status) > MaxStatusLen {
+				t.Errorf("status %q: want a refusal within %d characters", r.Status, MaxStatusLen)
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("refusal %q does not name %q", got, w)
+				if !strings.Contains(r.Steps, w) {
+					t.Errorf("steps %q do not name %q", r.Steps, w)
 				}
 			}
 		})

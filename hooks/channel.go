@@ -69,11 +69,16 @@ func checkV2Store(ctx context.Context, d Deps, w *world, installed, target strin
 		return nil
 	}
 	verdict, detail := d.V2Store(ctx, running.DataDir)
-	msg := charm.CheckV2Store(charm.V2StoreCheck{Installed: installed, Target: target, Verdict: verdict, Detail: detail})
-	if msg != "" {
-		return juju.Blocked("%s", msg)
+	r := charm.CheckV2Store(charm.V2StoreCheck{Installed: installed, Target: target, Verdict: verdict, Detail: detail})
+	if r.Status == "" {
+		return nil
 	}
-	return nil
+	// The steps do not fit a status line: they go to the log, which the
+	// status points to, once per refusal the unit did not show already.
+	if w.state.Memo.Status != string(juju.StatusBlocked)+": "+r.Status {
+		d.note(ctx, levelWarning, "%s", r.Steps)
+	}
+	return juju.Blocked("%s", r.Status)
 }
 
 // judgeChannel is charm.CheckChannel on this unit's version (own, ""

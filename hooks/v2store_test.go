@@ -25,11 +25,21 @@ func TestV2KeysRefuseTheMoveTo36(t *testing.T) {
 	}
 	for _, u := range s.units {
 		st := u.tools.Status
-		if st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "v2 keys") || !strings.Contains(st.Message, "snapshot_count=1") {
+		if st.Name != juju.StatusBlocked || !strings.Contains(st.Message, "v2 keys") || !strings.Contains(st.Message, "debug-log") {
 			t.Errorf("%s status %+v, want blocked naming the v2 keys and the remedy", u.name, st)
 		}
 		if v := installedVersion(u); !strings.HasPrefix(v, "3.5.") {
 			t.Errorf("%s runs %s, want 3.5 still", u.name, v)
+		}
+		// The status points to the log, which holds the steps, once.
+		steps := 0
+		for _, l := range u.tools.Logs {
+			if strings.Contains(l, "Change channel back to 3.5/stable") && strings.Contains(l, "snapshot_count=1") {
+				steps++
+			}
+		}
+		if steps != 1 {
+			t.Errorf("%s logged the remedy %d times, want once: %q", u.name, steps, u.tools.Logs)
 		}
 	}
 	if !maps.Equal(s.leaderData, leaderBefore) {

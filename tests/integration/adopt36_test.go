@@ -38,11 +38,21 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 
 	// The refusal: every unit blocked naming the remedy, none moved.
 	m.must("config", "etcd", "channel=3.6/stable")
-	msg := m.waitAllStatus("blocked", "holds v2 keys", 5*time.Minute)
+	msg := m.waitAllStatus("blocked", "v2 keys in this member's data", 5*time.Minute)
 	t.Logf("refused: %s", msg)
+	if !strings.Contains(msg, "debug-log") {
+		t.Errorf("refusal %q does not point to the steps", msg)
+	}
+	steps := ""
+	for _, line := range strings.Split(m.must("debug-log", "--replay", "--no-tail"), "\n") {
+		if strings.Contains(line, "will not start on this member's data") {
+			steps = line
+		}
+	}
+	t.Logf("steps: %s", steps)
 	for _, want := range []string{"Change channel back to 3.5/stable", "ETCDCTL_API=2 etcdctl rm --recursive", "snapshot_count=1", "3.6/stable again"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("refusal %q does not name %q", msg, want)
+		if !strings.Contains(steps, want) {
+			t.Errorf("the logged steps %q do not name %q", steps, want)
 		}
 	}
 	for u, v := range m.versions() {
