@@ -40,7 +40,8 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 // what the cluster runs. Once it has started, or the leader admitted it,
 // it is a member and this no longer applies.
 func checkJoin(w *world, own string) error {
-	if w.state.Start != (charm.Start{}) || w.leaderData.Joins[w.member.Name] != "" {
+	if w.state.Start != (charm.Start{}) || w.leaderData.Joins[w.member.Name] != "" ||
+		w.self.State == relations.PeerStarting || w.self.State == relations.PeerStarted {
 		return nil
 	}
 	var members []string
