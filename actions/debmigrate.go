@@ -147,7 +147,10 @@ func readDefaults(path string) map[string]string {
 // existing ones), and only then purge the package and its leftover TLS
 // files and defaults. The next hook renders etcd.conf.yml and starts the
 // snap's etcd on the copied data.
-func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, installed *snap.Snap, deb debEtcd) error {
+//
+// With resource (snap-upgrade's use-resource) the snap is installed from
+// that file rather than from the store.
+func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, installed *snap.Snap, deb debEtcd, resource string) error {
 	sys := d.System
 	if sys == nil {
 		sys = NewHostSystem(d.Paths)
@@ -169,7 +172,13 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 	if channel == "auto" {
 		channel = charm.FallbackChannel
 	}
-	if installed == nil {
+	switch {
+	case installed == nil && resource != "":
+		if err := d.Snap.InstallPath(ctx, resource); err != nil {
+			return juju.Failf("Cannot install the attached etcd resource: %v (the Debian etcd is stopped; its data is untouched in %s)", err, deb.DataDir)
+		}
+		channel = "the attached resource"
+	case installed == nil:
 		if err := d.Snap.Install(ctx, charm.SnapName, channel); err != nil {
 			return juju.Failf("Cannot install the etcd snap from %s: %v (the Debian etcd is stopped; its data is untouched in %s)", channel, err, deb.DataDir)
 		}

@@ -32,9 +32,23 @@ import (
 // (see revertUpgrade), and the action fails saying so. When none of these
 // applies it fails, saying what it checked. layer-etcd's action only did
 // the Debian migration (and read params it never declared: a QUIRK).
+//
+// Param use-resource is layer-etcd's "Default to using the resource
+// (offline environments)" (its actions.yaml; its code never read it):
+// with it set, the action installs etcd only from the attached `etcd`
+// resource, for the Debian migration too, and never asks the snap store;
+// without a resource attached it fails before touching anything.
 func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if d.Snap == nil {
 		return errors.New("cannot upgrade etcd: the charm was built without a snapd client")
+	}
+	p, err := getParams(ctx, d)
+	if err != nil {
+		return err
+	}
+	useResource := p.bool("use-resource", false)
+	if p.err != nil {
+		return p.err
 	}
 	cfg, err := configOf(ctx, d)
 	if err != nil {
@@ -44,10 +58,21 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil && !errors.Is(err, snap.ErrNotInstalled) {
 		return fmt.Errorf("cannot ask snapd about etcd: %w", err)
 	}
+	resource, sum, err := workload.EtcdResource(ctx, d.Tools)
+	if err != nil {
+		return err
+	}
+	if useResource && resource == "" {
+		return juju.Failf("Param use-resource is set but no etcd resource is attached: attach the etcd snap (juju attach-resource %s etcd=<file.snap>), then run snap-upgrade again; nothing was changed.", ev.App())
+	}
 	if deb, ok, err := findDebEtcd(d); err != nil {
 		return err
 	} else if ok {
-		return migrateDeb(ctx, d, ev, cfg, installed, deb)
+		offline := ""
+		if useResource {
+			offline = resource
+		}
+		return migrateDeb(ctx, d, ev, cfg, installed, deb, offline)
 	}
 	if installed == nil {
 		return juju.Failf("etcd is not installed on this unit yet: wait for the install hook to finish")
@@ -55,10 +80,6 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
 	state, err := workload.ReadUnitState(ctx, d.Tools)
-	if err != nil {
-		return err
-	}
-	resource, sum, err := workload.EtcdResource(ctx, d.Tools)
 	if err != nil {
 		return err
 	}

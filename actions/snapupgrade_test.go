@@ -373,3 +373,75 @@ func (u upOnRevert) Revert(ctx context.Context, name string) error {
 	u.up()
 	return nil
 }
+
+// use-resource (layer-etcd's "Default to using the resource (offline
+// environments)") installs from the attached resource only, never from
+// the store, and refuses before touching anything without one.
+func TestSnapUpgradeUseResource(t *testing.T) {
+	attach := func(t *testing.T, w *world) {
+		res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
+		writeFile(t, res, "squashfs of 3.6.16")
+		w.tools.Resources["etcd"] = res
+	}
+	t.Run("no resource: refused, although the channel would refresh", func(t *testing.T) {
+		w := newWorld(t, 3)
+		w.tools.Config["channel"] = "3.6/stable"
+		w.snapd.Calls()
+		w.run(t, "snap-upgrade", map[string]any{"use-resource": true})
+		if !strings.Contains(w.tools.ActionFailed, "Param use-resource is set but no etcd resource is attached") {
+			t.Errorf("failed = %q", w.tools.ActionFailed)
+		}
+		if calls := strings.Join(w.snapd.Calls(), ";"); strings.Contains(calls, "Install") || strings.Contains(calls, "Refresh") {
+			t.Errorf("a refusal changed the snap: %s", calls)
+		}
+		if got := w.snapd.Installed("etcd"); got == nil || got.Version != "3.5.17" {
+			t.Errorf("installed %+v, want 3.5.17 untouched", got)
+		}
+	})
+	t.Run("without the param the same unit follows the channel", func(t *testing.T) {
+		w := newWorld(t, 3)
+		w.tools.Config["channel"] = "3.6/stable"
+		w.run(t, "snap-upgrade", map[string]any{"use-resource": false})
+		if w.tools.ActionFailed != "" || w.tools.ActionResults["result"] != "refreshed etcd to channel 3.6/stable" {
+			t.Errorf("failed %q, results %v", w.tools.ActionFailed, w.tools.ActionResults)
+		}
+	})
+	t.Run("a new resource is sideloaded", func(t *testing.T) {
+		w := newWorld(t, 3)
+		w.tools.Config["channel"] = "3.6/stable"
+		attach(t, w)
+		w.snapd.Calls()
+		w.run(t, "snap-upgrade", map[string]any{"use-resource": true})
+		calls := strings.Join(w.snapd.Calls(), ";")
+		if w.tools.ActionFailed != "" || !strings.Contains(calls, "InstallPath") || strings.Contains(calls, "Refresh") {
+			t.Errorf("failed %q, snapd calls %s", w.tools.ActionFailed, calls)
+		}
+		if got := w.snapd.Installed("etcd"); got == nil || !got.Local || got.Version != "3.6.16" {
+			t.Errorf("installed %+v, want the resource's 3.6.16", got)
+		}
+	})
+	t.Run("Debian migration installs the resource, not the store's", func(t *testing.T) {
+		w, sys := debWorld(t)
+		attach(t, w)
+		w.run(t, "snap-upgrade", map[string]any{"use-resource": true})
+		if w.tools.ActionFailed != "" {
+			t.Fatalf("failed: %s", w.tools.ActionFailed)
+		}
+		if s := w.snapd.Installed("etcd"); s == nil || !s.Local || s.Version != "3.6.16" {
+			t.Errorf("snap %+v, want the attached resource", s)
+		}
+		if got := strings.Join(sys.calls, ";"); got != "systemctl stop etcd;apt-get purge -y etcd" {
+			t.Errorf("system calls %s", got)
+		}
+	})
+	t.Run("Debian migration without a resource stops nothing", func(t *testing.T) {
+		w, sys := debWorld(t)
+		w.run(t, "snap-upgrade", map[string]any{"use-resource": true})
+		if !strings.Contains(w.tools.ActionFailed, "no etcd resource is attached") {
+			t.Errorf("failed = %q", w.tools.ActionFailed)
+		}
+		if len(sys.calls) != 0 || w.snapd.Installed("etcd") != nil {
+			t.Errorf("system calls %v, snap %+v: want nothing touched", sys.calls, w.snapd.Installed("etcd"))
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
+	"github.com/etcd-charm/etcd-charm/relations"
+	"github.com/etcd-charm/etcd-charm/workload"
 )
 
 // checkChannel refuses a channel change etcd would not survive before
@@ -15,6 +17,9 @@ import (
 // the peers; the unit reports blocked and the hook commits. Only a unit
 // that would refresh asks the store, so quiet hooks stay quiet.
 func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) error {
+	if err := checkJoin(w, installed.Version); err != nil {
+		return err
+	}
 	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
 	if !view.WantRefresh(w.cfg.Channel, w.state.Resource != "") {
 		return nil
@@ -23,21 +28,58 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 	if err != nil {
 		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
 	}
-	return judgeChannel(w, offered, installed.Version)
+	if err := judgeChannel(w, offered, installed.Version); err != nil {
+		return err
+	}
+	return checkV2Store(ctx, d, w, installed.Version, offered[charm.FullChannel(w.cfg.Channel)])
 }
 
-// checkInstallChannel refuses to install the configured channel on a
-// unit that joins members which could not take it (a channel refused on
-// them, then add-unit): the joiner would install it and fail to join.
-func checkInstallChannel(ctx context.Context, d Deps, w *world) error {
-	if w.cfg.Channel == "auto" || len(peerVersions(w)) == 0 {
+// checkJoin refuses, before this unit announces itself (so before the
+// leader adds its member), to join started members whose etcd its own
+// cannot join (charm.CheckJoin): a unit that installed before it knew
+// what the cluster runs. Once it has started, or the leader admitted it,
+// it is a member and this no longer applies.
+func checkJoin(w *world, own string) error {
+	if w.state.Start != (charm.Start{}) || w.leaderData.Joins[w.member.Name] != "" ||
+		w.self.State == relations.PeerStarting || w.self.State == relations.PeerStarted {
 		return nil
 	}
-	offered, err := d.Snap.Channels(ctx, charm.SnapName)
-	if err != nil {
-		return juju.Blocked("Cannot check channel %s in the snap store: %v", w.cfg.Channel, err)
+	var members []string
+	for _, p := range w.peers {
+		if p.Unit != w.ev.Unit && p.State == relations.PeerStarted && p.Version != "" {
+			members = append(members, p.Version)
+		}
 	}
-	return judgeChannel(w, offered, "")
+	if msg := charm.CheckJoin(own, members); msg != "" {
+		return juju.Blocked("%s", msg)
+	}
+	return nil
+}
+
+// checkV2Store refuses a move to a release without the v2 store while
+// the data etcd runs on still carries v2 keys (charm.CheckV2Store), in
+// the same place as a refused channel: nothing moves. It reads the data
+// dir the running etcd.conf.yml names; without one nothing has run here
+// and there is nothing to carry.
+func checkV2Store(ctx context.Context, d Deps, w *world, installed, target string) error {
+	if !charm.NeedsV2StoreCheck(installed, target) {
+		return nil
+	}
+	running, _, err := workload.ReadEtcdConfig(d.Paths)
+	if err != nil || running.DataDir == "" || !workload.HasMemberData(running.DataDir) {
+		return nil
+	}
+	verdict, detail := d.V2Store(ctx, running.DataDir)
+	r := charm.CheckV2Store(charm.V2StoreCheck{Installed: installed, Target: target, Verdict: verdict, Detail: detail})
+	if r.Status == "" {
+		return nil
+	}
+	// The steps do not fit a status line: they go to the log, which the
+	// status points to, once per refusal the unit did not show already.
+	if w.state.Memo.Status != string(juju.StatusBlocked)+": "+r.Status {
+		d.note(ctx, levelWarning, "%s", r.Steps)
+	}
+	return juju.Blocked("%s", r.Status)
 }
 
 // judgeChannel is charm.CheckChannel on this unit's version (own, ""

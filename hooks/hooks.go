@@ -42,6 +42,9 @@ type Deps struct {
 	// Volume formats and mounts the data storage's block device (nil:
 	// the machine's mkfs.ext4 and mount).
 	Volume workload.Volume
+	// V2Store is etcd's check of a data dir's v2 store before a move to
+	// a release without one (workload.CheckV2Store); tests replace it.
+	V2Store func(ctx context.Context, dataDir string) (charm.V2StoreVerdict, string)
 }
 
 func (d Deps) volume() workload.Volume {
@@ -82,6 +85,12 @@ func (d *Deps) defaults() {
 	}
 	if d.ListenFree == nil {
 		d.ListenFree = workload.ListenFree
+	}
+	if d.V2Store == nil {
+		paths := d.Paths
+		d.V2Store = func(ctx context.Context, dataDir string) (charm.V2StoreVerdict, string) {
+			return workload.CheckV2Store(ctx, paths, dataDir)
+		}
 	}
 	if d.Waits == (Waits{}) {
 		d.Waits = DefaultWaits

@@ -32,6 +32,9 @@ type unit struct {
 	paths charm.Paths
 	// volume stands in for the machine's mkfs and mount (nil: none used).
 	volume *fakeVolume
+	// v2custom: the member's data dir holds v2 keys, as etcdutl check
+	// v2store would find them.
+	v2custom bool
 }
 
 // scenario is an application of etcd units with one certificate authority.
@@ -225,6 +228,12 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 				return fmt.Errorf("cannot listen on %s: %w", address, syscall.EADDRINUSE)
 			}
 			return nil
+		},
+		V2Store: func(ctx context.Context, dataDir string) (charm.V2StoreVerdict, string) {
+			if u.v2custom {
+				return charm.V2Custom, "Error: detected custom v2 content in WAL records"
+			}
+			return charm.V2Clean, "No custom content found in both v2store and WAL records."
 		},
 	}
 	if s.waits != nil {

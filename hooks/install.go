@@ -43,10 +43,7 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		}
 		w.state.Resource = sum
 	default:
-		if err := checkInstallChannel(ctx, d, w); err != nil {
-			return nil, err
-		}
-		channel, err := installChannel(ctx, d, w.appChannel())
+		channel, err := installChannel(ctx, d, w)
 		if err != nil {
 			return nil, err
 		}
@@ -63,23 +60,4 @@ func ensureSnap(ctx context.Context, d Deps, w *world) (*snap.Snap, error) {
 		return nil, fmt.Errorf("cannot read the installed etcd snap: %w", err)
 	}
 	return installed, nil
-}
-
-// installChannel resolves the channel for a fresh install: "auto" is the
-// highest supported track (3.4 or later) the store offers as stable,
-// falling back to layer-etcd's 3.4/stable (charm.AutoChannel).
-func installChannel(ctx context.Context, d Deps, configured string) (string, error) {
-	if configured != "auto" {
-		return configured, nil
-	}
-	channels, err := d.Snap.Channels(ctx, charm.SnapName)
-	if err != nil {
-		d.logf("cannot list etcd's channels, using %s: %v", charm.FallbackChannel, err)
-		return charm.FallbackChannel, nil
-	}
-	offered := make([]string, 0, len(channels))
-	for ch := range channels {
-		offered = append(offered, ch)
-	}
-	return charm.AutoChannel(offered), nil
 }

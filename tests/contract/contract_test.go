@@ -201,7 +201,7 @@ func TestArchiveActions(t *testing.T) {
 		"alarm-disarm":               {},
 		"defrag":                     {},
 		"package-client-credentials": {},
-		"snap-upgrade":               {},
+		"snap-upgrade":               {"use-resource": false},
 		"compact":                    {"revision": "", "physical": false},
 		"snapshot":                   {"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v3"},
 		"restore":                    {"target": "/home/ubuntu", "skip-backup": true},

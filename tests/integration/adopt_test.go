@@ -30,29 +30,10 @@ import (
 // It needs root (netns isolation, so etcd keeps layer-etcd's default
 // bind_to_all_interfaces=true).
 func TestRefreshFromLayerEtcd(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for netns isolation")
-	}
-	m := newModel(t, seeds()[0], "--isolation", "netns")
-	m.must("deploy", layerEtcdCharm(t, false), "etcd", "-n", "3")
-	m.must("deploy", m.a.easyrsa, "easyrsa")
-	m.must("integrate", "etcd:certificates", "easyrsa:client")
-	m.must("deploy", m.a.etcdClient, "etcd-client")
-	m.must("integrate", "etcd-client:etcd", "etcd:db")
-	m.waitActive(10 * time.Minute)
-	m.checkStatuses(3)
-
+	m, units := deployLayerEtcd(t)
 	cl := m.rootClientOf("etcd/0")
 	before := membership(t, cl)
 	t.Logf("layer-etcd cluster %x, members %v", before.cluster, before.members)
-
-	// Data before the refresh: v2 (layer-etcd's v2 store) and v3.
-	units, _ := m.units("etcd")
-	sort.Strings(units)
-	if out, err := m.jujusim("exec", units[0], "--", v2ctl+"set /adopt/v2 written-by-layer-etcd"); err != nil {
-		t.Fatalf("v2 set: %v\n%s", err, out)
-	}
-	m.putViaClient("/adopt/v3", "written-by-layer-etcd")
 	starts := m.etcdStarts(units)
 
 	// Load: writers and linearizable readers on a few keys, through every
@@ -137,20 +118,7 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 
 	// And it moves on from 3.4, rolling, keeping the v2 store on 3.5.
 	m.must("config", "etcd", "channel=3.5/stable")
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		done := true
-		for _, v := range m.versions() {
-			done = done && strings.HasPrefix(v, "3.5.")
-		}
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not every unit on 3.5 after 10m: %v", m.versions())
-		}
-		time.Sleep(2 * time.Second)
-	}
+	m.waitVersions("3.5.", 10*time.Minute)
 	m.waitHealthy(3, 5*time.Minute)
 	units, _ = m.units("etcd")
 	for _, u := range units {
@@ -160,6 +128,55 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 	}
 	if got := m.getViaClient("/adopt/v3"); got != "written-by-layer-etcd" {
 		t.Errorf("v3 get on 3.5 = %q", got)
+	}
+}
+
+// deployLayerEtcd deploys layer-etcd as Charmed Kubernetes has it (3
+// units on etcd 3.4, default config, easyrsa, a client on db), waits for
+// it to settle and writes a key through each API: /adopt/v2 through
+// layer-etcd's v2 store, /adopt/v3 through the client. It needs root
+// (netns isolation, so etcd keeps layer-etcd's default
+// bind_to_all_interfaces=true). It returns the units, sorted.
+func deployLayerEtcd(t *testing.T) (*model, []string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for netns isolation")
+	}
+	m := newModel(t, seeds()[0], "--isolation", "netns")
+	m.must("deploy", layerEtcdCharm(t, false), "etcd", "-n", "3")
+	m.must("deploy", m.a.easyrsa, "easyrsa")
+	m.must("integrate", "etcd:certificates", "easyrsa:client")
+	m.must("deploy", m.a.etcdClient, "etcd-client")
+	m.must("integrate", "etcd-client:etcd", "etcd:db")
+	m.waitActive(10 * time.Minute)
+	m.checkStatuses(3)
+
+	units, _ := m.units("etcd")
+	sort.Strings(units)
+	if out, err := m.jujusim("exec", units[0], "--", v2ctl+"set /adopt/v2 written-by-layer-etcd"); err != nil {
+		t.Fatalf("v2 set: %v\n%s", err, out)
+	}
+	m.putViaClient("/adopt/v3", "written-by-layer-etcd")
+	return m, units
+}
+
+// waitVersions waits for every etcd unit to run a version with prefix
+// ("3.5.").
+func (m *model) waitVersions(prefix string, timeout time.Duration) {
+	m.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done := true
+		for _, v := range m.versions() {
+			done = done && strings.HasPrefix(v, prefix)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("not every unit on %s after %v: %v", prefix, timeout, m.versions())
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
 
@@ -207,7 +224,7 @@ func membership(t *testing.T, cl *clientv3.Client) members {
 // status with n peers.
 func (m *model) checkStatuses(n int) {
 	m.t.Helper()
-	want := fmt.Sprintf("Healthy with %d known peers", n)
+	want := healthyStatus(n)
 	for name, u := range m.status().Applications["etcd"].Units {
 		if u.WorkloadStatus.Current != "active" || u.WorkloadStatus.Message != want {
 			m.t.Errorf("%s: %s %q, want active %q", name, u.WorkloadStatus.Current, u.WorkloadStatus.Message, want)
@@ -215,10 +232,19 @@ func (m *model) checkStatuses(n int) {
 	}
 }
 
+// healthyStatus is layer-etcd's healthy status for n members ("peer" when
+// n is 1, layer-etcd-reference.md §4).
+func healthyStatus(n int) string {
+	if n == 1 {
+		return "Healthy with 1 known peer"
+	}
+	return fmt.Sprintf("Healthy with %d known peers", n)
+}
+
 // waitHealthy waits for n etcd units, all Healthy with n known peers.
 func (m *model) waitHealthy(n int, timeout time.Duration) {
 	m.t.Helper()
-	want := fmt.Sprintf("Healthy with %d known peers", n)
+	want := healthyStatus(n)
 	deadline := time.Now().Add(timeout)
 	for {
 		units := m.status().Applications["etcd"].Units
