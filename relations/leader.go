@@ -15,7 +15,9 @@ import (
 // unit, so a promoted learner and its peers report the new membership
 // without waiting for update-status); etcd_channel is the channel the
 // leader's etcd snap tracks, which a new unit configured with channel
-// "auto" installs so that it runs the cluster's release.
+// "auto" installs so that it runs the cluster's release; peer-name is the
+// DNS name every member's etcd allows on its peer port once the leader
+// raised the peer boundary (charm.DecidePeerName), "" before.
 type Leader struct {
 	Token              string
 	Cluster            string
@@ -25,6 +27,7 @@ type Leader struct {
 	RestartLock        string
 	Voters             string
 	EtcdChannel        string
+	PeerName           string
 	Joins              map[string]string // member name → initial cluster
 }
 
@@ -41,6 +44,7 @@ func DecodeLeader(m map[string]string) Leader {
 		RestartLock:        m["restart-lock"],
 		Voters:             m["voters"],
 		EtcdChannel:        m["etcd_channel"],
+		PeerName:           m["peer-name"],
 		Joins:              map[string]string{},
 	}
 	for k, v := range m {
@@ -63,6 +67,7 @@ func (l Leader) Settings() map[string]string {
 		"restart-lock":         l.RestartLock,
 		"voters":               l.Voters,
 		"etcd_channel":         l.EtcdChannel,
+		"peer-name":            l.PeerName,
 	}
 	for name, v := range l.Joins {
 		m[JoinKey(name)] = v

@@ -15,6 +15,7 @@ func TestLeaderRoundTrip(t *testing.T) {
 		"restart-lock":         "etcd/1",
 		"voters":               "0a1b",
 		"etcd_channel":         "3.4/stable",
+		"peer-name":            "etcd.0123456789abcdef.etcd-peer.invalid",
 		"join-etcd1":           "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380",
 	}
 	l := DecodeLeader(bag)
