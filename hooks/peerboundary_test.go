@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
 	"github.com/etcd-charm/etcd-charm/workload"
@@ -64,5 +65,53 @@ func TestPeerBoundaryRollsInOnceEveryMemberServesTheName(t *testing.T) {
 	}
 	if conf, _, _ := workload.ReadEtcdConfig(u.paths); conf.AllowedPeer() != name {
 		t.Errorf("the boundary went down: %q", conf.AllowedPeer())
+	}
+}
+
+// A cluster this charm forms, with certificates that carry the peer name
+// from the first answer, starts with the boundary up: no member restarts
+// for it, and a unit added later starts inside it.
+func TestPeerBoundaryUpFromTheStart(t *testing.T) {
+	name := charm.PeerName("", "etcd")
+	s := newScenario(t, 0)
+	add := func() *unit {
+		u := s.addUnit()
+		u.tools.Relations["certificates:9"].Units["easyrsa/0"] = unitCerts(s.ca, t, u.n, name)
+		return u
+	}
+	var restarts []string
+	run := func(u *unit, ev string) {
+		u.snapd.Calls()
+		s.mustRun(u, juju.Event{Name: ev})
+		if restarted(u) {
+			restarts = append(restarts, u.name+" in "+ev)
+		}
+	}
+	add()
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	run(s.units[0], "install")
+	for i := 1; i < 3; i++ {
+		u := add()
+		run(u, "install")
+		run(s.units[0], "cluster-relation-changed")
+		run(u, "leader-settings-changed")
+		run(s.units[0], "cluster-relation-changed")
+	}
+	restarts = append(restarts, s.settle(1, 60, nil)...)
+	if got := relations.DecodeLeader(s.leaderData).PeerName; got != name {
+		t.Fatalf("boundary %q, want %q", got, name)
+	}
+	if len(restarts) != 0 {
+		t.Errorf("restarts %v: the boundary should be there from each member's first start", restarts)
+	}
+	for _, u := range s.units {
+		if conf, _, err := workload.ReadEtcdConfig(u.paths); err != nil || conf.AllowedPeer() != name {
+			t.Errorf("%s runs with allowed peer %q (%v), want %q", u.name, conf.AllowedPeer(), err, name)
+		}
+	}
+	for _, m := range s.etcd.List() {
+		if !m.Started() || m.IsLearner {
+			t.Errorf("cluster not formed: %+v", s.etcd.List())
+		}
 	}
 }
