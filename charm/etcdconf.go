@@ -48,6 +48,16 @@ type EtcdConfig struct {
 	CipherSuites             []string `yaml:"cipher-suites,flow"`
 	LogLevel                 string   `yaml:"log-level"`
 	ForceNewCluster          bool     `yaml:"force-new-cluster"`
+	// PeerTLSInfo carries the peer boundary for etcd 3.4, whose file has
+	// no key for it (see peername.go); absent otherwise.
+	PeerTLSInfo *LegacyPeerTLS `yaml:"PeerTLSInfo,omitempty"`
+}
+
+// LegacyPeerTLS is the part of etcd 3.4's transport.TLSInfo the file sets
+// through embed.Config's PeerTLSInfo field (Go field names, as the JSON
+// decoder matches them).
+type LegacyPeerTLS struct {
+	AllowedHostname string `yaml:"AllowedHostname"`
 }
 
 // TLSBlock is a *-transport-security section.
@@ -57,6 +67,9 @@ type TLSBlock struct {
 	ClientCertAuth bool   `yaml:"client-cert-auth"`
 	TrustedCAFile  string `yaml:"trusted-ca-file"`
 	AutoTLS        bool   `yaml:"auto-tls"`
+	// AllowedHostname (etcd 3.5+, peer block only): the SAN names a
+	// peer's certificate must carry one of (see peername.go).
+	AllowedHostname []string `yaml:"allowed-hostname,omitempty,flow"`
 }
 
 // Member is this unit's identity and addresses.
@@ -188,6 +201,34 @@ func (c EtcdConfig) PeerURL() string { return firstURL(c.InitialAdvertisePeerURL
 func firstURL(list string) string {
 	first, _, _ := strings.Cut(list, ",")
 	return strings.TrimSpace(first)
+}
+
+// AllowPeers makes etcd release ("3.4", "3.6.16") accept on its peer port
+// only certificates naming name (charm.PeerName), in the form that
+// release's config file reads (see peername.go); "" allows every
+// certificate of the CA, as layer-etcd does.
+func (c *EtcdConfig) AllowPeers(release, name string) {
+	c.PeerTLSInfo, c.PeerTransportSecurity.AllowedHostname = nil, nil
+	if name == "" {
+		return
+	}
+	if major, minor, ok := parseTrack(majorMinor(release)); ok && major == 3 && minor <= 4 {
+		c.PeerTLSInfo = &LegacyPeerTLS{AllowedHostname: name}
+		return
+	}
+	c.PeerTransportSecurity.AllowedHostname = []string{name}
+}
+
+// AllowedPeer is the peer name the config restricts the peer port to, in
+// either form ("" for none).
+func (c EtcdConfig) AllowedPeer() string {
+	if c.PeerTLSInfo != nil {
+		return c.PeerTLSInfo.AllowedHostname
+	}
+	if len(c.PeerTransportSecurity.AllowedHostname) > 0 {
+		return c.PeerTransportSecurity.AllowedHostname[0]
+	}
+	return ""
 }
 
 // ServesV2 reports whether etcd release ("3.4", "3.5.17") has the v2

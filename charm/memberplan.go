@@ -180,7 +180,9 @@ func PlanMember(v MemberView) (MemberStep, error) {
 	// The config is for the release etcd runs once the snap moved (a
 	// refresh to come in this hook, or done already, whose new version
 	// the installed snap's view does not show yet).
-	ec.EnableV2 = ServesV2(v.Snap.Release(v.Config.Channel, refresh || v.Done.Refreshed))
+	release := v.Snap.Release(v.Config.Channel, refresh || v.Done.Refreshed)
+	ec.EnableV2 = ServesV2(release)
+	ec.AllowPeers(release, v.Leader.PeerName)
 	step := MemberStep{Start: start, Rendered: ec.Render()}
 	serveSoon := canServe(v.Member.Name, start, v.Peers)
 	if !v.Active {

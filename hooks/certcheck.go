@@ -15,9 +15,11 @@ import (
 // later hook reads the answer again (not only the certificates relation's
 // hooks) and a corrected answer heals on the next hook, whatever it is.
 func checkCertificates(ctx context.Context, d Deps, w *world, certs relations.Certificates) error {
+	// Once the peer boundary is up, a certificate without the peer name
+	// would shut this member out of its cluster.
 	reason := charm.CheckCertificates(charm.CertCheck{
 		Certs:     certs,
-		Addresses: []string{w.member.DBAddress, w.member.ClusterAddress},
+		Addresses: []string{w.member.DBAddress, w.member.ClusterAddress, w.leaderData.PeerName},
 		Now:       d.Now(),
 	})
 	if reason == "" {

@@ -97,6 +97,7 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	want := w.self
 	want.Name, want.PeerURL, want.ClientURL, want.DBAddress = w.member.Name, w.member.PeerURL(cfg), w.member.ClientURL(cfg), w.member.DBAddress
 	want.Version = installed.Version
+	want.PeerName = servedPeerName(d, w)
 	if want.State == "" {
 		want.State = relations.PeerReady
 	}

@@ -26,6 +26,9 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 			return "", err
 		}
 	}
+	if err := ensurePeerBoundary(ctx, d, w, cl); err != nil {
+		return "", err
+	}
 	reason := ""
 	// Up to a few steps per hook: finishing a change (promote, remove,
 	// republish) may let the next one start at once. Admit and bootstrap

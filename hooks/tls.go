@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
 	"github.com/etcd-charm/etcd-charm/workload"
@@ -87,10 +88,11 @@ func tlsPlaced(d Deps) bool {
 // certRequest is the server certificate request this unit publishes on
 // every certificates relation: CN = the unit's client address, SANs = the
 // db and cluster addresses, the hostname, 127.0.0.1 and every peer's
-// db-ingress-address (layer-etcd-reference.md §5). An address change
-// changes it, so the unit requests again.
+// db-ingress-address (layer-etcd-reference.md §5), and this application's
+// peer name (charm.PeerName), which the peer port comes to require. An
+// address change changes it, so the unit requests again.
 func certRequest(d Deps, w *world) relations.CertRequest {
-	sans := []string{w.member.DBAddress, w.member.ClusterAddress, "127.0.0.1"}
+	sans := []string{w.member.DBAddress, w.member.ClusterAddress, "127.0.0.1", peerName(w)}
 	if host, err := d.Hostname(); err == nil {
 		sans = append(sans, host)
 	}
@@ -98,6 +100,21 @@ func certRequest(d Deps, w *world) relations.CertRequest {
 		sans = append(sans, p.DBAddress)
 	}
 	return relations.CertRequest{CommonName: w.member.DBAddress, SANs: sans, CertName: relations.CertName(w.ev.Unit)}
+}
+
+// peerName is this application's peer name (charm.PeerName).
+func peerName(w *world) string { return charm.PeerName(w.ev.ModelUUID, w.ev.App()) }
+
+// servedPeerName is the peer name when the server certificate on disk
+// (the one etcd serves: it reads the file for every new connection)
+// carries it, else "": what the unit announces on the cluster relation
+// for the leader's peer boundary (charm.DecidePeerName).
+func servedPeerName(d Deps, w *world) string {
+	pem, err := os.ReadFile(d.Paths.ServerCert())
+	if err != nil || !charm.CertNames(string(pem), peerName(w)) {
+		return ""
+	}
+	return peerName(w)
 }
 
 // eachRemoteBag calls f with the bag of every remote unit of the relations.

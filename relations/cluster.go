@@ -32,6 +32,10 @@ type Peer struct {
 	// (charm.CheckChannel). Not a layer-etcd key; "" from units that do
 	// not publish it.
 	Version string
+	// PeerName is the peer name (charm.PeerName) the certificate this
+	// unit's etcd serves carries, "" until it does; the leader raises the
+	// peer boundary once every member's does (charm.DecidePeerName).
+	PeerName string
 }
 
 // Peer states.
@@ -55,6 +59,7 @@ func (p Peer) Settings() map[string]string {
 		"restart-request":    p.RestartRequest,
 		"restart-done":       p.RestartDone,
 		"etcd-version":       p.Version,
+		"peer-name":          p.PeerName,
 	}
 }
 
@@ -70,6 +75,7 @@ func DecodePeer(unit string, bag map[string]string) Peer {
 		RestartRequest: bag["restart-request"],
 		RestartDone:    bag["restart-done"],
 		Version:        bag["etcd-version"],
+		PeerName:       bag["peer-name"],
 	}
 }
 

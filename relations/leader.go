@@ -18,7 +18,10 @@ import (
 // "auto" installs so that it runs the cluster's release; force_rejoin
 // (layer-etcd's key and meaning) is set to a new token by a restore or a
 // rebuild of the cluster on the leader's member: every other unit then
-// moves its member's data aside and joins the new cluster afresh.
+// moves its member's data aside and joins the new cluster afresh;
+// peer-name is the
+// DNS name every member's etcd allows on its peer port once the leader
+// raised the peer boundary (charm.DecidePeerName), "" before.
 type Leader struct {
 	Token              string
 	Cluster            string
@@ -29,6 +32,7 @@ type Leader struct {
 	Voters             string
 	EtcdChannel        string
 	ForceRejoin        string
+	PeerName           string
 	Joins              map[string]string // member name → initial cluster
 }
 
@@ -46,6 +50,7 @@ func DecodeLeader(m map[string]string) Leader {
 		Voters:             m["voters"],
 		EtcdChannel:        m["etcd_channel"],
 		ForceRejoin:        m["force_rejoin"],
+		PeerName:           m["peer-name"],
 		Joins:              map[string]string{},
 	}
 	for k, v := range m {
@@ -69,6 +74,7 @@ func (l Leader) Settings() map[string]string {
 		"voters":               l.Voters,
 		"etcd_channel":         l.EtcdChannel,
 		"force_rejoin":         l.ForceRejoin,
+		"peer-name":            l.PeerName,
 	}
 	for name, v := range l.Joins {
 		m[JoinKey(name)] = v

@@ -16,6 +16,7 @@ func TestLeaderRoundTrip(t *testing.T) {
 		"voters":               "0a1b",
 		"etcd_channel":         "3.4/stable",
 		"force_rejoin":         "5f0c2b9e8a7d4c1b9e6f3a2d1c0b9a8e",
+		"peer-name":            "etcd.0123456789abcdef.etcd-peer.invalid",
 		"join-etcd1":           "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380",
 	}
 	l := DecodeLeader(bag)

@@ -30,10 +30,13 @@ type Event struct {
 	// ("snapshot"), the last element of JUJU_DISPATCH_PATH.
 	Name string
 
-	Unit     string // JUJU_UNIT_NAME, "etcd/0"
-	Model    string // JUJU_MODEL_NAME
-	CharmDir string // JUJU_CHARM_DIR
-	Version  string // JUJU_VERSION of the agent
+	Unit  string // JUJU_UNIT_NAME, "etcd/0"
+	Model string // JUJU_MODEL_NAME
+	// ModelUUID is JUJU_MODEL_UUID: what tells this model's application
+	// apart from one of the same name in another model.
+	ModelUUID string
+	CharmDir  string // JUJU_CHARM_DIR
+	Version   string // JUJU_VERSION of the agent
 
 	// Relation hooks.
 	Endpoint      string // JUJU_RELATION, "cluster"
@@ -93,6 +96,7 @@ func ParseEvent(getenv func(string) string) (Event, error) {
 		Name:            name,
 		Unit:            getenv("JUJU_UNIT_NAME"),
 		Model:           getenv("JUJU_MODEL_NAME"),
+		ModelUUID:       getenv("JUJU_MODEL_UUID"),
 		CharmDir:        getenv("JUJU_CHARM_DIR"),
 		Version:         getenv("JUJU_VERSION"),
 		StorageID:       getenv("JUJU_STORAGE_ID"),

@@ -144,10 +144,13 @@ func (c *Controller) storeResourceLocked(a *model.Application, name, path string
 	}
 	rev := a.Resources[name].Revision + 1
 	blob := filepath.Join(c.cfg.Home, "resources", a.Name, name+"-"+strconv.Itoa(rev))
-	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+	// Resources are the operator's files (a snapshot holds every key of
+	// the cluster): only the controller's user reads them, as Juju keeps
+	// them in its controller's database.
+	if err := os.MkdirAll(filepath.Dir(blob), 0o700); err != nil {
 		return fmt.Errorf("cannot upload resource %q: %w", name, err)
 	}
-	if err := os.WriteFile(blob, data, 0o644); err != nil {
+	if err := os.WriteFile(blob, data, 0o600); err != nil {
 		return fmt.Errorf("cannot upload resource %q: %w", name, err)
 	}
 	fp, err := agent.Fingerprint(blob)

@@ -101,6 +101,15 @@ func TestParseRequests(t *testing.T) {
 		name: "wildcard DNS SAN",
 		bag:  map[string]string{"common_name": "a", "sans": `["*.apps.example"]`},
 		want: []Request{{Unit: "etcd/0", CN: "a", SANs: []string{"*.apps.example"}, TopLevel: true}},
+	}, {
+		// The etcd charm's request: its addresses, hostname and the DNS
+		// name of its application's peers (a .invalid name: an identity,
+		// which real easyrsa passes on as DNS:<name> like any other).
+		name: "the etcd charm's request with its peer name",
+		bag: map[string]string{"common_name": "10.0.0.1", "certificate_name": "etcd_0", "unit_name": "etcd_0",
+			"sans": `["10.0.0.1","10.0.1.1","127.0.0.1","etcd.0011223344556677.etcd-peer.invalid","host-0"]`},
+		want: []Request{{Unit: "etcd/0", CertName: "etcd_0", CN: "10.0.0.1", TopLevel: true,
+			SANs: []string{"10.0.0.1", "10.0.1.1", "127.0.0.1", "etcd.0011223344556677.etcd-peer.invalid", "host-0"}}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
