@@ -38,6 +38,7 @@ func TestPlanMembership(t *testing.T) {
 		wantPeer   string // unit
 		wantMember uint64
 		wantInit   string
+		wantAwait  bool // the leader may watch for the learner in this hook
 	}{{
 		name: "leader not ready yet",
 		view: ClusterView{Peers: []relations.Peer{peer(0, ""), peer(1, relations.PeerReady)}},
@@ -102,7 +103,7 @@ func TestPlanMembership(t *testing.T) {
 		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
 			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady), peer(2, relations.PeerReady)},
 			Members: []etcd.Member{member(0, true, false), member(1, false, true)}},
-		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster",
+		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster", wantAwait: true,
 	}, {
 		name: "admission lost by a crashed hook is published again",
 		view: ClusterView{Leader: boot,
@@ -116,9 +117,15 @@ func TestPlanMembership(t *testing.T) {
 			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
 		want: StepPromote, wantMember: 101,
 	}, {
-		name: "learner running but its unit has not said so",
+		name: "a learner that published its name is promoted before its unit says it started",
 		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
 			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
+		want: StepPromote, wantMember: 101,
+	}, {
+		name: "a re-admitted learner of a unit that lost its data waits for its unit",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerLost)},
 			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
 		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster",
 	}, {
@@ -185,8 +192,35 @@ func TestPlanMembership(t *testing.T) {
 			if tt.wantMember != 0 && got.Member.ID != tt.wantMember {
 				t.Errorf("member = %d, want %d", got.Member.ID, tt.wantMember)
 			}
+			if got.Await != tt.wantAwait {
+				t.Errorf("await = %v, want %v", got.Await, tt.wantAwait)
+			}
 			if got.InitialCluster != tt.wantInit {
 				t.Errorf("initial cluster = %q, want %q", got.InitialCluster, tt.wantInit)
+			}
+		})
+	}
+}
+
+func TestRestartJoiner(t *testing.T) {
+	voter := func(n int) etcd.Member { return member(n, true, false) }
+	tests := []struct {
+		name    string
+		members []etcd.Member
+		want    bool
+	}{
+		{"a learner is outside the quorum", []etcd.Member{voter(0), member(3, true, true)}, true},
+		{"a new fourth voter: three others keep the quorum", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, true},
+		{"a new second voter is half the quorum", []etcd.Member{voter(0), voter(3)}, false},
+		{"a new third voter: two others are a quorum of three", []etcd.Member{voter(0), voter(1), voter(3)}, true},
+		{"a new fourth voter with another voter not started", []etcd.Member{voter(0), voter(1), member(2, false, false), voter(3)}, false},
+		{"not listed by name", []etcd.Member{voter(0), voter(1), member(3, false, true)}, false},
+		{"no member list", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RestartJoiner(tt.members, "etcd3"); got != tt.want {
+				t.Errorf("RestartJoiner() = %v, want %v", got, tt.want)
 			}
 		})
 	}

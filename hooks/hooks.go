@@ -66,12 +66,16 @@ type Waits struct {
 	// Publish: for a joining member to serve before the charm checks
 	// whether etcd lost track of its first publish (see waitJoined).
 	Publish time.Duration
+	// Join: for a learner the leader admitted in this hook to start (its
+	// unit starts it on the admission) and then to catch up, so that the
+	// leader promotes it in the same hook.
+	Join time.Duration
 	// Poll is the interval of every wait.
 	Poll time.Duration
 }
 
 // DefaultWaits are used under Juju.
-var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 2 * time.Second, Poll: 100 * time.Millisecond}
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 2 * time.Second, Join: 3 * time.Second, Poll: 50 * time.Millisecond}
 
 func (d *Deps) defaults() {
 	if d.Now == nil {
