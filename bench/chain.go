@@ -24,6 +24,7 @@ type ChainStep struct {
 	Unit, Dispatch string
 	Start, End     time.Duration // from the certificate (negative: before it)
 	Code           int
+	Log            []string // the charm's output, "+0.123 text" from the run's start
 }
 
 // chainOf builds the chain of the charm's runs that ended after from and
@@ -35,7 +36,7 @@ func chainOf(recs []HookRecord, title string, from, at, to time.Time) Chain {
 			continue
 		}
 		c.Steps = append(c.Steps, ChainStep{
-			Unit: r.Unit, Dispatch: r.Dispatch, Code: r.Code,
+			Unit: r.Unit, Dispatch: r.Dispatch, Code: r.Code, Log: r.Log,
 			Start: time.Duration(r.Start - at.UnixNano()),
 			End:   time.Duration(r.Start + r.WallNS - at.UnixNano()),
 		})
@@ -47,11 +48,11 @@ func chainOf(recs []HookRecord, title string, from, at, to time.Time) Chain {
 // Markdown writes the chain as a table.
 func (c Chain) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "\n### %s\n\n", c.Title)
-	fmt.Fprintln(w, "| from certificate | unit | hook | took | exit |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| from certificate | unit | hook | took | exit | what the charm logged (s into the hook) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, s := range c.Steps {
-		fmt.Fprintf(w, "| %+.2f → %+.2f s | %s | %s | %s | %d |\n", s.Start.Seconds(), s.End.Seconds(), s.Unit,
-			strings.TrimPrefix(s.Dispatch, "hooks/"), secs(s.End-s.Start), s.Code)
+		fmt.Fprintf(w, "| %+.2f → %+.2f s | %s | %s | %s | %d | %s |\n", s.Start.Seconds(), s.End.Seconds(), s.Unit,
+			strings.TrimPrefix(s.Dispatch, "hooks/"), secs(s.End-s.Start), s.Code, strings.ReplaceAll(strings.Join(s.Log, "; "), "|", "\\|"))
 	}
 }
 
@@ -61,6 +62,9 @@ func (c Chain) Text(w io.Writer) {
 	for _, s := range c.Steps {
 		fmt.Fprintf(w, "  %+6.2f → %+6.2f s  %-7s %-40s %s exit %d\n", s.Start.Seconds(), s.End.Seconds(), s.Unit,
 			strings.TrimPrefix(s.Dispatch, "hooks/"), secs(s.End-s.Start), s.Code)
+		for _, l := range s.Log {
+			fmt.Fprintf(w, "        %s\n", l)
+		}
 	}
 }
 

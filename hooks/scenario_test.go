@@ -339,6 +339,53 @@ func TestLearnerDoesNotMakePeersUnhealthy(t *testing.T) {
 	}
 }
 
+// The leader that admits a unit watches the member list in the same hook
+// and promotes the learner once the unit's etcd has started it (Juju runs
+// that unit's leader-settings-changed at once, beside the leader's hook);
+// a learner that does not start within Waits.Join is left to the hook its
+// unit's "started" wakes.
+func TestLeaderPromotesTheLearnerItAdmittedInTheSameHook(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		startsAt int // member list the learner starts before (0: never)
+		voter    bool
+	}{{"the learner starts while the leader watches", 4, true}, {"the learner does not start in time", 0, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := formed(t, 2)
+			joiner := s.addUnit()
+			s.mustRun(joiner, juju.Event{Name: "install"})
+			s.waits = &Waits{Serve: time.Millisecond, Promote: time.Millisecond, Admit: time.Millisecond, Publish: time.Millisecond, Join: time.Second, Poll: time.Microsecond}
+			s.tick = time.Millisecond
+			lists := 0
+			s.onMembers = func() {
+				if lists++; lists == tt.startsAt {
+					_ = s.etcd.StartMember("https://"+addr("1", joiner.n)+":2380", "etcd"+string(rune('0'+joiner.n)), "https://"+addr("0", joiner.n)+":2379")
+				}
+			}
+			s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: joiner.name})
+			s.onMembers = nil
+			learners := 0
+			for _, m := range s.etcd.List() {
+				if m.IsLearner {
+					learners++
+				}
+			}
+			if got := learners == 0; got != tt.voter || len(s.etcd.List()) != 3 {
+				t.Fatalf("joiner a voter = %v, want %v: %+v", got, tt.voter, s.etcd.List())
+			}
+			if !tt.voter {
+				if want := "Waiting for etcd/2 to join the cluster"; s.units[0].tools.Status.Message != want {
+					t.Errorf("leader status %+v, want %q", s.units[0].tools.Status, want)
+				}
+				return
+			}
+			if leaderOf(s).Voters == "" {
+				t.Errorf("voters not recorded in leader settings: no unit would learn of the promotion")
+			}
+		})
+	}
+}
+
 // A joiner whose etcd published its name but does not serve (etcd's
 // publish retry wait) is restarted once, and then serves.
 func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
