@@ -45,6 +45,30 @@ func chainOf(recs []HookRecord, title string, from, at, to time.Time) Chain {
 	return c
 }
 
+// writeChains writes the scale-out chains under their own heading.
+func writeChains(w io.Writer, chains []Chain) {
+	if len(chains) == 0 {
+		return
+	}
+	fmt.Fprint(w, `
+## Scale-out, hook by hook
+
+Every run of the etcd charm from add-unit until the new unit is a voting
+member, timed from its certificate (the wrapper's records; a unit runs one
+hook at a time, units run theirs at once), with the charm's own log lines
+timed from the hook's start. The critical path: the new unit's first hook
+that sees its certificate announces it ready; the leader's
+cluster-relation-changed admits it as a learner (leader-set wakes the new
+unit) and watches the member list in that same hook; the new unit's
+leader-settings-changed starts etcd; the leader promotes the learner once
+etcd has published it (retrying while etcd answers that the learner is not
+in sync).
+`)
+	for _, c := range chains {
+		c.Markdown(w)
+	}
+}
+
 // Markdown writes the chain as a table.
 func (c Chain) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "\n### %s\n\n", c.Title)

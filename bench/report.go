@@ -69,9 +69,7 @@ func (r *Results) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 	}
-	for _, c := range r.Chains {
-		c.Markdown(w)
-	}
+	writeChains(w, r.Chains)
 }
 
 // Text writes the table aligned for a terminal.
