@@ -268,8 +268,9 @@ func Published(members []etcd.Member, name string) bool {
 // list as started but which does not serve (etcd's lost-publish wait,
 // see hooks' waitJoined), may be restarted: a learner always may, it is
 // outside the quorum; a member the leader already promoted only when the
-// other started voters are a quorum of the voters without it down.
-func RestartJoiner(members []etcd.Member, name string) bool {
+// other voters that answer healthy (by client URL) are a quorum of the
+// voters without it down.
+func RestartJoiner(members []etcd.Member, healthy map[string]bool, name string) bool {
 	voters, others := 0, 0
 	self := false
 	for _, m := range members {
@@ -283,11 +284,23 @@ func RestartJoiner(members []etcd.Member, name string) bool {
 			continue
 		}
 		voters++
-		if m.Name != name && m.Started() {
+		if m.Name != name && m.Started() && len(m.ClientURLs) > 0 && healthy[m.ClientURLs[0]] {
 			others++
 		}
 	}
 	return self && others >= voters/2+1
+}
+
+// OtherVoters are the client URLs of the started voters but name, whose
+// health RestartJoiner weighs.
+func OtherVoters(members []etcd.Member, name string) []string {
+	var out []string
+	for _, m := range members {
+		if !m.IsLearner && m.Started() && m.Name != name && len(m.ClientURLs) > 0 {
+			out = append(out, m.ClientURLs[0])
+		}
+	}
+	return out
 }
 
 func sortedMembers(ms []etcd.Member) []etcd.Member {

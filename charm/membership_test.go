@@ -204,25 +204,41 @@ func TestPlanMembership(t *testing.T) {
 
 func TestRestartJoiner(t *testing.T) {
 	voter := func(n int) etcd.Member { return member(n, true, false) }
+	up := func(ns ...int) map[string]bool {
+		h := map[string]bool{}
+		for _, n := range ns {
+			h[peer(n, "").ClientURL] = true
+		}
+		return h
+	}
 	tests := []struct {
 		name    string
 		members []etcd.Member
+		healthy map[string]bool
 		want    bool
 	}{
-		{"a learner is outside the quorum", []etcd.Member{voter(0), member(3, true, true)}, true},
-		{"a new fourth voter: three others keep the quorum", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, true},
-		{"a new second voter is half the quorum", []etcd.Member{voter(0), voter(3)}, false},
-		{"a new third voter: two others are a quorum of three", []etcd.Member{voter(0), voter(1), voter(3)}, true},
-		{"a new fourth voter with another voter not started", []etcd.Member{voter(0), voter(1), member(2, false, false), voter(3)}, false},
-		{"not listed by name", []etcd.Member{voter(0), voter(1), member(3, false, true)}, false},
-		{"no member list", nil, false},
+		{"a learner is outside the quorum", []etcd.Member{voter(0), member(3, true, true)}, nil, true},
+		{"a new fourth voter: three healthy others keep the quorum", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, up(0, 1, 2), true},
+		{"a new fourth voter with one other down", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, up(0, 1), false},
+		{"a new second voter is half the quorum", []etcd.Member{voter(0), voter(3)}, up(0), false},
+		{"a new third voter: two healthy others are a quorum of three", []etcd.Member{voter(0), voter(1), voter(3)}, up(0, 1), true},
+		{"a new fourth voter with another voter not started", []etcd.Member{voter(0), voter(1), member(2, false, false), voter(3)}, up(0, 1), false},
+		{"not listed by name", []etcd.Member{voter(0), voter(1), member(3, false, true)}, up(0, 1), false},
+		{"no member list", nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := RestartJoiner(tt.members, "etcd3"); got != tt.want {
+			if got := RestartJoiner(tt.members, tt.healthy, "etcd3"); got != tt.want {
 				t.Errorf("RestartJoiner() = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestOtherVoters(t *testing.T) {
+	got := OtherVoters([]etcd.Member{member(0, true, false), member(1, false, false), member(2, true, true), member(3, true, false)}, "etcd3")
+	if want := []string{peer(0, "").ClientURL}; !slices.Equal(got, want) {
+		t.Errorf("OtherVoters() = %v, want %v", got, want)
 	}
 }
 

@@ -353,7 +353,7 @@ func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
 			if named.IsZero() && charm.Published(members, w.member.Name) {
 				named = d.Now()
 			}
-			if !named.IsZero() && d.Now().Sub(named) >= d.Waits.Publish && charm.RestartJoiner(members, w.member.Name) {
+			if !named.IsZero() && d.Now().Sub(named) >= d.Waits.Publish && charm.RestartJoiner(members, healthyVoters(ctx, peers, members, w.member.Name), w.member.Name) {
 				d.note(ctx, levelInfo, "etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
 				if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
 					return false, fmt.Errorf("cannot restart etcd: %w", err)
@@ -370,6 +370,24 @@ func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
 			return false, err
 		}
 	}
+}
+
+// healthyVoters probes the other voters when this member already is one
+// (a learner's restart needs no quorum, so nothing is probed for it).
+func healthyVoters(ctx context.Context, peers etcd.Cluster, members []etcd.Member, self string) map[string]bool {
+	healthy := map[string]bool{}
+	if peers == nil {
+		return healthy
+	}
+	for _, m := range members {
+		if m.Name == self && m.IsLearner {
+			return healthy
+		}
+	}
+	for _, h := range peers.Health(ctx, charm.OtherVoters(members, self)) {
+		healthy[h.Endpoint] = h.Healthy
+	}
+	return healthy
 }
 
 // askServing asks the local etcd once whether it serves, keeping the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
@@ -403,6 +404,36 @@ func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
 	}
 	if got := joiner.tools.Relations["cluster:0"].LocalUnitData["state"]; got != "started" {
 		t.Errorf("joiner peer state %q, want started", got)
+	}
+
+	// A joiner the leader promoted before it served (the leader promotes
+	// once etcd lists it by name) is restarted too while the other voters
+	// are healthy and a quorum without it.
+	s3 := formed(t, 3)
+	j3 := s3.addUnit()
+	s3.mustRun(j3, juju.Event{Name: "install"})
+	s3.mustRun(s3.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: j3.name})
+	s3.silent = map[string]bool{"https://" + addr("0", j3.n) + ":2379": true}
+	s3.tick = time.Millisecond
+	s3.onMembers = func() {
+		for _, m := range s3.etcd.List() {
+			if m.Name == "etcd3" && m.IsLearner {
+				cl, err := s3.etcd.Dial(context.Background(), []string{"https://" + addr("0", 0) + ":2379"}, etcd.TLS{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cl.Promote(context.Background(), m.ID); err != nil {
+					t.Fatal(err)
+				}
+				cl.Close()
+			}
+		}
+	}
+	j3.snapd.Calls()
+	s3.mustRun(j3, juju.Event{Name: "leader-settings-changed"})
+	s3.onMembers = nil
+	if !restarted(j3) {
+		t.Errorf("promoted joiner not restarted; snapd calls %v", j3.snapd.Calls())
 	}
 
 	// A joiner that serves in time is not restarted.
