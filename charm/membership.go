@@ -82,13 +82,17 @@ func PlanMembership(v ClusterView) Step {
 	// Promote a learner whose etcd runs: it is named once its own
 	// publish went through raft, which its unit need not have reported
 	// yet (the leader that admitted it watches for that in the same
-	// hook; etcd refuses the promotion until the learner caught up). A
-	// unit re-admitted after losing its data says so first.
+	// hook; etcd refuses the promotion until the learner caught up) when
+	// the voters without it stay a quorum: its unit may then still
+	// restart it out of etcd's lost-publish wait (RestartJoiner). Else,
+	// and for a unit re-admitted after losing its data, its unit says it
+	// started first.
+	early := quorumWithout(v.Members)
 	for _, m := range v.Members {
 		if !m.IsLearner || !m.Started() {
 			continue
 		}
-		if p, ok := units.of(m); ok && p.State != relations.PeerLost {
+		if p, ok := units.of(m); ok && (p.State == relations.PeerStarted || (early && p.State != relations.PeerLost)) {
 			return Step{Kind: StepPromote, Member: m, Peer: p}
 		}
 	}
@@ -124,7 +128,7 @@ func PlanMembership(v ClusterView) Step {
 		}
 		return Step{
 			Kind: StepNone, Reason: fmt.Sprintf("Waiting for %s to join the cluster", orDefault(p.Unit, "a new member")),
-			Await: m.IsLearner && p.Name != "" && p.State != relations.PeerLost,
+			Await: m.IsLearner && p.Name != "" && p.State != relations.PeerLost && early,
 		}
 	}
 	// Admit the next ready unit that is not a member.
@@ -251,6 +255,21 @@ func VoterEndpoints(endpoints []string, members []etcd.Member) []string {
 		}
 	}
 	return out
+}
+
+// quorumWithout reports whether the started voters would be a quorum of
+// the voters once one more (a learner) is promoted.
+func quorumWithout(members []etcd.Member) bool {
+	voters, started := 0, 0
+	for _, m := range members {
+		if !m.IsLearner {
+			voters++
+			if m.Started() {
+				started++
+			}
+		}
+	}
+	return started >= (voters+1)/2+1
 }
 
 // Published reports whether members list the member name as started
