@@ -72,6 +72,13 @@ func scaleOutCharm(s *Sim, res *Results) (fromCert, fromAdd time.Duration, err e
 		if n, err := votingMembers(cl); err == nil && n == 4 {
 			now := time.Now()
 			res.note("scale-out, certificate → voting member (%s): %s", secs(now.Sub(issued)), s.charmBusy(issued, now))
+			// The wrapper records a run when it ends: let the runs in
+			// flight finish before reading them.
+			_ = s.WaitActive(time.Minute)
+			if recs, err := ReadHookRecords(s.Home); err == nil {
+				res.Chains = append(res.Chains, chainOf(recs, fmt.Sprintf("Scale-out 3→4, run %d: certificate → voting member in %s, add-unit %s before the certificate", len(res.Chains)+1, secs(now.Sub(issued)), secs(issued.Sub(added))), added, issued, now))
+			}
+			s.keepTrace(fmt.Sprintf("scale-out-%d", len(res.Chains)))
 			return now.Sub(issued), now.Sub(added), nil
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -21,6 +21,8 @@ type Row struct {
 type Results struct {
 	Rows  []Row
 	Notes []string
+	// Chains are the scale-out runs hook by hook (chain.go).
+	Chains []Chain
 }
 
 func (r *Results) add(row Row) { r.Rows = append(r.Rows, row) }
@@ -67,6 +69,7 @@ func (r *Results) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 	}
+	writeChains(w, r.Chains)
 }
 
 // Text writes the table aligned for a terminal.
@@ -88,5 +91,8 @@ func (r *Results) Text(w io.Writer) {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for _, c := range r.Chains {
+		c.Text(w)
 	}
 }

@@ -25,7 +25,10 @@ type Config struct {
 	Self     string // a static build of etcdbench, the dispatch wrapper
 	// Concurrency is jujusim's --concurrency: units running hooks at once.
 	Concurrency int
-	Log         io.Writer
+	// ScaleOutOnly runs only the 3-unit turn-up and the scale-out (with
+	// their baselines), for working on that path.
+	ScaleOutOnly bool
+	Log          io.Writer
 }
 
 func (c Config) logf(format string, args ...any) {
@@ -54,6 +57,9 @@ func Run(cfg Config) (*Results, error) {
 	sizes := []int{3, 5}
 	if cfg.Short {
 		runs, reps = 5, 1
+		sizes = []int{3}
+	}
+	if cfg.ScaleOutOnly {
 		sizes = []int{3}
 	}
 
@@ -105,7 +111,7 @@ func Run(cfg Config) (*Results, error) {
 				return fmt.Errorf("turn-up: %w", err)
 			}
 			turnUp3 = append(turnUp3, d)
-			if rep == 0 {
+			if rep == 0 && !cfg.ScaleOutOnly {
 				cfg.logf("jujusim: hook latency, %d runs each", runs)
 				if err := hookLatency(s, res, cfg.Client, runs); err != nil {
 					res.fail("hook latency", err)
@@ -129,6 +135,9 @@ func Run(cfg Config) (*Results, error) {
 	addCompare(res, "turn-up 3 units: last certificate → all active and healthy", turnUp3, bareTurnUp[3], "≤ 1.5x")
 	addCompare(res, "scale-out 3→4: certificate issued → voting member", scaleCert, bareScale, "≤ 2x")
 	addCompare(res, "scale-out 3→4: add-unit → voting member", scaleAdd, bareScale, "-")
+	if cfg.ScaleOutOnly {
+		return res, nil
+	}
 
 	if !cfg.Short {
 		var turnUp5 []time.Duration

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type HookRecord struct {
 	// tool calls; they are slower and kept out of the timings.
 	Counted   bool `json:"counted,omitempty"`
 	ToolCalls int  `json:"tool_calls,omitempty"`
+	// Log is the charm's own output (its stdout, which Juju logs at
+	// DEBUG), each line with its time from the run's start: the scale-out
+	// chain reads what a hook waited for from it.
+	Log []string `json:"log,omitempty"`
 }
 
 // CountFlagPath, when the file exists in a machine's root, makes the
@@ -117,7 +122,11 @@ func Wrap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func wrap(self, real string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := exec.Command(real)
 	cmd.Args = append([]string{args[0]}, args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	lines := &timedLines{w: stdout}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, lines, stderr
+	if stderr == stdout {
+		cmd.Stderr = lines // one writer, as exec.Cmd does for the same one
+	}
 	root := os.Getenv("SNAPPY_GLOBAL_ROOT")
 	if root == "" {
 		root = "/"
@@ -133,6 +142,7 @@ func wrap(self, real string, args []string, stdin io.Reader, stdout, stderr io.W
 		cmd.Env = env
 	}
 	start := time.Now()
+	lines.start = start
 	err := cmd.Run()
 	wall := time.Since(start)
 	code := 0
@@ -151,6 +161,7 @@ func wrap(self, real string, args []string, stdin io.Reader, stdout, stderr io.W
 		WallNS:   int64(wall),
 		Code:     code,
 		Exec:     os.Getenv("ETCDBENCH_EXEC") != "",
+		Log:      lines.lines,
 	}
 	if shimDir != "" {
 		rec.Counted = true
@@ -164,6 +175,33 @@ func wrap(self, real string, args []string, stdin io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stderr, "etcdbench wrapper: %v\n", err)
 	}
 	return code
+}
+
+// timedLines passes output on and keeps its first lines, each prefixed
+// with its time since start.
+type timedLines struct {
+	w     io.Writer
+	start time.Time
+	part  []byte
+	lines []string
+}
+
+const maxLoggedLines = 40
+
+func (t *timedLines) Write(p []byte) (int, error) {
+	at := time.Since(t.start)
+	t.part = append(t.part, p...)
+	for {
+		i := bytes.IndexByte(t.part, '\n')
+		if i < 0 {
+			break
+		}
+		if len(t.lines) < maxLoggedLines {
+			t.lines = append(t.lines, fmt.Sprintf("+%.3f %s", at.Seconds(), t.part[:i]))
+		}
+		t.part = t.part[i+1:]
+	}
+	return t.w.Write(p)
 }
 
 func appendRecord(rec HookRecord) error {

@@ -42,6 +42,11 @@ type Step struct {
 	Member etcd.Member    // for promote / remove
 	// InitialCluster is the bootstrap cluster (StepBootstrap).
 	InitialCluster string
+	// Await (StepNone): the change in flight is an admitted learner
+	// whose unit starts it by itself on its admission; the next step
+	// (its promotion) needs no other hook, so a leader that admitted it
+	// in this hook can watch the member list for it.
+	Await bool
 }
 
 // ClusterView is what the leader observed.
@@ -74,12 +79,20 @@ func PlanMembership(v ClusterView) Step {
 		return Step{Kind: StepNone, Reason: "Waiting for the cluster to answer"}
 	}
 	units := indexPeers(v.Peers, v.Departing)
-	// Promote a learner whose etcd runs.
+	// Promote a learner whose etcd runs: it is named once its own
+	// publish went through raft, which its unit need not have reported
+	// yet (the leader that admitted it watches for that in the same
+	// hook; etcd refuses the promotion until the learner caught up) when
+	// the voters without it stay a quorum: its unit may then still
+	// restart it out of etcd's lost-publish wait (RestartJoiner). Else,
+	// and for a unit re-admitted after losing its data, its unit says it
+	// started first.
+	early := quorumWithout(v.Members)
 	for _, m := range v.Members {
 		if !m.IsLearner || !m.Started() {
 			continue
 		}
-		if p, ok := units.of(m); ok && p.State == relations.PeerStarted {
+		if p, ok := units.of(m); ok && (p.State == relations.PeerStarted || (early && p.State != relations.PeerLost)) {
 			return Step{Kind: StepPromote, Member: m, Peer: p}
 		}
 	}
@@ -116,7 +129,10 @@ func PlanMembership(v ClusterView) Step {
 		if m.IsLearner && v.Leader.Joins[p.Name] == "" && p.Name != "" {
 			return Step{Kind: StepPublishJoin, Peer: p, Member: m}
 		}
-		return Step{Kind: StepNone, Reason: fmt.Sprintf("Waiting for %s to join the cluster", orDefault(p.Unit, "a new member"))}
+		return Step{
+			Kind: StepNone, Reason: fmt.Sprintf("Waiting for %s to join the cluster", orDefault(p.Unit, "a new member")),
+			Await: m.IsLearner && p.Name != "" && p.State != relations.PeerLost && early,
+		}
 	}
 	// Admit the next ready unit that is not a member.
 	for _, p := range relations.SortedByUnit(v.Peers) {
@@ -239,6 +255,71 @@ func VoterEndpoints(endpoints []string, members []etcd.Member) []string {
 	for _, ep := range endpoints {
 		if !learner[ep] {
 			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// quorumWithout reports whether the started voters would be a quorum of
+// the voters once one more (a learner) is promoted.
+func quorumWithout(members []etcd.Member) bool {
+	voters, started := 0, 0
+	for _, m := range members {
+		if !m.IsLearner {
+			voters++
+			if m.Started() {
+				started++
+			}
+		}
+	}
+	return started >= (voters+1)/2+1
+}
+
+// Published reports whether members list the member name as started
+// (its publish went through raft).
+func Published(members []etcd.Member, name string) bool {
+	for _, m := range members {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// RestartJoiner reports whether a joining member name, which its peers
+// list as started but which does not serve (etcd's lost-publish wait,
+// see hooks' waitJoined), may be restarted: a learner always may, it is
+// outside the quorum; a member the leader already promoted only when the
+// other voters that answer healthy (by client URL) are a quorum of the
+// voters without it down.
+func RestartJoiner(members []etcd.Member, healthy map[string]bool, name string) bool {
+	voters, others := 0, 0
+	self := false
+	for _, m := range members {
+		if m.Name == name {
+			if m.IsLearner {
+				return true
+			}
+			self = true
+		}
+		if m.IsLearner {
+			continue
+		}
+		voters++
+		if m.Name != name && m.Started() && len(m.ClientURLs) > 0 && healthy[m.ClientURLs[0]] {
+			others++
+		}
+	}
+	return self && others >= voters/2+1
+}
+
+// OtherVoters are the client URLs of the started voters but name, whose
+// health RestartJoiner weighs.
+func OtherVoters(members []etcd.Member, name string) []string {
+	var out []string
+	for _, m := range members {
+		if !m.IsLearner && m.Started() && m.Name != name && len(m.ClientURLs) > 0 {
+			out = append(out, m.ClientURLs[0])
 		}
 	}
 	return out

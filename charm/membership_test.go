@@ -38,6 +38,7 @@ func TestPlanMembership(t *testing.T) {
 		wantPeer   string // unit
 		wantMember uint64
 		wantInit   string
+		wantAwait  bool // the leader may watch for the learner in this hook
 	}{{
 		name: "leader not ready yet",
 		view: ClusterView{Peers: []relations.Peer{peer(0, ""), peer(1, relations.PeerReady)}},
@@ -104,6 +105,12 @@ func TestPlanMembership(t *testing.T) {
 		want: StepAdmit, wantPeer: "etcd/1",
 	}, {
 		name: "one change at a time: a learner not started yet",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd2": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerReady), peer(3, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, false, true)}},
+		want: StepNone, wantReason: "Waiting for etcd/2 to join the cluster", wantAwait: true,
+	}, {
+		name: "the second member's learner is not watched for: it is promoted once its unit says it started",
 		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
 			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady), peer(2, relations.PeerReady)},
 			Members: []etcd.Member{member(0, true, false), member(1, false, true)}},
@@ -121,11 +128,23 @@ func TestPlanMembership(t *testing.T) {
 			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
 		want: StepPromote, wantMember: 101,
 	}, {
-		name: "learner running but its unit has not said so",
+		name: "a learner that published its name is promoted before its unit says it started",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd2": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerReady)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, true)}},
+		want: StepPromote, wantMember: 102,
+	}, {
+		name: "not when the voters without it would be no quorum: its unit may still need to restart it",
 		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd1": "x"}},
 			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerReady)},
 			Members: []etcd.Member{member(0, true, false), member(1, true, true)}},
 		want: StepNone, wantReason: "Waiting for etcd/1 to join the cluster",
+	}, {
+		name: "a re-admitted learner of a unit that lost its data waits for its unit",
+		view: ClusterView{Leader: relations.Leader{Cluster: boot.Cluster, Joins: map[string]string{"etcd2": "x"}},
+			Peers:   []relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted), peer(2, relations.PeerLost)},
+			Members: []etcd.Member{member(0, true, false), member(1, true, false), member(2, true, true)}},
+		want: StepNone, wantReason: "Waiting for etcd/2 to join the cluster",
 	}, {
 		name: "remove the member of a departed unit",
 		view: ClusterView{Leader: boot,
@@ -190,10 +209,53 @@ func TestPlanMembership(t *testing.T) {
 			if tt.wantMember != 0 && got.Member.ID != tt.wantMember {
 				t.Errorf("member = %d, want %d", got.Member.ID, tt.wantMember)
 			}
+			if got.Await != tt.wantAwait {
+				t.Errorf("await = %v, want %v", got.Await, tt.wantAwait)
+			}
 			if got.InitialCluster != tt.wantInit {
 				t.Errorf("initial cluster = %q, want %q", got.InitialCluster, tt.wantInit)
 			}
 		})
+	}
+}
+
+func TestRestartJoiner(t *testing.T) {
+	voter := func(n int) etcd.Member { return member(n, true, false) }
+	up := func(ns ...int) map[string]bool {
+		h := map[string]bool{}
+		for _, n := range ns {
+			h[peer(n, "").ClientURL] = true
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		members []etcd.Member
+		healthy map[string]bool
+		want    bool
+	}{
+		{"a learner is outside the quorum", []etcd.Member{voter(0), member(3, true, true)}, nil, true},
+		{"a new fourth voter: three healthy others keep the quorum", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, up(0, 1, 2), true},
+		{"a new fourth voter with one other down", []etcd.Member{voter(0), voter(1), voter(2), voter(3)}, up(0, 1), false},
+		{"a new second voter is half the quorum", []etcd.Member{voter(0), voter(3)}, up(0), false},
+		{"a new third voter: two healthy others are a quorum of three", []etcd.Member{voter(0), voter(1), voter(3)}, up(0, 1), true},
+		{"a new fourth voter with another voter not started", []etcd.Member{voter(0), voter(1), member(2, false, false), voter(3)}, up(0, 1), false},
+		{"not listed by name", []etcd.Member{voter(0), voter(1), member(3, false, true)}, up(0, 1), false},
+		{"no member list", nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RestartJoiner(tt.members, tt.healthy, "etcd3"); got != tt.want {
+				t.Errorf("RestartJoiner() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOtherVoters(t *testing.T) {
+	got := OtherVoters([]etcd.Member{member(0, true, false), member(1, false, false), member(2, true, true), member(3, true, false)}, "etcd3")
+	if want := []string{peer(0, "").ClientURL}; !slices.Equal(got, want) {
+		t.Errorf("OtherVoters() = %v, want %v", got, want)
 	}
 }
 

@@ -66,15 +66,22 @@ type Waits struct {
 	// after a promotion. Shorter than Promote: a voter that is down
 	// keeps refusing, and the leader's hook should not wait it out.
 	Admit time.Duration
-	// Publish: for a joining member to serve before the charm checks
-	// whether etcd lost track of its first publish (see waitJoined).
+	// Publish: for a joining member its peers list by name to serve
+	// before the charm takes it for stuck in etcd's lost-publish wait and
+	// restarts it (see waitJoined). A joiner that is not stuck applies
+	// its publish with the next message from the leader (a heartbeat is
+	// 100 ms), so a few heartbeats are enough.
 	Publish time.Duration
+	// Join: for a learner the leader admitted in this hook to start (its
+	// unit starts it on the admission) and then to catch up, so that the
+	// leader promotes it in the same hook.
+	Join time.Duration
 	// Poll is the interval of every wait.
 	Poll time.Duration
 }
 
 // DefaultWaits are used under Juju.
-var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 2 * time.Second, Poll: 100 * time.Millisecond}
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 500 * time.Millisecond, Join: 3 * time.Second, Poll: 50 * time.Millisecond}
 
 func (d *Deps) defaults() {
 	if d.Now == nil {

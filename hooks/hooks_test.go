@@ -67,6 +67,9 @@ type scenario struct {
 	ca testCA
 	// busy are the host:port addresses other processes listen on.
 	busy map[string]bool
+	// onMembers runs before every member list a hook asks for: what
+	// other units do meanwhile (Juju runs them beside this hook).
+	onMembers func()
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -74,6 +77,13 @@ type scenario struct {
 type silentCluster struct {
 	etcd.Cluster
 	s *scenario
+}
+
+func (c silentCluster) Members(ctx context.Context) ([]etcd.Member, error) {
+	if c.s.onMembers != nil {
+		c.s.onMembers()
+	}
+	return c.Cluster.Members(ctx)
 }
 
 func (c silentCluster) Status(ctx context.Context, endpoint string) (etcd.Status, error) {

@@ -31,9 +31,14 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 	}
 	reason := ""
 	// Up to a few steps per hook: finishing a change (promote, remove,
-	// republish) may let the next one start at once. Admit and bootstrap
-	// end the hook's membership work: the next step needs another unit.
-	for i := 0; i < 4; i++ {
+	// republish) may let the next one start at once. Bootstrap ends the
+	// hook's membership work: the next step needs the other units. An
+	// admission wakes the new unit at once (leader-set), which starts its
+	// learner by itself: the leader watches the member list for it here,
+	// within Waits.Join, and promotes it in this same hook rather than in
+	// the hook the new unit's "started" wakes later.
+	var watchUntil time.Time
+	for steps := 0; steps < 4; {
 		var members []etcd.Member
 		if cl != nil && w.leaderData.Cluster != "" {
 			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -56,10 +61,24 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 		})
 		if step.Kind == charm.StepNone {
 			reason = step.Reason
+			if step.Await && d.Now().Before(watchUntil) {
+				if err := sleep(ctx, d.Waits.Poll); err != nil {
+					return "", err
+				}
+				continue
+			}
 			break
 		}
+		steps++
 		d.note(ctx, levelInfo, "membership: %s %s%s", step.Kind, step.Peer.Unit, memberLabel(step.Member))
-		done, why, err := applyStep(ctx, d, w, cl, members, step)
+		promoteWait := d.Waits.Promote
+		if !watchUntil.IsZero() {
+			// Promoting the learner admitted in this hook: it has just
+			// caught up or is about to. If it lags, its unit's
+			// "started" wakes this leader again to retry.
+			promoteWait = d.Waits.Join
+		}
+		done, why, err := applyStep(ctx, d, w, cl, members, step, promoteWait)
 		if err != nil {
 			return "", err
 		}
@@ -67,8 +86,11 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 			reason = why
 			break
 		}
-		if step.Kind == charm.StepAdmit || step.Kind == charm.StepBootstrap {
+		if step.Kind == charm.StepBootstrap {
 			break
+		}
+		if step.Kind == charm.StepAdmit {
+			watchUntil = d.Now().Add(d.Waits.Join)
 		}
 	}
 	return reason, grantRestartLock(ctx, d, w)
@@ -83,7 +105,7 @@ func memberLabel(m etcd.Member) string {
 
 // applyStep carries out one step. done is false (with a reason) when etcd
 // asked to try again later, which is a wait, not a failure.
-func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step) (done bool, reason string, err error) {
+func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step, promoteWait time.Duration) (done bool, reason string, err error) {
 	switch step.Kind {
 	case charm.StepBootstrap:
 		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) {
@@ -108,7 +130,7 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 		join := charm.JoinCluster(members, step.Peer.Name, step.Peer.PeerURL)
 		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { l.Joins[step.Peer.Name] = join })
 	case charm.StepPromote:
-		if err := promote(ctx, d, cl, step.Member); err != nil {
+		if err := promote(ctx, d, cl, step.Member, promoteWait); err != nil {
 			if retryLater(err) {
 				return false, fmt.Sprintf("Waiting to promote %s: %v", step.Peer.Unit, err), nil
 			}
@@ -151,9 +173,9 @@ func retryLater(err error) bool {
 	return errors.Is(err, etcd.ErrUnhealthy) || errors.Is(err, etcd.ErrLearnerNotReady) || errors.Is(err, etcd.ErrTooManyLearners)
 }
 
-// promote retries while the learner catches up, within Waits.Promote.
-func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member) error {
-	return retryMembership(ctx, d, d.Waits.Promote, func() error { return cl.Promote(ctx, m.ID) })
+// promote retries while the learner catches up, within wait.
+func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member, wait time.Duration) error {
+	return retryMembership(ctx, d, wait, func() error { return cl.Promote(ctx, m.ID) })
 }
 
 // retryMembership runs a membership change until etcd takes it or

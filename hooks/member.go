@@ -323,42 +323,92 @@ func waitServing(ctx context.Context, d Deps, w *world, wait bool) (bool, error)
 // proposes it at once, and the leader often brings the joiner up to date
 // with a snapshot that already holds the committed publish: the joiner
 // then never applies that entry itself, and waits out its request
-// timeout (5 s + 2 election timeouts) before it publishes again. When
-// the joiner does not serve within Waits.Publish and its peers already
-// list it by name, it is in that wait; a restart (harmless for a learner,
-// outside the quorum) publishes again at once.
+// timeout (5 s + 2 election timeouts) before it publishes again. So the
+// hook asks its own etcd and, between, its peers: once they list this
+// member by name and it still does not serve Waits.Publish later, it is
+// in that wait, and a restart (charm.RestartJoiner says when that is
+// safe) publishes again at once.
 func waitJoined(ctx context.Context, d Deps, w *world) (bool, error) {
-	full := d.Waits.Serve
-	d.Waits.Serve = d.Waits.Publish
-	if ok, err := waitServing(ctx, d, w, true); ok || err != nil {
-		return ok, err
-	}
-	d.Waits.Serve = full
-	if publishedLearner(ctx, d, w) {
-		d.note(ctx, levelInfo, "etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
-		if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
-			return false, fmt.Errorf("cannot restart etcd: %w", err)
+	deadline := d.Now().Add(d.Waits.Serve)
+	var peers etcd.Cluster
+	defer func() {
+		if peers != nil {
+			peers.Close()
+		}
+	}()
+	var named time.Time // when the peers first listed this member by name
+	restarted := false
+	for {
+		if ok, err := askServing(ctx, d, w); ok || err != nil {
+			return ok, err
+		}
+		if !restarted {
+			if peers == nil {
+				peers = servingPeers(ctx, d, w)
+			}
+			var members []etcd.Member
+			if peers != nil {
+				members, _ = peers.Members(ctx)
+			}
+			if named.IsZero() && charm.Published(members, w.member.Name) {
+				named = d.Now()
+			}
+			if !named.IsZero() && d.Now().Sub(named) >= d.Waits.Publish && charm.RestartJoiner(members, healthyVoters(ctx, peers, members, w.member.Name), w.member.Name) {
+				d.note(ctx, levelInfo, "etcd published %s but does not serve yet: restarting it to skip etcd's publish retry wait", w.member.Name)
+				if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
+					return false, fmt.Errorf("cannot restart etcd: %w", err)
+				}
+				restarted = true
+				return waitServing(ctx, d, w, true)
+			}
+		}
+		if d.Now().After(deadline) {
+			d.logf("etcd does not serve at %s yet", w.member.ClientURL(w.cfg))
+			return false, nil
+		}
+		if err := sleep(ctx, d.Waits.Poll); err != nil {
+			return false, err
 		}
 	}
-	return waitServing(ctx, d, w, true)
 }
 
-// publishedLearner reports whether the serving peers list this unit's
-// member as a learner that has published its name.
-func publishedLearner(ctx context.Context, d Deps, w *world) bool {
-	cl := servingPeers(ctx, d, w)
-	if cl == nil {
-		return false
-	}
-	defer cl.Close()
-	members, err := cl.Members(ctx)
-	if err != nil {
-		return false
+// healthyVoters probes the other voters when this member already is one
+// (a learner's restart needs no quorum, so nothing is probed for it).
+func healthyVoters(ctx context.Context, peers etcd.Cluster, members []etcd.Member, self string) map[string]bool {
+	healthy := map[string]bool{}
+	if peers == nil {
+		return healthy
 	}
 	for _, m := range members {
-		if m.Name == w.member.Name {
-			return m.IsLearner
+		if m.Name == self && m.IsLearner {
+			return healthy
 		}
 	}
-	return false
+	for _, h := range peers.Health(ctx, charm.OtherVoters(members, self)) {
+		healthy[h.Endpoint] = h.Healthy
+	}
+	return healthy
+}
+
+// askServing asks the local etcd once whether it serves, keeping the
+// client that got the answer in w.own (see waitServing), quietly: a
+// joiner polls it.
+func askServing(ctx context.Context, d Deps, w *world) (bool, error) {
+	w.closeOwn()
+	own := w.member.ClientURL(w.cfg)
+	cl, err := dialCluster(ctx, d, []string{own})
+	if err != nil {
+		return false, nil
+	}
+	// Before etcd serves, its listener accepts but the handshake waits:
+	// a short bound lets the caller look at its peers in between.
+	sctx, cancel := context.WithTimeout(ctx, 5*d.Waits.Poll)
+	st, err := cl.Status(sctx, own)
+	cancel()
+	if err != nil {
+		cl.Close()
+		return false, nil
+	}
+	w.own, w.ownLearner = cl, st.IsLearner
+	return true, nil
 }

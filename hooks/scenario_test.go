@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/etcd/etcdtest"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
@@ -340,6 +341,53 @@ func TestLearnerDoesNotMakePeersUnhealthy(t *testing.T) {
 	}
 }
 
+// The leader that admits a unit watches the member list in the same hook
+// and promotes the learner once the unit's etcd has started it (Juju runs
+// that unit's leader-settings-changed at once, beside the leader's hook);
+// a learner that does not start within Waits.Join is left to the hook its
+// unit's "started" wakes.
+func TestLeaderPromotesTheLearnerItAdmittedInTheSameHook(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		startsAt int // member list the learner starts before (0: never)
+		voter    bool
+	}{{"the learner starts while the leader watches", 4, true}, {"the learner does not start in time", 0, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := formed(t, 2)
+			joiner := s.addUnit()
+			s.mustRun(joiner, juju.Event{Name: "install"})
+			s.waits = &Waits{Serve: time.Millisecond, Promote: time.Millisecond, Admit: time.Millisecond, Publish: time.Millisecond, Join: time.Second, Poll: time.Microsecond}
+			s.tick = time.Millisecond
+			lists := 0
+			s.onMembers = func() {
+				if lists++; lists == tt.startsAt {
+					_ = s.etcd.StartMember("https://"+addr("1", joiner.n)+":2380", "etcd"+string(rune('0'+joiner.n)), "https://"+addr("0", joiner.n)+":2379")
+				}
+			}
+			s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: joiner.name})
+			s.onMembers = nil
+			learners := 0
+			for _, m := range s.etcd.List() {
+				if m.IsLearner {
+					learners++
+				}
+			}
+			if got := learners == 0; got != tt.voter || len(s.etcd.List()) != 3 {
+				t.Fatalf("joiner a voter = %v, want %v: %+v", got, tt.voter, s.etcd.List())
+			}
+			if !tt.voter {
+				if want := "Waiting for etcd/2 to join the cluster"; s.units[0].tools.Status.Message != want {
+					t.Errorf("leader status %+v, want %q", s.units[0].tools.Status, want)
+				}
+				return
+			}
+			if leaderOf(s).Voters == "" {
+				t.Errorf("voters not recorded in leader settings: no unit would learn of the promotion")
+			}
+		})
+	}
+}
+
 // A joiner whose etcd published its name but does not serve (etcd's
 // publish retry wait) is restarted once, and then serves.
 func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
@@ -357,6 +405,36 @@ func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
 	}
 	if got := joiner.tools.Relations["cluster:0"].LocalUnitData["state"]; got != "started" {
 		t.Errorf("joiner peer state %q, want started", got)
+	}
+
+	// A joiner the leader promoted before it served (the leader promotes
+	// once etcd lists it by name) is restarted too while the other voters
+	// are healthy and a quorum without it.
+	s3 := formed(t, 3)
+	j3 := s3.addUnit()
+	s3.mustRun(j3, juju.Event{Name: "install"})
+	s3.mustRun(s3.units[0], juju.Event{Name: "cluster-relation-changed", RelationID: "cluster:0", RemoteUnit: j3.name})
+	s3.silent = map[string]bool{"https://" + addr("0", j3.n) + ":2379": true}
+	s3.tick = time.Millisecond
+	s3.onMembers = func() {
+		for _, m := range s3.etcd.List() {
+			if m.Name == "etcd3" && m.IsLearner {
+				cl, err := s3.etcd.Dial(context.Background(), []string{"https://" + addr("0", 0) + ":2379"}, etcd.TLS{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cl.Promote(context.Background(), m.ID); err != nil {
+					t.Fatal(err)
+				}
+				cl.Close()
+			}
+		}
+	}
+	j3.snapd.Calls()
+	s3.mustRun(j3, juju.Event{Name: "leader-settings-changed"})
+	s3.onMembers = nil
+	if !restarted(j3) {
+		t.Errorf("promoted joiner not restarted; snapd calls %v", j3.snapd.Calls())
 	}
 
 	// A joiner that serves in time is not restarted.

@@ -45,6 +45,7 @@ func run() error {
 	client := flag.String("etcd-client", "build/etcd-client.charm", "the etcd-client charm")
 	self := flag.String("wrapper", "", "a static (CGO_ENABLED=0) build of etcdbench to wrap the charm with (default: this binary)")
 	concurrency := flag.Int("concurrency", 8, "jujusim --concurrency: units running hooks at once (Juju runs every unit agent independently)")
+	scaleOut := flag.Bool("scale-out-only", false, "run only the 3-unit turn-up and the scale-out, with their baselines")
 	flag.Parse()
 	bins := etcdbins.Dir()
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
@@ -59,7 +60,7 @@ func run() error {
 	cfg := bench.Config{
 		Short: *short, Repo: abs(*repo), Jujusim: abs(*jujusim), Charm: abs(*charm),
 		Easyrsa: abs(*easyrsa), Client: abs(*client), EtcdBins: bins, Self: abs(wrapper), Log: os.Stderr,
-		Concurrency: *concurrency,
+		Concurrency: *concurrency, ScaleOutOnly: *scaleOut,
 	}
 	started := time.Now().UTC()
 	res, err := bench.Run(cfg)
