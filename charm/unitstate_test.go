@@ -23,6 +23,13 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		"memo-version":                "3.6.16",
 		"memo-status":                 "active: Healthy with 1 known peer",
 		"memo-monitoring":             "d3",
+		"memo-status-at":              "2026-11-22T03:00:00Z",
+		"seen-config":                 "c",
+		"seen-network":                "n",
+		"seen-peers":                  "p",
+		"seen-leader":                 "l",
+		"seen-leading":                "true",
+		"seen-storage":                "s",
 	}
 	s := DecodeUnitState(bag)
 	want := UnitState{
@@ -31,7 +38,8 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		DataDir:    "/var/snap/etcd/current",
 		Resource:   "0f1e",
 		EtcdCA:     "c0ffee",
-		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3"},
+		Memo: Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3",
+			StatusAt: "2026-11-22T03:00:00Z", Config: "c", Network: "n", Peers: "p", Leader: "l", Leading: "true", Storage: "s"},
 	}
 	if !s.ReadySince.Equal(want.ReadySince) {
 		t.Errorf("ReadySince %v, want %v", s.ReadySince, want.ReadySince)

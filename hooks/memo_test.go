@@ -39,6 +39,12 @@ func TestQuietHooksSkipRepeatedCalls(t *testing.T) {
 			s := formed(t, 3)
 			u := s.units[1]
 			s.mustRun(u, juju.Event{Name: "update-status"}) // memo written
+			if tc.ev.Name == "cluster-relation-changed" {
+				// A change in etcd/2's bag the charm does not read (Juju
+				// writes egress-subnets itself) wakes etcd/1 quietly.
+				s.units[2].tools.Relations["cluster:0"].LocalUnitData["egress-subnets"] = addr("0", 2) + "/32"
+				s.syncPeers()
+			}
 			u.tools.Calls = nil
 			s.mustRun(u, tc.ev)
 			hit := calledAny(u.tools.Calls, repeated...)
@@ -80,5 +86,53 @@ func TestMemoFollowsChanges(t *testing.T) {
 	s.mustRun(u, juju.Event{Name: "update-status"})
 	if u.tools.Status.Name != juju.StatusBlocked {
 		t.Errorf("update-status after the CA left: %+v", u.tools.Status)
+	}
+}
+
+// A quiet update-status on a healthy cluster asks the hook tools only
+// what Juju does not guarantee unchanged (memo.go): every call is a
+// process and an API round trip on a real unit. Issue #17 budgets 6.
+func TestQuietUpdateStatusCallBudget(t *testing.T) {
+	const budget = 6
+	s := formed(t, 3)
+	for _, u := range s.units {
+		t.Run(u.name, func(t *testing.T) {
+			s.mustRun(u, juju.Event{Name: "update-status"})
+			u.tools.Calls = nil
+			s.mustRun(u, juju.Event{Name: "update-status"})
+			if len(u.tools.Calls) > budget {
+				t.Errorf("quiet update-status made %d hook-tool calls, budget %d: %v", len(u.tools.Calls), budget, u.tools.Calls)
+			}
+			t.Logf("%d calls: %v", len(u.tools.Calls), u.tools.Calls)
+			if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+				t.Errorf("status %+v", u.tools.Status)
+			}
+		})
+	}
+}
+
+// A status the unit already shows is not set again by a quiet hook,
+// until an hour has passed (statusReassert); a changed one is set at
+// once.
+func TestQuietHookSetsOnlyChangedStatus(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[1]
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if hit := calledAny(u.tools.Calls, "status-set"); len(hit) > 0 {
+		t.Errorf("an unchanged status was set again: %v", u.tools.Calls)
+	}
+	s.now = s.now.Add(statusReassert)
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if hit := calledAny(u.tools.Calls, "status-set active Healthy with 3 known peers"); len(hit) != 1 {
+		t.Errorf("after an hour the status was not set again: %v", u.tools.Calls)
+	}
+	s.etcd.SetDown("https://"+addr("0", 2)+":2379", "connection refused")
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if u.tools.Status.Name == juju.StatusActive || len(calledAny(u.tools.Calls, "status-set")) != 1 {
+		t.Errorf("with etcd2 silent: status %+v, calls %v", u.tools.Status, u.tools.Calls)
 	}
 }
