@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
 
@@ -134,5 +135,84 @@ func TestQuietHookSetsOnlyChangedStatus(t *testing.T) {
 	s.mustRun(u, juju.Event{Name: "update-status"})
 	if u.tools.Status.Name == juju.StatusActive || len(calledAny(u.tools.Calls, "status-set")) != 1 {
 		t.Errorf("with etcd2 silent: status %+v, calls %v", u.tools.Status, u.tools.Calls)
+	}
+}
+
+// Which inputs a hook takes from the memo: only those its event cannot
+// have changed, and only when the memo holds them.
+func TestTrustedInputs(t *testing.T) {
+	full := charm.UnitState{Memo: charm.Memo{Config: "c", Network: "n", Peers: "p", Leader: "l", Leading: "false", Storage: "s"}}
+	leading := full
+	leading.Memo.Leading, leading.Memo.Leader = "true", ""
+	all := inputs{config: true, peers: true, leader: true, storage: true}
+	for _, tc := range []struct {
+		hook  string
+		state charm.UnitState
+		want  inputs
+	}{
+		{"update-status", full, all},
+		{"update-status", leading, inputs{config: true, peers: true, storage: true}},
+		{"update-status", charm.UnitState{}, inputs{}},
+		{"db-relation-changed", full, all},
+		{"certificates-relation-changed", full, all},
+		{"cluster-relation-changed", full, inputs{config: true, leader: true, storage: true}},
+		{"cluster-relation-departed", full, inputs{config: true, leader: true, storage: true}},
+		{"leader-settings-changed", full, inputs{config: true, peers: true, storage: true}},
+		{"leader-elected", full, inputs{config: true, peers: true, storage: true}},
+		{"data-storage-attached", full, inputs{config: true, peers: true, leader: true}},
+		{"config-changed", full, inputs{}},
+		{"install", full, inputs{}},
+		{"start", full, inputs{}},
+		{"upgrade-charm", full, inputs{}},
+		{"post-series-upgrade", full, inputs{}},
+	} {
+		if got := trusted(tc.hook, tc.state); got != tc.want {
+			t.Errorf("%s with memo %+v: trusted %+v, want %+v", tc.hook, tc.state.Memo, got, tc.want)
+		}
+	}
+}
+
+// An invalid config is never taken from the memo: the hooks after the
+// config-changed that found it stay blocked until it is fixed, and the
+// fixed config is the one they use.
+func TestInvalidConfigIsNotRemembered(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[1]
+	u.tools.Config["heartbeat_interval"] = int64(0)
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	if u.tools.Status.Name != juju.StatusBlocked || stateOf(u).Memo.Config != "" {
+		t.Fatalf("after an invalid config: status %+v, memo of the config %q", u.tools.Status, stateOf(u).Memo.Config)
+	}
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if u.tools.Status.Name != juju.StatusBlocked {
+		t.Errorf("update-status after an invalid config: %+v", u.tools.Status)
+	}
+	u.tools.Config["heartbeat_interval"] = int64(100)
+	s.mustRun(u, juju.Event{Name: "config-changed"})
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
+		t.Errorf("after the config was fixed: %+v", u.tools.Status)
+	}
+}
+
+// A unit that led asks is-leader in every hook: losing leadership runs
+// no hook, and a deposed leader must not act as one.
+func TestDeposedLeaderAsks(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[0]
+	if !u.tools.Leader {
+		t.Fatal("etcd/0 does not lead")
+	}
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	u.tools.Leader = false
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if len(calledAny(u.tools.Calls, "is-leader", "leader-get")) != 2 || stateOf(u).Memo.Leading != "false" {
+		t.Errorf("a deposed leader's update-status: calls %v, memo of leadership %q", u.tools.Calls, stateOf(u).Memo.Leading)
+	}
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	if hit := calledAny(u.tools.Calls, "is-leader", "leader-get"); len(hit) != 0 {
+		t.Errorf("a unit that knows it does not lead asked again: %v", u.tools.Calls)
 	}
 }
