@@ -85,8 +85,10 @@ func ensureVersion(ctx context.Context, d Deps, w *world, version string) error 
 //     upgrade-charm and post-series-upgrade ask again;
 //   - the peer relation and every peer's bag: a peer that writes runs
 //     cluster-relation-changed here, peers come and go in -joined and
-//     -departed, and the relation itself exists from deploy; every
-//     cluster-relation-* hook asks again;
+//     -departed, and the relation itself exists from deploy; a unit's
+//     cluster-relation-changed reads that unit's bag again, the other
+//     cluster-relation-* hooks (and an application-level -changed) ask
+//     for everything;
 //   - the leader settings, on a non-leader: a leader-set runs
 //     leader-settings-changed on every other unit. The leader always
 //     reads them: its own leader-set acts at once, even in a hook that
@@ -106,6 +108,8 @@ func ensureVersion(ctx context.Context, d Deps, w *world, version string) error 
 // inputs says which of Juju's inputs this hook reads from the memo.
 type inputs struct {
 	config, peers, leader, storage bool
+	// remote: the peers but the one whose -changed this is.
+	remote bool
 }
 
 // trusted returns the inputs hook name may read from state's memo.
@@ -118,6 +122,7 @@ func trusted(name string, state charm.UnitState) inputs {
 	return inputs{
 		config:  m.Config != "" && m.Network != "",
 		peers:   m.Peers != "" && !isRelationHook(name, "cluster"),
+		remote:  m.Peers != "" && name == "cluster-relation-changed",
 		leader:  m.Leading == "false" && m.Leader != "" && name != "leader-elected" && name != "leader-settings-changed",
 		storage: m.Storage != "" && name != "data-storage-attached" && name != "data-storage-detaching",
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 func calledAny(calls []string, prefixes ...string) []string {
@@ -155,7 +156,7 @@ func TestTrustedInputs(t *testing.T) {
 		{"update-status", charm.UnitState{}, inputs{}},
 		{"db-relation-changed", full, all},
 		{"certificates-relation-changed", full, all},
-		{"cluster-relation-changed", full, inputs{config: true, leader: true, storage: true}},
+		{"cluster-relation-changed", full, inputs{config: true, leader: true, storage: true, remote: true}},
 		{"cluster-relation-departed", full, inputs{config: true, leader: true, storage: true}},
 		{"leader-settings-changed", full, inputs{config: true, peers: true, storage: true}},
 		{"leader-elected", full, inputs{config: true, peers: true, storage: true}},
@@ -214,5 +215,32 @@ func TestDeposedLeaderAsks(t *testing.T) {
 	s.mustRun(u, juju.Event{Name: "update-status"})
 	if hit := calledAny(u.tools.Calls, "is-leader", "leader-get"); len(hit) != 0 {
 		t.Errorf("a unit that knows it does not lead asked again: %v", u.tools.Calls)
+	}
+}
+
+// A peer's cluster-relation-changed reads that peer's bag again, and only
+// it: every other peer's change runs its own hook.
+func TestPeerChangedReadsThatPeer(t *testing.T) {
+	s := formed(t, 3)
+	u := s.units[1]
+	s.mustRun(u, juju.Event{Name: "update-status"})
+	s.units[2].tools.Relations["cluster:0"].LocalUnitData["etcd-version"] = "3.6.99"
+	s.syncPeers()
+	u.tools.Calls = nil
+	s.mustRun(u, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/2"})
+	if hit := calledAny(u.tools.Calls, "relation-ids cluster", "relation-list -r cluster:0", "relation-get -r cluster:0 etcd/0", "relation-get -r cluster:0 etcd/1"); len(hit) > 0 {
+		t.Errorf("read more than etcd/2's bag: %v", u.tools.Calls)
+	}
+	if len(calledAny(u.tools.Calls, "relation-get -r cluster:0 etcd/2")) != 1 {
+		t.Errorf("did not read etcd/2's bag: %v", u.tools.Calls)
+	}
+	var seen seenPeers
+	if !decodeSeen(stateOf(u).Memo.Peers, &seen) {
+		t.Fatalf("memo of the peers %q", stateOf(u).Memo.Peers)
+	}
+	for _, b := range seen.Bags {
+		if b.Unit == "etcd/2" && relations.DecodePeer(b.Unit, b.Bag).Version != "3.6.99" {
+			t.Errorf("the memo kept etcd/2's old bag: %v", b.Bag)
+		}
 	}
 }

@@ -135,28 +135,26 @@ func (w *world) observePeers(ctx context.Context, d Deps) error {
 	}()
 	var seen seenPeers
 	if w.trust.peers && decodeSeen(w.state.Memo.Peers, &seen) {
-		w.peerRelation = seen.Relation
-		w.self = relations.Peer{Unit: w.ev.Unit}
-		w.peers = nil
-		if seen.Relation == "" {
-			w.peers = []relations.Peer{w.self}
-			return nil
-		}
-		for _, b := range seen.Bags {
-			p := relations.DecodePeer(b.Unit, b.Bag)
-			if b.Unit == w.ev.Unit {
-				w.self, w.published = p, p
-				w.peers = append([]relations.Peer{p}, w.peers...)
-				continue
-			}
-			w.peers = append(w.peers, p)
-		}
-		if len(w.peers) == 0 || w.peers[0].Unit != w.ev.Unit {
-			w.peers = append([]relations.Peer{w.self}, w.peers...)
-		}
+		w.peersFromMemo(seen)
 		return nil
 	}
-	w.trust.peers = false
+	// A unit's -changed brings that unit's bag; the others' are as the
+	// memo has them (each of their changes runs its own -changed).
+	if remote := w.ev.RemoteUnit; w.trust.remote && remote != "" && decodeSeen(w.state.Memo.Peers, &seen) &&
+		seen.Relation == w.ev.RelationID && slices.ContainsFunc(seen.Bags, func(b seenBag) bool { return b.Unit == remote }) {
+		bag, err := d.Tools.RelationGet(ctx, seen.Relation, remote, false)
+		if err != nil {
+			return fmt.Errorf("cannot read the peer data of %s: %w", remote, err)
+		}
+		for i := range seen.Bags {
+			if seen.Bags[i].Unit == remote {
+				seen.Bags[i].Bag = bag
+			}
+		}
+		w.peersFromMemo(seen)
+		return nil
+	}
+	w.trust.peers, w.trust.remote = false, false
 	ids, err := d.Tools.RelationIDs(ctx, "cluster")
 	if err != nil {
 		return fmt.Errorf("cannot list the cluster relation: %w", err)
@@ -187,6 +185,29 @@ func (w *world) observePeers(ctx context.Context, d Deps) error {
 		w.peers = append(w.peers, relations.DecodePeer(u, bag))
 	}
 	return nil
+}
+
+// peersFromMemo sets the peers from what the unit last observed.
+func (w *world) peersFromMemo(seen seenPeers) {
+	w.peerRelation = seen.Relation
+	w.self = relations.Peer{Unit: w.ev.Unit}
+	w.peers = nil
+	if seen.Relation == "" {
+		w.peers = []relations.Peer{w.self}
+		return
+	}
+	for _, b := range seen.Bags {
+		p := relations.DecodePeer(b.Unit, b.Bag)
+		if b.Unit == w.ev.Unit {
+			w.self, w.published = p, p
+			w.peers = append([]relations.Peer{p}, w.peers...)
+			continue
+		}
+		w.peers = append(w.peers, p)
+	}
+	if len(w.peers) == 0 || w.peers[0].Unit != w.ev.Unit {
+		w.peers = append([]relations.Peer{w.self}, w.peers...)
+	}
 }
 
 // memberView is what charm.PlanMember decides from. It reads the files
