@@ -5,17 +5,32 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
-// Row is one line of the results table: a figure, its bare-etcd (or
-// jujusim-overhead) baseline, their ratio and the goal the issue sets.
+// Row is one line of the results table: a figure, its baseline measured
+// in the same run (bare etcd, or a static binary's start and one TLS
+// round trip for hooks), their ratio, what the operation cost in Juju's
+// currency (hook executions, hook-tool calls) and the goal issue #17 sets
+// ("-" where it sets none).
 type Row struct {
 	Figure   string
 	Value    string
 	Baseline string
 	Ratio    string
+	Ops      string
 	Goal     string
 }
+
+func (r Row) cells() []string {
+	ops := r.Ops
+	if ops == "" {
+		ops = "-"
+	}
+	return []string{r.Figure, r.Value, r.Baseline, r.Ratio, ops, r.Goal}
+}
+
+var header = Row{"Figure", "Charm on jujusim", "Baseline (same run)", "Ratio", "Hook runs / tool calls", "Goal"}
 
 // Results collects the rows and the notes of one run.
 type Results struct {
@@ -33,7 +48,7 @@ func (r *Results) note(format string, args ...any) {
 
 // fail records a figure that could not be measured, with why.
 func (r *Results) fail(figure string, err error) {
-	r.add(Row{Figure: figure, Value: "FAILED", Baseline: "-", Ratio: "-", Goal: "-"})
+	r.add(Row{Figure: figure, Value: "FAILED", Baseline: "-", Ratio: "-", Ops: "-", Goal: "-"})
 	r.note("%s: %v", figure, firstLine(err.Error()))
 }
 
@@ -58,10 +73,10 @@ func ratio(a, b float64) string {
 
 // Markdown writes the table and the notes.
 func (r *Results) Markdown(w io.Writer) {
-	fmt.Fprintln(w, "| Figure | Charm on jujusim | Baseline | Ratio | Goal |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintf(w, "| %s |\n", strings.Join(header.cells(), " | "))
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", row.Figure, row.Value, row.Baseline, row.Ratio, row.Goal)
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row.cells(), " | "))
 	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w)
@@ -74,18 +89,16 @@ func (r *Results) Markdown(w io.Writer) {
 
 // Text writes the table aligned for a terminal.
 func (r *Results) Text(w io.Writer) {
-	rows := append([]Row{{"Figure", "Charm on jujusim", "Baseline", "Ratio", "Goal"}}, r.Rows...)
-	width := make([]int, 5)
+	rows := append([]Row{header}, r.Rows...)
+	width := make([]int, len(header.cells()))
 	for _, row := range rows {
-		for i, c := range []string{row.Figure, row.Value, row.Baseline, row.Ratio, row.Goal} {
-			if len(c) > width[i] {
-				width[i] = len(c)
-			}
+		for i, c := range row.cells() {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
 	for _, row := range rows {
-		for i, c := range []string{row.Figure, row.Value, row.Baseline, row.Ratio, row.Goal} {
-			fmt.Fprintf(w, "%-*s  ", width[i], c)
+		for i, c := range row.cells() {
+			fmt.Fprintf(w, "%s%s  ", c, strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)))
 		}
 		fmt.Fprintln(w)
 	}

@@ -27,6 +27,9 @@ type Sim struct {
 	Bin  string // the jujusim binary
 	Home string
 	up   bool
+	// lastRuns is how many times the etcd charm ran in the window the
+	// last charmBusy looked at.
+	lastRuns int
 }
 
 // NewSim bootstraps a controller in a fresh home below dir; concurrency is
@@ -263,6 +266,7 @@ func (s *Sim) charmBusy(from, to time.Time) string {
 			}
 		}
 	}
+	s.lastRuns = n
 	if n == 0 {
 		return "the etcd charm did not run"
 	}

@@ -46,6 +46,16 @@ type Memo struct {
 	Version     string // the workload version set
 	Status      string // the status last reported ("blocked: Missing …")
 	Monitoring  string // digest of what the monitoring relations were given
+	// StatusAt is when the status was last set (RFC3339, to the hour):
+	// a quiet hook re-asserts an unchanged status once an hour.
+	StatusAt string
+	// What the unit last observed of Juju's side, encoded by hooks/memo.go
+	// (opaque here): the valid config, the endpoints' addresses, the peer
+	// relation and every peer's bag, the leader settings seen by a
+	// non-leader, leadership, and the data storage. A quiet hook reads
+	// them here instead of asking the hook tools (see hooks/memo.go for
+	// the Juju guarantees that make that safe).
+	Config, Network, Peers, Leader, Leading, Storage string
 }
 
 // Unit state keys.
@@ -65,6 +75,13 @@ const (
 	keyMonitoring   = "memo-monitoring"
 	keyQuorumLost   = "quorum-lost-since"
 	keyRejoin       = "rejoin"
+	keyStatusAt     = "memo-status-at"
+	keySeenConfig   = "seen-config"
+	keySeenNetwork  = "seen-network"
+	keySeenPeers    = "seen-peers"
+	keySeenLeader   = "seen-leader"
+	keySeenLeading  = "seen-leading"
+	keySeenStorage  = "seen-storage"
 )
 
 // DecodeUnitState reads unit state; keys it does not know are ignored.
@@ -82,6 +99,13 @@ func DecodeUnitState(m map[string]string) UnitState {
 			Version:     m[keyVersion],
 			Status:      m[keyStatus],
 			Monitoring:  m[keyMonitoring],
+			StatusAt:    m[keyStatusAt],
+			Config:      m[keySeenConfig],
+			Network:     m[keySeenNetwork],
+			Peers:       m[keySeenPeers],
+			Leader:      m[keySeenLeader],
+			Leading:     m[keySeenLeading],
+			Storage:     m[keySeenStorage],
 		},
 	}
 	if t, err := time.Parse(time.RFC3339, m[keyReadySince]); err == nil {
@@ -119,6 +143,13 @@ func (s UnitState) Settings() map[string]string {
 		keyMonitoring:   s.Memo.Monitoring,
 		keyQuorumLost:   lost,
 		keyRejoin:       s.Rejoin,
+		keyStatusAt:     s.Memo.StatusAt,
+		keySeenConfig:   s.Memo.Config,
+		keySeenNetwork:  s.Memo.Network,
+		keySeenPeers:    s.Memo.Peers,
+		keySeenLeader:   s.Memo.Leader,
+		keySeenLeading:  s.Memo.Leading,
+		keySeenStorage:  s.Memo.Storage,
 	}
 }
 

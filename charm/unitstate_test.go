@@ -25,6 +25,13 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		"memo-monitoring":             "d3",
 		"quorum-lost-since":           "2026-11-22T03:10:00Z",
 		"rejoin":                      "5f0c2b9e",
+		"memo-status-at":              "2026-11-22T03:00:00Z",
+		"seen-config":                 "c",
+		"seen-network":                "n",
+		"seen-peers":                  "p",
+		"seen-leader":                 "l",
+		"seen-leading":                "true",
+		"seen-storage":                "s",
 	}
 	s := DecodeUnitState(bag)
 	want := UnitState{
@@ -34,7 +41,8 @@ func TestUnitStateRoundTrip(t *testing.T) {
 		Resource:   "0f1e",
 		EtcdCA:     "c0ffee",
 		Rejoin:     "5f0c2b9e",
-		Memo:       Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3"},
+		Memo: Memo{CertRequest: "d1", Clients: "d2", Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer", Monitoring: "d3",
+			StatusAt: "2026-11-22T03:00:00Z", Config: "c", Network: "n", Peers: "p", Leader: "l", Leading: "true", Storage: "s"},
 	}
 	if !s.ReadySince.Equal(want.ReadySince) {
 		t.Errorf("ReadySince %v, want %v", s.ReadySince, want.ReadySince)

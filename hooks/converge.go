@@ -33,14 +33,15 @@ func converge(ctx context.Context, d Deps, ev juju.Event) (err error) {
 	if err != nil {
 		return err
 	}
-	cfg, err := readConfig(ctx, d)
+	trust := trusted(ev.Name, state)
+	cfg, err := readConfig(ctx, d, state, trust)
 	if err != nil {
 		if berr := noteConfigOutcome(ctx, d, state, err); berr != nil {
 			return berr
 		}
 		return err
 	}
-	w, err := observe(ctx, d, ev, cfg, state)
+	w, err := observe(ctx, d, ev, cfg, state, trust)
 	if err != nil {
 		return err
 	}
@@ -211,13 +212,17 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 	case waitReason != "":
 		st = juju.Status{Name: juju.StatusWaiting, Message: waitReason}
 	}
-	w.noteStatus(ctx, d, st)
-	return d.Tools.StatusSet(ctx, st, false)
+	return w.setStatus(ctx, d, st)
 }
 
 // readConfig returns the validated config, or a blocked outcome naming the
 // bad option (the hook then commits and changes nothing else).
-func readConfig(ctx context.Context, d Deps) (charm.Config, error) {
+func readConfig(ctx context.Context, d Deps, state charm.UnitState, trust inputs) (charm.Config, error) {
+	var seen charm.Config
+	if trust.config && decodeSeen(state.Memo.Config, &seen) {
+		// Validated when it was recorded (memo.go).
+		return seen, nil
+	}
 	m, err := d.Tools.ConfigGet(ctx)
 	if err != nil {
 		return charm.Config{}, fmt.Errorf("cannot read config: %w", err)
@@ -242,6 +247,9 @@ func noteConfigOutcome(ctx context.Context, d Deps, state charm.UnitState, err e
 		return nil
 	}
 	w := &world{state: state, stored: state}
+	// An invalid config is never remembered: every hook reads it again
+	// until it is fixed.
+	w.state.Memo.Config = ""
 	w.noteStatus(ctx, d, outcome.Status)
 	return w.flushState(ctx, d)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -203,6 +204,15 @@ func (l linkedSnapd) Start(ctx context.Context, svc string) error {
 
 func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 	s.t.Helper()
+	if ev.Name == "update-status" {
+		// Juju runs update-status only when nothing else is pending: the
+		// leadership and relation hooks that committed changes fire come
+		// first (juju-hook-semantics.md §4), and the charm relies on
+		// that (hooks/memo.go).
+		if code, log := s.runPending(u); code != 0 {
+			return code, log
+		}
+	}
 	var log bytes.Buffer
 	ev.Kind, ev.Unit = juju.HookKind, u.name
 	d := Deps{
@@ -262,6 +272,29 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 		s.syncPeers()
 	}
 	return code, log.String()
+}
+
+// runPending runs at u the hooks Juju would run before a timer hook:
+// leader-settings-changed when u's view of the leader settings is stale,
+// then cluster-relation-changed for each peer whose committed bag
+// changed. It stops at a hook that fails (Juju retries it before
+// anything else).
+func (s *scenario) runPending(u *unit) (int, string) {
+	s.t.Helper()
+	if !u.tools.Leader && !maps.Equal(s.leaderSeen[u.name], s.leaderData) {
+		if code, log := s.run(u, juju.Event{Name: "leader-settings-changed"}); code != 0 {
+			return code, log
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(s.changed[u.name])) {
+		if !s.changed[u.name][p] {
+			continue
+		}
+		if code, log := s.run(u, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: p}); code != 0 {
+			return code, log
+		}
+	}
+	return 0, ""
 }
 
 func (s *scenario) mustRun(u *unit, ev juju.Event) {

@@ -157,8 +157,10 @@ func TestNRPEChecksComeAndGoWithTheRelation(t *testing.T) {
 	// The relation goes (-broken: relation-ids no longer lists it) while
 	// the unit is blocked before it reaches its serving steps (a bad
 	// config): the checks go anyway.
+	// (Juju runs the config-changed first: it outranks relation hooks.)
 	delete(u.tools.Relations, "nrpe-external-master:7")
 	u.tools.Config["heartbeat_interval"] = int64(0)
+	s.mustRun(u, juju.Event{Name: "config-changed", CharmDir: "/charm"})
 	ev.Name, ev.RemoteUnit = "nrpe-external-master-relation-broken", ""
 	s.mustRun(u, ev)
 	if st := u.tools.Status; st.Name != juju.StatusBlocked {

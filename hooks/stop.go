@@ -40,7 +40,7 @@ func stop(ctx context.Context, d Deps, ev juju.Event) error {
 }
 
 func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
-	cfg, err := readConfig(ctx, d)
+	cfg, err := readConfig(ctx, d, charm.UnitState{}, inputs{})
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func leaveCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	if err != nil {
 		return err
 	}
-	w, err := observe(ctx, d, ev, cfg, state)
+	w, err := observe(ctx, d, ev, cfg, state, inputs{})
 	if err != nil {
 		return err
 	}

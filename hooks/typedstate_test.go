@@ -51,12 +51,28 @@ func TestBootstrapTypedStateOut(t *testing.T) {
 	wantMemo := charm.Memo{
 		CertRequest: st.Memo.CertRequest, Clients: st.Memo.Clients, Monitoring: st.Memo.Monitoring,
 		Port: "2379/tcp", Version: "3.6.16", Status: "active: Healthy with 1 known peer",
+		StatusAt: "2026-11-22T03:00:00Z", Leading: "true",
+		Config: st.Memo.Config, Network: st.Memo.Network, Peers: st.Memo.Peers, Storage: st.Memo.Storage,
 	}
 	if st.Memo != wantMemo || st.Memo.CertRequest == "" || st.Memo.Monitoring == "" {
 		t.Errorf("memo %+v, want %+v", st.Memo, wantMemo)
 	}
 	wantPeer := relations.Peer{Unit: "etcd/0", Name: "etcd0", PeerURL: "https://10.0.1.0:2380",
 		ClientURL: "https://10.0.0.0:2379", DBAddress: "10.0.0.0", State: relations.PeerStarted, Version: "3.6.16"}
+	// What the unit observed, for its quiet hooks (memo.go).
+	var seenCfg charm.Config
+	if !decodeSeen(st.Memo.Config, &seenCfg) || seenCfg.Port != 2379 || seenCfg.ManagementPort != 2380 {
+		t.Errorf("memo of the config %q", st.Memo.Config)
+	}
+	var seenNet seenNetwork
+	if !decodeSeen(st.Memo.Network, &seenNet) || seenNet != (seenNetwork{"10.0.1.0", "10.0.1.0", "10.0.0.0", "10.0.0.0"}) {
+		t.Errorf("memo of the addresses %q", st.Memo.Network)
+	}
+	var seenPeer seenPeers
+	if !decodeSeen(st.Memo.Peers, &seenPeer) || seenPeer.Relation != "cluster:0" || len(seenPeer.Bags) != 1 ||
+		relations.DecodePeer(seenPeer.Bags[0].Unit, seenPeer.Bags[0].Bag) != wantPeer {
+		t.Errorf("memo of the peers %q, want this unit's bag as published", st.Memo.Peers)
+	}
 	if p := peerOf(u); p != wantPeer {
 		t.Errorf("peer data %+v, want %+v", p, wantPeer)
 	}

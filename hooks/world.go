@@ -48,30 +48,65 @@ type world struct {
 	// storage is the data storage as this hook found it (see
 	// storage.go), read once.
 	storage *dataStorage
+	// trust is which inputs came from the memo (memo.go); seenPeers
+	// are the peers as observed, before this hook reinterprets them
+	// (adopt.go) or announces itself, and ownBag this unit's bag as
+	// committed with this hook; observed is set once observe is done.
+	trust     inputs
+	seenPeers []relations.Peer
+	ownBag    relations.Peer
+	observed  bool
 }
 
-func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, state charm.UnitState) (*world, error) {
-	w := &world{ev: ev, cfg: cfg, state: state, stored: state}
-	var err error
-	if w.leader, err = d.Tools.IsLeader(ctx); err != nil {
-		return nil, fmt.Errorf("cannot check leadership: %w", err)
+func observe(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, state charm.UnitState, trust inputs) (*world, error) {
+	w := &world{ev: ev, cfg: cfg, state: state, stored: state, trust: trust}
+	if err := w.observeLeader(ctx, d); err != nil {
+		return nil, err
 	}
-	ld, err := d.Tools.LeaderGet(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read leader settings: %w", err)
-	}
-	w.leaderData = relations.DecodeLeader(ld)
 	if err := w.observeAddresses(ctx, d); err != nil {
 		return nil, err
 	}
 	if err := w.observePeers(ctx, d); err != nil {
 		return nil, err
 	}
+	if trust.storage {
+		var st seenStorage
+		if decodeSeen(state.Memo.Storage, &st) {
+			w.storage = &dataStorage{kind: st.Kind, location: st.Location}
+		}
+	}
+	w.observed = true
 	return w, nil
+}
+
+// observeLeader reads leadership and the leader settings, from the memo
+// when the unit was not the leader and this hook cannot have made it
+// one or changed the settings (memo.go).
+func (w *world) observeLeader(ctx context.Context, d Deps) error {
+	var ld map[string]string
+	if w.trust.leader && decodeSeen(w.state.Memo.Leader, &ld) {
+		w.leaderData = relations.DecodeLeader(ld)
+		return nil
+	}
+	w.trust.leader = false
+	var err error
+	if w.leader, err = d.Tools.IsLeader(ctx); err != nil {
+		return fmt.Errorf("cannot check leadership: %w", err)
+	}
+	if ld, err = d.Tools.LeaderGet(ctx); err != nil {
+		return fmt.Errorf("cannot read leader settings: %w", err)
+	}
+	w.leaderData = relations.DecodeLeader(ld)
+	return nil
 }
 
 func (w *world) observeAddresses(ctx context.Context, d Deps) error {
 	w.member.Name = relations.MemberName(w.ev.Unit)
+	var seen seenNetwork
+	if w.trust.config && decodeSeen(w.state.Memo.Network, &seen) && seen.ClusterAddress != "" && seen.DBAddress != "" {
+		w.member.ClusterAddress, w.member.ClusterBind, w.member.DBAddress, w.member.DBBind = seen.ClusterAddress, seen.ClusterBind, seen.DBAddress, seen.DBBind
+		return nil
+	}
 	for _, b := range []struct {
 		binding       string
 		ingress, bind *string
@@ -94,6 +129,32 @@ func (w *world) observeAddresses(ctx context.Context, d Deps) error {
 }
 
 func (w *world) observePeers(ctx context.Context, d Deps) error {
+	defer func() {
+		w.seenPeers = slices.Clone(w.peers)
+		w.ownBag = w.published
+	}()
+	var seen seenPeers
+	if w.trust.peers && decodeSeen(w.state.Memo.Peers, &seen) {
+		w.peersFromMemo(seen)
+		return nil
+	}
+	// A unit's -changed brings that unit's bag; the others' are as the
+	// memo has them (each of their changes runs its own -changed).
+	if remote := w.ev.RemoteUnit; w.trust.remote && remote != "" && decodeSeen(w.state.Memo.Peers, &seen) &&
+		seen.Relation == w.ev.RelationID && slices.ContainsFunc(seen.Bags, func(b seenBag) bool { return b.Unit == remote }) {
+		bag, err := d.Tools.RelationGet(ctx, seen.Relation, remote, false)
+		if err != nil {
+			return fmt.Errorf("cannot read the peer data of %s: %w", remote, err)
+		}
+		for i := range seen.Bags {
+			if seen.Bags[i].Unit == remote {
+				seen.Bags[i].Bag = bag
+			}
+		}
+		w.peersFromMemo(seen)
+		return nil
+	}
+	w.trust.peers, w.trust.remote = false, false
 	ids, err := d.Tools.RelationIDs(ctx, "cluster")
 	if err != nil {
 		return fmt.Errorf("cannot list the cluster relation: %w", err)
@@ -124,6 +185,29 @@ func (w *world) observePeers(ctx context.Context, d Deps) error {
 		w.peers = append(w.peers, relations.DecodePeer(u, bag))
 	}
 	return nil
+}
+
+// peersFromMemo sets the peers from what the unit last observed.
+func (w *world) peersFromMemo(seen seenPeers) {
+	w.peerRelation = seen.Relation
+	w.self = relations.Peer{Unit: w.ev.Unit}
+	w.peers = nil
+	if seen.Relation == "" {
+		w.peers = []relations.Peer{w.self}
+		return
+	}
+	for _, b := range seen.Bags {
+		p := relations.DecodePeer(b.Unit, b.Bag)
+		if b.Unit == w.ev.Unit {
+			w.self, w.published = p, p
+			w.peers = append([]relations.Peer{p}, w.peers...)
+			continue
+		}
+		w.peers = append(w.peers, p)
+	}
+	if len(w.peers) == 0 || w.peers[0].Unit != w.ev.Unit {
+		w.peers = append([]relations.Peer{w.self}, w.peers...)
+	}
 }
 
 // memberView is what charm.PlanMember decides from. It reads the files
@@ -202,9 +286,13 @@ func (w *world) publishPeer(ctx context.Context, d Deps, p relations.Peer) error
 	if w.peerRelation == "" || p == w.published {
 		return nil
 	}
-	if err := d.Tools.RelationSet(ctx, w.peerRelation, false, p.Settings()); err != nil && !juju.IsRelationNotFound(err) {
+	if err := d.Tools.RelationSet(ctx, w.peerRelation, false, p.Settings()); err != nil {
+		if juju.IsRelationNotFound(err) {
+			return nil
+		}
 		return fmt.Errorf("cannot publish peer data: %w", err)
 	}
+	w.ownBag = p
 	return nil
 }
 
@@ -234,6 +322,9 @@ func (w *world) fullCheck(endpoint string) bool {
 // flushState writes what this hook changed in unit state with one
 // state-set.
 func (w *world) flushState(ctx context.Context, d Deps) error {
+	if w.observed {
+		w.rememberSeen()
+	}
 	if err := workload.WriteUnitState(ctx, d.Tools, w.stored, w.state); err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ import (
 )
 
 func main() {
+	if bench.IsProbe() {
+		os.Exit(bench.Probe())
+	}
 	if bench.IsToolShim(os.Args[0]) {
 		err := bench.ToolShim(os.Args)
 		fmt.Fprintln(os.Stderr, "etcdbench tool shim:", err)
@@ -156,7 +159,19 @@ const methodNotes = `
   times only the charm process); it is measured apart and shown in its own
   row: the round trip of a no-op ` + "`exec`" + ` and the mean cost of one hook-tool
   call (the charm's figures include its hook-tool calls, which jujusim serves
-  as Juju's unit agent would).
+  as Juju's unit agent would). "Net" takes that mean cost times the hook's
+  tool calls off its p50. Each hook is re-run on a settled unit, so it runs
+  quiet (nothing changed since the unit last ran). Baseline, measured in the
+  same run: the benchmark binary (static, like the charm) started as a probe
+  that makes one HTTPS request (GET /health) with the charm's client
+  certificate to the same unit's etcd, as the issue frames it ("a static Go
+  binary's start plus one local TLS round trip"); the ratio is the net p50
+  over the probe's p50. The tool calls are counted in one more run of each
+  hook with a counting shim before the hook tools (kept out of the timings).
+- **Hook runs / tool calls.** For hooks and actions, the hook-tool calls of
+  one run (on real Juju each is a process start and an API round trip to the
+  unit agent); for turn-up and scale-out, how many times the etcd charm ran
+  (on any unit) inside the figure's clock window.
 - **Turn-up.** From the moment the debug log shows easyrsa issued the last
   unit's server certificate (polled every 50 ms) until ` + "`status`" + ` (polled
   every 100 ms) shows every unit active with "Healthy with N known peers".

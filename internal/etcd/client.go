@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -145,12 +147,58 @@ func tlsConfig(t TLS) (*tls.Config, error) {
 	if !x509.NewCertPool().AppendCertsFromPEM(ca) {
 		return nil, fmt.Errorf("cannot load etcd client TLS files: no PEM certificate in CA file %s", t.CAFile)
 	}
-	info := transport.TLSInfo{CertFile: t.CertFile, KeyFile: t.KeyFile, TrustedCAFile: t.CAFile}
+	// transport.TLSInfo (as etcdctl uses it) parses the key pair once to
+	// check it and again at every handshake, to follow rotated files in
+	// a long-running process. A hook lives for one pass, so the pair is
+	// parsed once per process (per content: files rewritten in the hook
+	// are read again) and every client shares one TLS session cache: a
+	// hook that reaches the same member twice resumes the session
+	// instead of signing a new handshake with the key.
+	cert, err := keyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load etcd client TLS files: %w", err)
+	}
+	info := transport.TLSInfo{TrustedCAFile: t.CAFile}
 	tc, err := info.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("cannot load etcd client TLS files: %w", err)
 	}
+	tc.MinVersion = tls.VersionTLS12
+	tc.Certificates = []tls.Certificate{cert}
+	tc.ClientSessionCache = sessions
 	return tc, nil
+}
+
+// sessions is the TLS session cache every client of this process shares.
+var sessions = tls.NewLRUClientSessionCache(64)
+
+// keyPairs holds the key pairs parsed in this process by the digest of
+// their files.
+var keyPairs sync.Map
+
+func keyPair(certFile, keyFile string) (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	h := sha256.New()
+	h.Write(certPEM)
+	h.Write([]byte{0})
+	h.Write(keyPEM)
+	digest := string(h.Sum(nil))
+	if c, ok := keyPairs.Load(digest); ok {
+		return c.(tls.Certificate), nil
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPairs.Store(digest, cert)
+	return cert, nil
 }
 
 // bound limits ctx to d from now (an earlier deadline of the caller
