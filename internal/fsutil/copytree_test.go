@@ -26,7 +26,7 @@ func TestCopyTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := CopyTree(src, dst); err != nil {
+	if err := CopyTree(src, dst, Options{SkipSpecial: true}); err != nil {
 		t.Fatal(err)
 	}
 	for path, mode := range map[string]os.FileMode{"bin/dispatch": 0o755, "secret": 0o600} {
@@ -40,5 +40,34 @@ func TestCopyTree(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dst, "sock")); !os.IsNotExist(err) {
 		t.Errorf("socket copied: %v", err)
+	}
+}
+
+func TestCopyTreePrivate(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
+	if err := os.MkdirAll(filepath.Join(src, "wal"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "wal", "0.wal"), []byte("wal"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Sync: true, Private: true}
+	if err := CopyTree(src, dst, o); err != nil {
+		t.Fatal(err)
+	}
+	for path, mode := range map[string]os.FileMode{"wal": 0o700, "wal/0.wal": 0o600} {
+		st, err := os.Stat(filepath.Join(dst, path))
+		if err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: %v, %v; want mode %v", path, st, err, mode)
+		}
+	}
+	if err := CopyFile(filepath.Join(src, "wal", "0.wal"), filepath.Join(dst, "wal", "0.wal"), 0o600, o); err == nil {
+		t.Error("a private copy overwrote a file")
+	}
+	if err := os.Symlink("wal/0.wal", filepath.Join(src, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyTree(src, filepath.Join(t.TempDir(), "again"), o); err == nil {
+		t.Error("a private copy took a symlink")
 	}
 }
