@@ -7,17 +7,22 @@ import (
 	"testing"
 )
 
+// write makes root/path with data and mode, its directories with dirMode.
+func write(t *testing.T, root, path, data string, dirMode, mode os.FileMode) {
+	t.Helper()
+	p := filepath.Join(root, path)
+	if err := os.MkdirAll(filepath.Dir(p), dirMode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCopyTree(t *testing.T) {
 	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
-	if err := os.MkdirAll(filepath.Join(src, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "bin", "dispatch"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "secret"), []byte("k"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	write(t, src, "bin/dispatch", "#!/bin/sh\n", 0o755, 0o755)
+	write(t, src, "secret", "k", 0o755, 0o600)
 	if err := os.Symlink("bin/dispatch", filepath.Join(src, "link")); err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +50,7 @@ func TestCopyTree(t *testing.T) {
 
 func TestCopyTreePrivate(t *testing.T) {
 	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "copy")
-	if err := os.MkdirAll(filepath.Join(src, "wal"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(src, "wal", "0.wal"), []byte("wal"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write(t, src, "wal/0.wal", "wal", 0o755, 0o644)
 	o := Options{Sync: true, Private: true}
 	if err := CopyTree(src, dst, o); err != nil {
 		t.Fatal(err)
