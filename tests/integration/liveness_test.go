@@ -58,20 +58,7 @@ func TestRollingChannelChangeWithoutUpdateStatus(t *testing.T) {
 			start := time.Now()
 			m.must("config", "etcd", "channel=3.6/stable")
 			// A rolling change of 3 units takes ~15 s here.
-			deadline := time.Now().Add(90 * time.Second)
-			for {
-				done := true
-				for _, v := range m.versions() {
-					done = done && strings.HasPrefix(v, "3.6.")
-				}
-				if done {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("not every unit on 3.6 after 90 s (no update-status runs): %v", m.versions())
-				}
-				time.Sleep(2 * time.Second)
-			}
+			m.waitVersions("3.6.", 90*time.Second, " (no update-status runs)")
 			m.waitActive(2 * time.Minute)
 			t.Logf("rolling 3.5 → 3.6, seed %d: %v", seed, time.Since(start).Round(time.Second))
 			m.checkCluster(3, nil)
