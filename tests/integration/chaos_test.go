@@ -142,20 +142,7 @@ func healthy(m *model, l *chaosLoad, began time.Time) time.Time {
 
 func onAllVersions(prefix string) func(m *model, l *chaosLoad, began time.Time) time.Time {
 	return func(m *model, l *chaosLoad, began time.Time) time.Time {
-		deadline := time.Now().Add(3 * time.Minute)
-		for {
-			done := true
-			for _, v := range m.versions() {
-				done = done && strings.HasPrefix(v, prefix)
-			}
-			if done {
-				break
-			}
-			if time.Now().After(deadline) {
-				m.t.Fatalf("not every unit on %s after 3 min: %v", prefix, m.versions())
-			}
-			time.Sleep(time.Second)
-		}
+		m.waitVersions(prefix, 3*time.Minute, "")
 		m.waitActive(3 * time.Minute)
 		return time.Now()
 	}
@@ -199,6 +186,30 @@ func memberIDs(m *model) map[string]string {
 	return ids
 }
 
+// leaderFault10s applies fault (freeze, partition) to the raft leader's
+// machine and undo (thaw, heal) 10 s later; label names it in the outcome.
+func leaderFault10s(fault, undo, label string) func(m *model, _ *chaosLoad) (string, time.Time) {
+	return func(m *model, _ *chaosLoad) (string, time.Time) {
+		v := m.raftLeaderUnit()
+		m.must("fault", fault, v)
+		began := time.Now()
+		go func() {
+			time.Sleep(10 * time.Second)
+			_, _ = m.jujusim("fault", undo, v)
+		}()
+		return label + v + " 10 s", began
+	}
+}
+
+// backAfterLeaderFault is recovered once writes are back (the time it
+// reports), the 10 s fault has ended and every unit is active again.
+func backAfterLeaderFault(m *model, l *chaosLoad, began time.Time) time.Time {
+	t := writesBack(m, l, began)
+	time.Sleep(time.Until(began.Add(11 * time.Second)))
+	m.waitActive(2 * time.Minute)
+	return t
+}
+
 // replaced is recovered once the wiped member is a started voter again
 // under a new ID, with 3 voters, and every unit is active.
 func replaced(m *model, _ *chaosLoad, began time.Time) time.Time {
@@ -232,21 +243,7 @@ var chaosScenarios = []chaosScenario{
 		}, recovered: onAllVersions("3.6.")},
 	{name: "wiped member", seed: 7, bound: 60 * time.Second, inject: wipeMember, recovered: replaced},
 	{name: "freeze raft leader 10 s", full: true, seed: 2, bound: 5 * time.Second,
-		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
-			v := m.raftLeaderUnit()
-			m.must("fault", "freeze", v)
-			began := time.Now()
-			go func() {
-				time.Sleep(10 * time.Second)
-				_, _ = m.jujusim("fault", "thaw", v)
-			}()
-			return "SIGSTOP " + v + " 10 s", began
-		}, recovered: func(m *model, l *chaosLoad, began time.Time) time.Time {
-			t := writesBack(m, l, began)
-			time.Sleep(time.Until(began.Add(11 * time.Second)))
-			m.waitActive(2 * time.Minute)
-			return t
-		}},
+		inject: leaderFault10s("freeze", "thaw", "SIGSTOP "), recovered: backAfterLeaderFault},
 	{name: "reboot one machine", full: true, seed: 3, bound: 30 * time.Second,
 		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
 			m.must("fault", "reboot", "etcd/1")
@@ -262,21 +259,7 @@ var chaosScenarios = []chaosScenario{
 			return "reboot " + strings.Join(units, ", "), began
 		}, recovered: healthy},
 	{name: "partition raft leader", full: true, netns: true, seed: 6, bound: 5 * time.Second,
-		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
-			v := m.raftLeaderUnit()
-			m.must("fault", "partition", v)
-			began := time.Now()
-			go func() {
-				time.Sleep(10 * time.Second)
-				_, _ = m.jujusim("fault", "heal", v)
-			}()
-			return "partition " + v + " 10 s", began
-		}, recovered: func(m *model, l *chaosLoad, began time.Time) time.Time {
-			t := writesBack(m, l, began)
-			time.Sleep(time.Until(began.Add(11 * time.Second)))
-			m.waitActive(2 * time.Minute)
-			return t
-		}},
+		inject: leaderFault10s("partition", "heal", "partition "), recovered: backAfterLeaderFault},
 }
 
 // TestChaos runs the fault suite: the short form by default (make test),

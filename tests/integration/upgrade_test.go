@@ -76,7 +76,7 @@ func (m *model) versions() map[string]string {
 	return out
 }
 
-// waitVersions polls every 2 s until every unit runs an etcd whose version
+// waitVersions polls every second until every unit runs an etcd whose version
 // starts with prefix, failing the test after within (why says under what
 // condition, for the failure's message).
 func (m *model) waitVersions(prefix string, within time.Duration, why string) {
@@ -93,7 +93,7 @@ func (m *model) waitVersions(prefix string, within time.Duration, why string) {
 		if time.Now().After(deadline) {
 			m.t.Fatalf("not every unit on %s after %v%s: %v", strings.TrimSuffix(prefix, "."), within, why, m.versions())
 		}
-		time.Sleep(2 * time.Second)
+		time.Sleep(time.Second)
 	}
 }
 
