@@ -1,14 +1,11 @@
 package controller
 
 import (
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
@@ -16,15 +13,7 @@ import (
 // one; the unit runs its start hook again, as Juju's uniter does after a
 // reboot. A powered-off machine runs no more hooks and refuses faults.
 func TestRebootAndPowerOff(t *testing.T) {
-	binaries(t) // skips with -short
-	bins := testkit.EtcdBins(t)
-	jujusim := filepath.Join(t.TempDir(), "jujusim")
-	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
-	cmd.Dir = testkit.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	c := startWithSnapd(t) // skips with -short
 	deploy(t, c, testCharm(t), 1, nil)
 	waitIdle(t, c, 60*time.Second)
 	var oldPid int

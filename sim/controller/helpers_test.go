@@ -94,6 +94,19 @@ func noopCharm(t testing.TB) string {
 
 // startController starts an in-process controller with short timers; it
 // is closed (every child stopped) in cleanup.
+// startWithSnapd starts a controller (seed 1) whose machines each run
+// jujusim's fake snapd, built here, with the real etcd releases.
+func startWithSnapd(t testing.TB) *Controller {
+	t.Helper()
+	binaries(t) // skips with -short
+	bins := testkit.EtcdBins(t)
+	jujusim := filepath.Join(t.TempDir(), "jujusim")
+	if err := testkit.GoBuild(jujusim, "./cmd/jujusim", false); err != nil {
+		t.Fatal(err)
+	}
+	return startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+}
+
 func startController(t testing.TB, seed int64, mutate ...func(*Config)) *Controller {
 	t.Helper()
 	jujucBin, _ := binaries(t)

@@ -4,28 +4,18 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
 // Every machine runs its own fake snapd at <root>/run/snapd.socket as a
 // child of the controller; removing the unit stops it.
 func TestMachineSnapd(t *testing.T) {
-	binaries(t) // skips with -short
-	bins := testkit.EtcdBins(t)
-	jujusim := filepath.Join(t.TempDir(), "jujusim")
-	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
-	cmd.Dir = testkit.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	c := startWithSnapd(t) // skips with -short
 	deploy(t, c, noopCharm(t), 1, nil)
 	waitIdle(t, c, 60*time.Second)
 	var root string
