@@ -263,7 +263,7 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 	if got := u.snapd.Installed("etcd"); got == nil || got.Channel != "3.6/stable" {
 		t.Fatalf("installed %+v, want etcd from 3.6/stable (auto: highest stable track)", got)
 	}
-	if s.leaderData["cluster"] != "etcd0=https://10.0.1.0:2380" || len(s.leaderData["token"]) != 6 {
+	if leaderOf(s).Cluster != "etcd0=https://10.0.1.0:2380" || len(leaderOf(s).Token) != 6 {
 		t.Errorf("leader data = %v", s.leaderData)
 	}
 	conf, err := os.ReadFile(u.paths.ConfigFile())
@@ -322,8 +322,8 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 	}
 	// The leader admits it as a learner.
 	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/1"})
-	if want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380"; s.leaderData["join-etcd1"] != want {
-		t.Fatalf("admission = %q, want %q", s.leaderData["join-etcd1"], want)
+	if want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380"; leaderOf(s).Joins["etcd1"] != want {
+		t.Fatalf("admission = %q, want %q", leaderOf(s).Joins["etcd1"], want)
 	}
 	var learner etcd.Member
 	for _, m := range s.etcd.List() {
@@ -342,7 +342,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 	if !strings.Contains(string(conf), "initial-cluster-state: existing") {
 		t.Errorf("joiner etcd.conf.yml:\n%s", conf)
 	}
-	if joiner.tools.Relations["cluster:0"].LocalUnitData["state"] != "started" {
+	if peerOf(joiner).State != "started" {
 		t.Fatalf("joiner peer data = %v", joiner.tools.Relations["cluster:0"].LocalUnitData)
 	}
 	// The leader promotes it (etcd first says it is not in sync).
@@ -354,7 +354,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 		}
 	}
 	// The promotion changes leader settings, so Juju wakes the joiner.
-	if s.leaderData["voters"] == "" {
+	if leaderOf(s).Voters == "" {
 		t.Fatalf("promotion left no trace in leader settings: %v", s.leaderData)
 	}
 	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
