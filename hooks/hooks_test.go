@@ -309,14 +309,8 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 }
 
 func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	leader := s.units[0]
-	s.mustRun(leader, juju.Event{Name: "install"})
-
-	joiner := s.addUnit()
 	// The joiner gets ready (snap, certificates) and waits for admission.
-	s.mustRun(joiner, juju.Event{Name: "install"})
+	s, leader, joiner := withJoiner(t)
 	if joiner.tools.Status != (juju.Status{Name: juju.StatusWaiting, Message: "Waiting for the leader to admit this unit"}) {
 		t.Errorf("joiner status = %+v", joiner.tools.Status)
 	}
@@ -365,11 +359,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 }
 
 func TestStopRemovesOwnMemberMovingLeadership(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	s.mustRun(s.units[0], juju.Event{Name: "install"})
-	other := s.addUnit()
-	s.mustRun(other, juju.Event{Name: "install"})
+	s, _, other := withJoiner(t)
 	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
 	s.mustRun(other, juju.Event{Name: "leader-settings-changed"})
 	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})

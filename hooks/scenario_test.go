@@ -24,6 +24,19 @@ func formed(t *testing.T, n int) *scenario {
 	return formedOn(t, n, "")
 }
 
+// withJoiner returns a scenario whose leader has bootstrapped etcd alone
+// and a second unit, installed, waiting for admission.
+func withJoiner(t *testing.T) (s *scenario, leader, joiner *unit) {
+	t.Helper()
+	s = newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	leader = s.units[0]
+	s.mustRun(leader, juju.Event{Name: "install"})
+	joiner = s.addUnit()
+	s.mustRun(joiner, juju.Event{Name: "install"})
+	return s, leader, joiner
+}
+
 // formedOn is formed with the config option channel set ("" auto).
 func formedOn(t *testing.T, n int, channel string) *scenario {
 	t.Helper()
@@ -52,12 +65,7 @@ func formedOn(t *testing.T, n int, channel string) *scenario {
 }
 
 func TestHookDyingMidJoinConvergesOnRerun(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	leader := s.units[0]
-	s.mustRun(leader, juju.Event{Name: "install"})
-	joiner := s.addUnit()
-	s.mustRun(joiner, juju.Event{Name: "install"})
+	s, leader, joiner := withJoiner(t)
 
 	// The learner is added, then the hook dies before the admission is
 	// published.
