@@ -13,9 +13,7 @@ import (
 // one; the unit runs its start hook again, as Juju's uniter does after a
 // reboot. A powered-off machine runs no more hooks and refuses faults.
 func TestRebootAndPowerOff(t *testing.T) {
-	c := startWithSnapd(t) // skips with -short
-	deploy(t, c, testCharm(t), 1, nil)
-	waitIdle(t, c, 60*time.Second)
+	c := startWithSnapd(t, testCharm(t)) // skips with -short
 	var oldPid int
 	c.Model(func(m *model.Model) { oldPid = c.snapds["0"].cmd.Process.Pid })
 	starts := strings.Count(hooks(events(t, c, "testcharm/0")), "start")

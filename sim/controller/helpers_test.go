@@ -95,8 +95,9 @@ func noopCharm(t testing.TB) string {
 // startController starts an in-process controller with short timers; it
 // is closed (every child stopped) in cleanup.
 // startWithSnapd starts a controller (seed 1) whose machines each run
-// jujusim's fake snapd, built here, with the real etcd releases.
-func startWithSnapd(t testing.TB) *Controller {
+// jujusim's fake snapd, built here, with the real etcd releases, and
+// deploys one unit of charmDir on it, waiting until it is idle.
+func startWithSnapd(t testing.TB, charmDir string) *Controller {
 	t.Helper()
 	binaries(t) // skips with -short
 	bins := testkit.EtcdBins(t)
@@ -104,7 +105,10 @@ func startWithSnapd(t testing.TB) *Controller {
 	if err := testkit.GoBuild(jujusim, "./cmd/jujusim", false); err != nil {
 		t.Fatal(err)
 	}
-	return startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	deploy(t, c, charmDir, 1, nil)
+	waitIdle(t, c, 60*time.Second)
+	return c
 }
 
 func startController(t testing.TB, seed int64, mutate ...func(*Config)) *Controller {
