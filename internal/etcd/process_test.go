@@ -106,13 +106,7 @@ func (n *node) stop() {
 		return
 	default:
 	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.exited:
-	case <-time.After(10 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
-	}
+	testkit.Terminate(n.cmd.Process, n.exited, 10*time.Second)
 }
 
 func tail(s string, lines int) string {
