@@ -205,13 +205,21 @@ func (m *model) units(app string) (units []string, leader string) {
 // etcdctl runs etcdctl on unit's machine with the charm's own credentials.
 // Like juju exec, jujusim exec runs one shell command line.
 func (m *model) etcdctl(unit string, args ...string) (string, error) {
+	return m.onUnitEtcd(unit, `etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key"`, args)
+}
+
+// onUnitEtcd runs command, an etcdctl command line that may use $c (the
+// snap's common directory, where the charm's credentials are) and $ep (the
+// unit's advertised client URL), with args quoted for the shell, on unit's
+// machine.
+func (m *model) onUnitEtcd(unit, command string, args []string) (string, error) {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	script := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
 		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
-		`etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" ` + strings.Join(quoted, " ")
+		command + " " + strings.Join(quoted, " ")
 	return m.jujusim("exec", unit, "--", script)
 }
 

@@ -70,12 +70,5 @@ func TestRollingChannelChangeWithoutUpdateStatus(t *testing.T) {
 // layer-etcd's own integration test does (ETCDCTL_API=2 etcdctl set),
 // with the charm's credentials in the v2 flags.
 func (m *model) etcdctlV2(unit string, args ...string) (string, error) {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	script := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
-		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
-		`ETCDCTL_API=2 etcd.etcdctl --endpoints "$ep" --ca-file "$c/ca.crt" --cert-file "$c/server.crt" --key-file "$c/server.key" ` + strings.Join(quoted, " ")
-	return m.jujusim("exec", unit, "--", script)
+	return m.onUnitEtcd(unit, `ETCDCTL_API=2 etcd.etcdctl --endpoints "$ep" --ca-file "$c/ca.crt" --cert-file "$c/server.crt" --key-file "$c/server.key"`, args)
 }
