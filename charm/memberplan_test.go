@@ -17,13 +17,9 @@ const (
 // should with the CA in place.
 func runningView(t *testing.T) MemberView {
 	t.Helper()
-	cfg, err := ParseConfig(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := MemberView{
 		Unit:    "etcd/0",
-		Config:  cfg,
+		Config:  defaultConfig(t),
 		Paths:   Paths{Root: "/"},
 		Member:  Member{Name: "etcd0", ClusterAddress: "10.0.1.0", DBAddress: "10.0.0.0"},
 		Leader:  relations.Leader{Cluster: solo, Token: "ABC123"},
