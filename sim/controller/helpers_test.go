@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,42 +15,33 @@ import (
 
 // Binaries built once per test run: the hook-tool client and the test
 // charm's dispatch.
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
+var builds = testkit.BuildDir{Prefix: "jujusim-test-bin"}
 
 func binaries(t testing.TB) (jujucBin, dispatch string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts processes (skipped with -short)")
 	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "jujusim-test-bin")
-		if buildErr != nil {
-			return
-		}
+	dir, err := builds.Get(func(dir string) error {
 		for _, b := range []struct{ out, pkg string }{
 			{"jujuc", "./cmd/jujuc"},
 			{"dispatch", "./sim/testcharm"},
 		} {
-			if buildErr = testkit.GoBuild(filepath.Join(buildDir, b.out), b.pkg, true); buildErr != nil {
-				return
+			if err := testkit.GoBuild(filepath.Join(dir, b.out), b.pkg, true); err != nil {
+				return err
 			}
 		}
+		return nil
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(buildDir, "jujuc"), filepath.Join(buildDir, "dispatch")
+	return filepath.Join(dir, "jujuc"), filepath.Join(dir, "dispatch")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	builds.Remove()
 	os.Exit(code)
 }
 
