@@ -370,37 +370,9 @@ func startLoad(cl *clientv3.Client, h *linearizability.History, clients, keys in
 	for k := 0; k < keys; k++ {
 		l.keys = append(l.keys, fmt.Sprintf("/adopt/load/%d", k))
 	}
-	for c := 0; c < clients; c++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-l.quit:
-					return
-				default:
-				}
-				key := l.keys[(c+i)%len(l.keys)]
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				if i%2 == 0 {
-					val := fmt.Sprintf("c%d-%d", c, i)
-					end := h.Begin(c, linearizability.Op{Put: true, Key: key, Value: val})
-					_, err := cl.Put(ctx, key, val)
-					end(linearizability.Result{}, err)
-				} else {
-					end := h.Begin(c, linearizability.Op{Key: key})
-					resp, err := cl.Get(ctx, key)
-					var res linearizability.Result
-					if err == nil && len(resp.Kvs) > 0 {
-						res.Value = string(resp.Kvs[0].Value)
-					}
-					end(res, err)
-				}
-				cancel()
-				time.Sleep(10 * time.Millisecond)
-			}
-		}()
-	}
+	loadClients(&l.wg, l.quit, clients, 10*time.Millisecond, func(ctx context.Context, c, i int) {
+		recordedOp(ctx, cl, h, c, i, l.keys[(c+i)%len(l.keys)])
+	})
 	return l
 }
 

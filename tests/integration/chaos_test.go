@@ -29,40 +29,11 @@ type chaosLoad struct {
 
 func startChaosLoad(cl *clientv3.Client, clients int) *chaosLoad {
 	l := &chaosLoad{h: linearizability.New(), stop: make(chan struct{}), lastOK: time.Now()}
-	for c := 0; c < clients; c++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				key := fmt.Sprintf("chaos/k%d", i%3)
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				if i%2 == 0 {
-					val := fmt.Sprintf("c%d-%d", c, i)
-					done := l.h.Begin(c, linearizability.Op{Put: true, Key: key, Value: val})
-					_, err := cl.Put(ctx, key, val)
-					done(linearizability.Result{}, err)
-					if err == nil {
-						l.acked()
-					}
-				} else {
-					done := l.h.Begin(c, linearizability.Op{Key: key})
-					resp, err := cl.Get(ctx, key)
-					res := linearizability.Result{}
-					if err == nil && len(resp.Kvs) > 0 {
-						res.Value = string(resp.Kvs[0].Value)
-					}
-					done(res, err)
-				}
-				cancel()
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
-	}
+	loadClients(&l.wg, l.stop, clients, 20*time.Millisecond, func(ctx context.Context, c, i int) {
+		if recordedOp(ctx, cl, l.h, c, i, fmt.Sprintf("chaos/k%d", i%3)) {
+			l.acked()
+		}
+	})
 	return l
 }
 
