@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
 // A reboot kills the machine's snapd (and its services) and starts a new
@@ -14,8 +12,7 @@ import (
 // reboot. A powered-off machine runs no more hooks and refuses faults.
 func TestRebootAndPowerOff(t *testing.T) {
 	c := startWithSnapd(t, testCharm(t)) // skips with -short
-	var oldPid int
-	c.Model(func(m *model.Model) { oldPid = c.snapds["0"].cmd.Process.Pid })
+	oldPid := snapdPid(c, "0")
 	starts := strings.Count(hooks(events(t, c, "testcharm/0")), "start")
 
 	if err := c.Reboot("testcharm/0"); err != nil {
@@ -28,8 +25,7 @@ func TestRebootAndPowerOff(t *testing.T) {
 	if got := strings.Count(hooks(events(t, c, "testcharm/0")), "start"); got != starts+1 {
 		t.Errorf("start hooks %d after a reboot, want %d: %s", got, starts+1, hooks(events(t, c, "testcharm/0")))
 	}
-	var newPid int
-	c.Model(func(m *model.Model) { newPid = c.snapds["0"].cmd.Process.Pid })
+	newPid := snapdPid(c, "0")
 	if newPid == oldPid || syscall.Kill(newPid, 0) != nil {
 		t.Errorf("no new snapd after the reboot (old %d, new %d)", oldPid, newPid)
 	}

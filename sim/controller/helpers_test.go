@@ -101,6 +101,12 @@ func startWithSnapd(t testing.TB, charmDir string) *Controller {
 	return c
 }
 
+// snapdPid is the pid of the snapd machine runs.
+func snapdPid(c *Controller, machine string) (pid int) {
+	c.Model(func(*model.Model) { pid = c.snapds[machine].cmd.Process.Pid })
+	return pid
+}
+
 func startController(t testing.TB, seed int64, mutate ...func(*Config)) *Controller {
 	t.Helper()
 	jujucBin, _ := binaries(t)

@@ -17,11 +17,8 @@ import (
 func TestMachineSnapd(t *testing.T) {
 	c := startWithSnapd(t, noopCharm(t)) // skips with -short
 	var root string
-	var pid int
-	c.Model(func(m *model.Model) {
-		root = m.Machines["0"].Root
-		pid = c.snapds["0"].cmd.Process.Pid
-	})
+	c.Model(func(m *model.Model) { root = m.Machines["0"].Root })
+	pid := snapdPid(c, "0")
 	sock := filepath.Join(root, "run/snapd.socket")
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
