@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/relations"
@@ -147,7 +147,10 @@ func readDefaults(path string) map[string]string {
 // existing ones), and only then purge the package and its leftover TLS
 // files and defaults. The next hook renders etcd.conf.yml and starts the
 // snap's etcd on the copied data.
-//
+// debCopy is how the package's data and certificates are copied into the
+// snap: synced, private, never over a file the snap already has.
+var debCopy = fsutil.Options{Sync: true, Private: true}
+
 // With resource (snap-upgrade's use-resource) the snap is installed from
 // that file rather than from the store.
 func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, installed *snap.Snap, deb debEtcd, resource string) error {
@@ -186,7 +189,7 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
 		return juju.Failf("Cannot stop the snap's etcd before copying the data: %v", err)
 	}
-	if err := copyTree(filepath.Join(src, "member"), filepath.Join(dst, "member")); err != nil {
+	if err := fsutil.CopyTree(filepath.Join(src, "member"), filepath.Join(dst, "member"), debCopy); err != nil {
 		os.RemoveAll(dst)
 		return juju.Failf("Cannot copy the Debian etcd's data from %s to %s: %v (the package and its data are untouched)", deb.DataDir, d.Paths.Unroot(dst), err)
 	}
@@ -200,7 +203,10 @@ func migrateDeb(ctx context.Context, d Deps, ev juju.Event, cfg charm.Config, in
 		if !workload.Exists(from) || workload.Exists(to) {
 			continue
 		}
-		if err := copyFile(from, to, 0o440); err != nil {
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return juju.Failf("Cannot copy %s to the snap: %v (the package is not purged)", d.Paths.Unroot(from), err)
+		}
+		if err := fsutil.CopyFile(from, to, 0o440, debCopy); err != nil {
 			return juju.Failf("Cannot copy %s to the snap: %v (the package is not purged)", d.Paths.Unroot(from), err)
 		}
 		copied = append(copied, c)
@@ -230,49 +236,4 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-// copyTree copies a directory of regular files and directories.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, rel)
-		switch {
-		case e.IsDir():
-			return os.MkdirAll(to, 0o700)
-		case e.Type().IsRegular():
-			return copyFile(p, to, 0o600)
-		}
-		return fmt.Errorf("cannot copy %s: not a regular file", p)
-	})
-}
-
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -77,25 +77,19 @@ func maintenance(cl etcd.Cluster) (etcd.Maintenance, error) {
 // peer relation, so health can still reach the cluster when the local
 // member is down.
 func peerClientURLs(ctx context.Context, d Deps) ([]string, error) {
-	ids, err := d.Tools.RelationIDs(ctx, "cluster")
-	if err != nil {
-		return nil, fmt.Errorf("cannot list the cluster relation: %w", err)
-	}
 	var urls []string
-	for _, id := range ids {
-		units, err := d.Tools.RelationList(ctx, id)
+	err := eachPeer(ctx, d, func(id, u string) error {
+		bag, err := d.Tools.RelationGet(ctx, id, u, false)
 		if err != nil {
-			return nil, fmt.Errorf("cannot list peers: %w", err)
+			return fmt.Errorf("cannot read the peer data of %s: %w", u, err)
 		}
-		for _, u := range units {
-			bag, err := d.Tools.RelationGet(ctx, id, u, false)
-			if err != nil {
-				return nil, fmt.Errorf("cannot read the peer data of %s: %w", u, err)
-			}
-			if c := relations.DecodePeer(u, bag).ClientURL; c != "" {
-				urls = append(urls, c)
-			}
+		if c := relations.DecodePeer(u, bag).ClientURL; c != "" {
+			urls = append(urls, c)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return urls, nil
 }
@@ -103,19 +97,36 @@ func peerClientURLs(ctx context.Context, d Deps) ([]string, error) {
 // peerUnits counts the other units of the application (the cluster peer
 // relation lists every other unit that has joined it).
 func peerUnits(ctx context.Context, d Deps) ([]string, error) {
+	var all []string
+	err := eachPeer(ctx, d, func(_, u string) error {
+		all = append(all, u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// eachPeer calls f with each unit on the cluster peer relation and the
+// relation's id, stopping at the first error.
+func eachPeer(ctx context.Context, d Deps, f func(id, unit string) error) error {
 	ids, err := d.Tools.RelationIDs(ctx, "cluster")
 	if err != nil {
-		return nil, fmt.Errorf("cannot list the cluster relation: %w", err)
+		return fmt.Errorf("cannot list the cluster relation: %w", err)
 	}
-	var all []string
 	for _, id := range ids {
 		units, err := d.Tools.RelationList(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("cannot list peers: %w", err)
+			return fmt.Errorf("cannot list peers: %w", err)
 		}
-		all = append(all, units...)
+		for _, u := range units {
+			if err := f(id, u); err != nil {
+				return err
+			}
+		}
 	}
-	return all, nil
+	return nil
 }
 
 // params reads the action's params with typed accessors; a value of the

@@ -16,20 +16,30 @@ import (
 
 // withLocal dials the local member and hands its client to f.
 func withLocal(ctx context.Context, d Deps, f func(local localMember, cl etcd.Cluster, m etcd.Maintenance) error) error {
-	local, err := readLocal(d)
-	if err != nil {
-		return err
-	}
-	cl, err := dial(ctx, d, []string{local.ClientURL})
+	local, cl, m, err := openLocal(ctx, d)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	m, err := maintenance(cl)
-	if err != nil {
-		return err
-	}
 	return f(local, cl, m)
+}
+
+// openLocal dials the local member; the caller closes cl.
+func openLocal(ctx context.Context, d Deps) (local localMember, cl etcd.Cluster, m etcd.Maintenance, err error) {
+	local, err = readLocal(d)
+	if err != nil {
+		return local, nil, nil, err
+	}
+	cl, err = dial(ctx, d, []string{local.ClientURL})
+	if err != nil {
+		return local, nil, nil, err
+	}
+	m, err = maintenance(cl)
+	if err != nil {
+		cl.Close()
+		return local, nil, nil, err
+	}
+	return local, cl, m, nil
 }
 
 // compact discards the key history before `revision` (default: the

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -94,13 +93,7 @@ func (p *procSnap) Stop(_ context.Context, _ string) error {
 	if p.cmd == nil {
 		return nil
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
+	testkit.Terminate(p.cmd.Process, p.done, 20*time.Second)
 	p.cmd = nil
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
 	"github.com/etcd-charm/etcd-charm/workload"
@@ -83,7 +84,7 @@ func rebuildCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	d.phase(ctx, "rebuild: etcd stopped; copying this member's db")
 	db := filepath.Join(staging, "db")
-	if err := copyFile(filepath.Join(dataDir, "member", "snap", "db"), db, 0o600); err != nil {
+	if err := fsutil.CopyFile(filepath.Join(dataDir, "member", "snap", "db"), db, 0o600, fsutil.Options{Sync: true, Private: true}); err != nil {
 		return restartAfter(ctx, d, juju.Failf("Cannot copy this member's db: %v. %s", err, untouched))
 	}
 	if _, err := d.Etcd.SnapshotStatus(ctx, db); err != nil {

@@ -48,19 +48,11 @@ func snapshot(ctx context.Context, d Deps, ev juju.Event) error {
 	if !filepath.IsAbs(target) {
 		return juju.Failf("target must be an absolute path, got %q", target)
 	}
-	local, err := readLocal(d)
-	if err != nil {
-		return err
-	}
-	cl, err := dial(ctx, d, []string{local.ClientURL})
+	local, cl, m, err := openLocal(ctx, d)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	m, err := maintenance(cl)
-	if err != nil {
-		return err
-	}
 	st, err := cl.Status(ctx, local.ClientURL)
 	if err != nil {
 		return juju.Failf("Cannot read the status of the local etcd at %s: %v", local.ClientURL, err)

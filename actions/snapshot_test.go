@@ -19,46 +19,27 @@ func fixedClock(t time.Time) func() time.Time { return func() time.Time { return
 
 func TestSnapshot(t *testing.T) {
 	tests := []struct {
-		name    string
-		version string
-		params  map[string]any
-		target  string // machine path of the archive's directory
-		entries []string
-		want    string // snapshot.version
-	}{{
-		name:    "v3 defaults on 3.5",
-		version: "3.5.17",
-		params:  map[string]any{"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v3"},
-		target:  "/home/ubuntu/etcd-snapshots",
-		entries: []string{"db"},
-		want:    "3.5.17",
-	}, {
-		name:    "v3 on 3.6 reports the server's version",
-		version: "3.6.16",
-		params:  map[string]any{"target": "/srv/backups/etcd", "keys-version": "v3"},
-		target:  "/srv/backups/etcd",
-		entries: []string{"db"},
-		want:    "3.6.16",
-	}, {
-		name:    "v2 backup on 3.4",
-		version: "3.4.23",
-		params:  map[string]any{"target": "/home/ubuntu/etcd-snapshots", "keys-version": "v2"},
-		target:  "/home/ubuntu/etcd-snapshots",
-		entries: []string{"member/wal/0.wal"},
-		want:    "3.4.23",
-	}}
+		name, version string // snapshot.version must report the server's
+		target, keys  string // params: the archive's directory (machine path), keys-version
+		entries       []string
+	}{
+		{"v3 defaults on 3.5", "3.5.17", "/home/ubuntu/etcd-snapshots", "v3", []string{"db"}},
+		{"v3 on 3.6 reports the server's version", "3.6.16", "/srv/backups/etcd", "v3", []string{"db"}},
+		{"v2 backup on 3.4", "3.4.23", "/home/ubuntu/etcd-snapshots", "v2", []string{"member/wal/0.wal"}},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, 3)
 			w.etcd.SetVersion(tt.version)
 			w.etcd.Put(99)
 			w.d.Now = fixedClock(time.Date(2026, 11, 22, 3, 4, 5, 0, time.UTC))
-			if code := w.run(t, "snapshot", tt.params); code != 0 || w.tools.ActionFailed != "" {
+			params := map[string]any{"target": tt.target, "keys-version": tt.keys}
+			if code := w.run(t, "snapshot", params); code != 0 || w.tools.ActionFailed != "" {
 				t.Fatalf("exit %d, failed %q", code, w.tools.ActionFailed)
 			}
 			r := w.tools.ActionResults
 			path := tt.target + "/etcd-snapshot-2026-11-22-03.04.05.tar.gz"
-			if r["snapshot.path"] != path || r["copy.cmd"] != "juju scp etcd/0:"+path+" ." || r["snapshot.version"] != tt.want {
+			if r["snapshot.path"] != path || r["copy.cmd"] != "juju scp etcd/0:"+path+" ." || r["snapshot.version"] != tt.version {
 				t.Errorf("results %v", r)
 			}
 			local := w.d.Paths.Join(path)

@@ -56,12 +56,8 @@ func TestSnapUpgrade(t *testing.T) {
 		// untouched: a refusal that must not install or refresh anything.
 		untouched bool
 	}{{
-		name: "new etcd resource",
-		arrange: func(t *testing.T, w *world) {
-			res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
-			writeFile(t, res, "squashfs of 3.6.16")
-			w.tools.Resources["etcd"] = res
-		},
+		name:     "new etcd resource",
+		arrange:  func(t *testing.T, w *world) { attach(t, w, "squashfs of 3.6.16") },
 		channel:  "auto",
 		result:   "installed the attached etcd resource (sha256 ",
 		after:    "3.6.16 (local revision x1, channel 3.5/stable)",
@@ -85,32 +81,25 @@ func TestSnapUpgrade(t *testing.T) {
 		name:    "resource recorded but a store revision runs",
 		channel: "3.5/stable",
 		arrange: func(t *testing.T, w *world) {
-			res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
-			writeFile(t, res, "squashfs of 3.6.16")
-			w.tools.Resources["etcd"] = res
-			sum, _, _ := etcdResourceSum(res)
+			sum, _, _ := etcdResourceSum(attach(t, w, "squashfs of 3.6.16"))
 			changeState(w.tools.State, func(s *charm.UnitState) { s.Resource = sum })
 		},
 		result:   "installed the attached etcd resource (sha256 ",
 		after:    "3.6.16 (local revision x1, channel 3.5/stable)",
 		snapCall: "InstallPath",
 	}, {
-		name:    "nothing to do: the attached resource runs",
-		channel: "3.5",
-		arrange: func(t *testing.T, w *world) {
-			installResource(t, w, "etcd_3.6.16_amd64.snap")
-		},
+		name:      "nothing to do: the attached resource runs",
+		channel:   "3.5",
+		arrange:   func(t *testing.T, w *world) { installResource(t, w, "etcd_3.6.16_amd64.snap") },
 		failed:    "Nothing to upgrade: this unit runs etcd 3.6.16 (local revision x1, channel 3.5/stable), and the attached etcd resource is the one installed (sha256 ",
 		untouched: true,
 	}, {
 		// A refresh would replace the resource, and the next run would
 		// sideload it again: the resource wins until an empty one is
 		// attached.
-		name:    "the attached resource runs; another channel does not replace it",
-		channel: "3.6/stable",
-		arrange: func(t *testing.T, w *world) {
-			installResource(t, w, "etcd_3.6.16_amd64.snap")
-		},
+		name:      "the attached resource runs; another channel does not replace it",
+		channel:   "3.6/stable",
+		arrange:   func(t *testing.T, w *world) { installResource(t, w, "etcd_3.6.16_amd64.snap") },
 		failed:    "or an empty one to follow the channel config, then run snap-upgrade again.",
 		untouched: true,
 	}, {
@@ -125,32 +114,19 @@ func TestSnapUpgrade(t *testing.T) {
 	}, {
 		name:    "upgraded etcd does not serve",
 		channel: "3.6/stable",
-		arrange: func(t *testing.T, w *world) {
-			restoreServe, restorePoll = 0, 0
-			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
-			w.etcd.SetDown(clientURL(0), "connection refused")
-		},
-		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which does not serve either: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded",
+		arrange: notServing,
+		failed:  "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which does not serve either: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded",
 	}, {
 		name:    "upgraded etcd does not serve: reverted, it serves again",
 		channel: "3.6/stable",
-		arrange: func(t *testing.T, w *world) {
-			restoreServe, restorePoll = 0, 0
-			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
-			w.etcd.SetDown(clientURL(0), "connection refused")
-			w.d.Snap = upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}
-		},
-		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which serves again.",
+		arrange: func(t *testing.T, w *world) { notServing(t, w); servesOnRevert(w) },
+		failed:  "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which serves again.",
 	}, {
 		name: "a new resource that does not serve is reverted, and so is the unit state",
 		arrange: func(t *testing.T, w *world) {
-			restoreServe, restorePoll = 0, 0
-			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
-			res := filepath.Join(t.TempDir(), "etcd_3.6.16_amd64.snap")
-			writeFile(t, res, "squashfs of a broken 3.6.16")
-			w.tools.Resources["etcd"] = res
-			w.etcd.SetDown(clientURL(0), "connection refused")
-			w.d.Snap = upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}
+			notServing(t, w)
+			attach(t, w, "squashfs of a broken 3.6.16")
+			servesOnRevert(w)
 		},
 		channel: "auto",
 		failed:  "It was reverted to 3.5.17 (revision 1, channel 3.5/stable), which serves again.",
@@ -213,11 +189,38 @@ func TestSnapUpgrade(t *testing.T) {
 
 // installResource attaches a resource file and installs it as the hooks
 // do at install: sideloaded (a local revision), its sha256 recorded.
-func installResource(t *testing.T, w *world, name string) {
+// attach attaches an etcd resource etcd_3.6.16_amd64.snap holding
+// content and returns its path.
+func attach(t *testing.T, w *world, content string) string {
+	t.Helper()
+	return attachAs(t, w, "etcd_3.6.16_amd64.snap", content)
+}
+
+func attachAs(t *testing.T, w *world, name, content string) string {
 	t.Helper()
 	res := filepath.Join(t.TempDir(), name)
-	writeFile(t, res, "squashfs of "+name)
+	writeFile(t, res, content)
 	w.tools.Resources["etcd"] = res
+	return res
+}
+
+// notServing makes the local etcd refuse connections, and snap-upgrade
+// give up on it at once.
+func notServing(t *testing.T, w *world) {
+	restoreServe, restorePoll = 0, 0
+	t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
+	w.etcd.SetDown(clientURL(0), "connection refused")
+}
+
+// servesOnRevert makes the local etcd serve again once the snap is
+// reverted.
+func servesOnRevert(w *world) {
+	w.d.Snap = upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}
+}
+
+func installResource(t *testing.T, w *world, name string) {
+	t.Helper()
+	res := attachAs(t, w, name, "squashfs of "+name)
 	if err := w.snapd.InstallPath(t.Context(), res); err != nil {
 		t.Fatal(err)
 	}

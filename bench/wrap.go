@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 )
 
 // The hook-latency figures come from a wrapper installed as the charm's
@@ -254,25 +256,16 @@ func WrapCharm(src, dst, self string) error {
 	return copyFile(self, filepath.Join(dst, "dispatch"))
 }
 
+// copyFile copies src to dst with src's mode.
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	st, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+	if err := fsutil.CopyFile(src, dst, st.Mode().Perm(), fsutil.Options{}); err != nil {
 		return fmt.Errorf("cannot copy %s: %w", src, err)
 	}
-	return out.Close()
+	return nil
 }
 
 // ReadHookRecords reads every unit machine's wrapper log in a jujusim home.

@@ -61,19 +61,7 @@ func TestValidateRefusesBadCiphersAndTimer(t *testing.T) {
 		{"refresh timer schedule", func(c *Config) { c.SnapdRefresh = "fri,sat5,10:00~12:00" }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ParseConfig(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.change(&c)
-			err = c.Validate()
-			var ce *ConfigError
-			switch {
-			case tc.option == "" && err != nil:
-				t.Fatalf("Validate() = %v, want valid", err)
-			case tc.option != "" && (!errors.As(err, &ce) || ce.Option != tc.option):
-				t.Fatalf("Validate() = %v, want a ConfigError naming %s", err, tc.option)
-			}
+			checkValidate(t, tc.change, tc.option)
 		})
 	}
 }

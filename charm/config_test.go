@@ -93,21 +93,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.change(&c)
-			err = c.Validate()
-			var ce *ConfigError
-			switch {
-			case tt.option == "" && err != nil:
-				t.Errorf("Validate() = %v, want valid", err)
-			case tt.option != "" && !errors.As(err, &ce):
-				t.Errorf("Validate() = %v, want *ConfigError for %s", err, tt.option)
-			case tt.option != "" && ce.Option != tt.option:
-				t.Errorf("Validate() names %q (%v), want %q", ce.Option, err, tt.option)
-			}
+			checkValidate(t, tt.change, tt.option)
 		})
 	}
 }
@@ -123,5 +109,33 @@ func TestSnapshotCountAuto(t *testing.T) {
 	n, err := Config{SnapshotCount: "auto", Channel: "latest/stable"}.SnapshotCountValue()
 	if err != nil || n != 100000 {
 		t.Errorf("SnapshotCountValue() = %d, %v", n, err)
+	}
+}
+
+// defaultConfig is the config with every option at its default.
+func defaultConfig(t *testing.T) Config {
+	t.Helper()
+	c, err := ParseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkValidate checks Validate on the default config changed by change:
+// valid when option is "", else a *ConfigError naming option.
+func checkValidate(t *testing.T, change func(*Config), option string) {
+	t.Helper()
+	c := defaultConfig(t)
+	change(&c)
+	err := c.Validate()
+	var ce *ConfigError
+	switch {
+	case option == "" && err != nil:
+		t.Errorf("Validate() = %v, want valid", err)
+	case option != "" && !errors.As(err, &ce):
+		t.Errorf("Validate() = %v, want *ConfigError for %s", err, option)
+	case option != "" && ce.Option != option:
+		t.Errorf("Validate() names %q (%v), want %q", ce.Option, err, option)
 	}
 }

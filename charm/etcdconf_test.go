@@ -33,10 +33,7 @@ func TestBuildEtcdConfigGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseConfig(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := defaultConfig(t)
 			tt.change(&cfg)
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
@@ -85,10 +82,7 @@ func TestHashChangesWithContent(t *testing.T) {
 
 // etcd.conf.yml reads back into the struct that rendered it.
 func TestParseEtcdConfigReadsRenderBack(t *testing.T) {
-	cfg, err := ParseConfig(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := defaultConfig(t)
 	cfg.BindWithInsecureHTTP = true
 	m := Member{Name: "etcd0", ClusterAddress: "10.0.1.10", DBAddress: "10.0.0.10"}
 	ec, err := BuildEtcdConfig(cfg, Paths{Root: "/"}, m, Start{"etcd0=https://10.0.1.10:2380", "new", "ABC123"}, "")

@@ -17,13 +17,9 @@ const (
 // should with the CA in place.
 func runningView(t *testing.T) MemberView {
 	t.Helper()
-	cfg, err := ParseConfig(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := MemberView{
 		Unit:    "etcd/0",
-		Config:  cfg,
+		Config:  defaultConfig(t),
 		Paths:   Paths{Root: "/"},
 		Member:  Member{Name: "etcd0", ClusterAddress: "10.0.1.0", DBAddress: "10.0.0.0"},
 		Leader:  relations.Leader{Cluster: solo, Token: "ABC123"},
@@ -65,6 +61,28 @@ func stopped(v *MemberView) {
 
 func newConfig(v *MemberView) { v.Config.HeartbeatInterval = 150 }
 
+// Arrangers the table's rows compose with all.
+func all(fs ...func(*MemberView)) func(*MemberView) {
+	return func(v *MemberView) {
+		for _, f := range fs {
+			f(v)
+		}
+	}
+}
+
+func peers(st string) func(*MemberView) { return func(v *MemberView) { withPeers(v, st) } }
+
+func as(name, unit string) func(*MemberView) {
+	return func(v *MemberView) { v.Member.Name, v.Unit = name, unit }
+}
+
+func lock(unit string) func(*MemberView) { return func(v *MemberView) { v.Leader.RestartLock = unit } }
+
+func inTrio(v *MemberView)       { v.Leader.Cluster = trio }
+func admitted(v *MemberView)     { v.Leader.Joins = map[string]string{"etcd1": admit} }
+func onOldChannel(v *MemberView) { v.Config.Channel = "3.5/stable" }
+func settled(v *MemberView)      { v.Done.PeerURLSettled = true }
+
 func TestPlanMember(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -76,79 +94,53 @@ func TestPlanMember(t *testing.T) {
 		arrange: func(v *MemberView) { stopped(v); v.Leader = relations.Leader{} },
 		want:    MemberStep{Kind: MemberWait, Reason: "Waiting for the leader to bootstrap the cluster"},
 	}, {
-		name: "a unit outside the bootstrap cluster waits for admission",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Member.Name, v.Unit = "etcd3", "etcd/3"
-		},
-		want: MemberStep{Kind: MemberWait, Reason: "Waiting for the leader to admit this unit"},
+		name:    "a unit outside the bootstrap cluster waits for admission",
+		arrange: all(stopped, as("etcd3", "etcd/3")),
+		want:    MemberStep{Kind: MemberWait, Reason: "Waiting for the leader to admit this unit"},
 	}, {
 		name:    "the founding member starts at once, new, and waits to serve",
 		arrange: stopped,
 		want:    MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
 	}, {
-		name: "a bootstrap member without a running majority starts without waiting to serve",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Leader.Cluster = trio
-			withPeers(v, relations.PeerReady)
-		},
-		want: MemberStep{Kind: MemberStart, WaitServe: false, Start: Start{State: "new"}},
+		name:    "a bootstrap member without a running majority starts without waiting to serve",
+		arrange: all(stopped, inTrio, peers(relations.PeerReady)),
+		want:    MemberStep{Kind: MemberStart, WaitServe: false, Start: Start{State: "new"}},
 	}, {
-		name: "a bootstrap member whose peers run waits to serve",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Leader.Cluster = trio
-			withPeers(v, relations.PeerStarting)
-		},
-		want: MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
+		name:    "a bootstrap member whose peers run waits to serve",
+		arrange: all(stopped, inTrio, peers(relations.PeerStarting)),
+		want:    MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
 	}, {
-		name: "an admitted unit starts existing, as a joiner",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Member.Name, v.Unit = "etcd1", "etcd/1"
-			v.Leader.Joins = map[string]string{"etcd1": admit}
-		},
-		want: MemberStep{Kind: MemberStart, Join: true, WaitServe: true, Start: Start{State: "existing"}},
+		name:    "an admitted unit starts existing, as a joiner",
+		arrange: all(stopped, as("etcd1", "etcd/1"), admitted),
+		want:    MemberStep{Kind: MemberStart, Join: true, WaitServe: true, Start: Start{State: "existing"}},
 	}, {
 		name: "an admitted unit with data restarts as a member, not a joiner",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Member.Name, v.Unit = "etcd1", "etcd/1"
-			v.Leader.Joins = map[string]string{"etcd1": admit}
+		arrange: all(stopped, as("etcd1", "etcd/1"), admitted, func(v *MemberView) {
 			v.HasData, v.Stored = true, Start{InitialCluster: admit, State: "existing", Token: "ABC123"}
-		},
+		}),
 		want: MemberStep{Kind: MemberStart, Join: false, WaitServe: true, Start: Start{State: "existing"}},
 	}, {
 		name:    "a stopped etcd on another channel is refreshed before it starts",
-		arrange: func(v *MemberView) { stopped(v); v.Config.Channel = "3.5/stable" },
+		arrange: all(stopped, onOldChannel),
 		want:    MemberStep{Kind: MemberRefresh, Start: Start{State: "new"}},
 	}, {
-		name: "once refreshed, the stopped etcd starts",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Config.Channel = "3.5/stable"
-			v.Done.Refreshed = true
-		},
-		want: MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
+		name:    "once refreshed, the stopped etcd starts",
+		arrange: all(stopped, onOldChannel, func(v *MemberView) { v.Done.Refreshed = true }),
+		want:    MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
 	}, {
 		name: "the attached resource is not refreshed away",
-		arrange: func(v *MemberView) {
-			stopped(v)
-			v.Config.Channel = "3.5/stable"
+		arrange: all(stopped, onOldChannel, func(v *MemberView) {
 			v.Snap, v.FromResource = SnapView{Tracking: "3.6/stable", Local: true}, true
-		},
+		}),
 		want: MemberStep{Kind: MemberStart, WaitServe: true, Start: Start{State: "new"}},
 	}, {
 		name:    "etcd running what it should does nothing",
 		arrange: func(*MemberView) {},
 		want:    MemberStep{Kind: MemberNone, WaitServe: true, Start: Start{State: "new"}},
 	}, {
-		name: "etcd running what it should reports its finished restart done",
-		arrange: func(v *MemberView) {
-			v.Self.RestartRequest = "abc"
-		},
-		want: MemberStep{Kind: MemberNone, WaitServe: true, Done: "abc", Start: Start{State: "new"}},
+		name:    "etcd running what it should reports its finished restart done",
+		arrange: func(v *MemberView) { v.Self.RestartRequest = "abc" },
+		want:    MemberStep{Kind: MemberNone, WaitServe: true, Done: "abc", Start: Start{State: "new"}},
 	}, {
 		name:    "a running etcd whose CA is not recorded is assumed to run the current one",
 		arrange: func(v *MemberView) { v.RunningCA = "" },
@@ -160,73 +152,51 @@ func TestPlanMember(t *testing.T) {
 		request: true,
 	}, {
 		name:    "the only member with new config restarts once its peer URL is settled",
-		arrange: func(v *MemberView) { newConfig(v); v.Done.PeerURLSettled = true },
+		arrange: all(newConfig, settled),
 		want:    MemberStep{Kind: MemberRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
 		name:    "a new CA restarts",
-		arrange: func(v *MemberView) { v.CA = "ca-2"; v.Done.PeerURLSettled = true },
+		arrange: all(func(v *MemberView) { v.CA = "ca-2" }, settled),
 		want:    MemberStep{Kind: MemberRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
 		name:    "a running etcd on another channel is refreshed first",
-		arrange: func(v *MemberView) { v.Config.Channel = "3.5/stable" },
+		arrange: onOldChannel,
 		want:    MemberStep{Kind: MemberRefresh, Start: Start{State: "new"}},
 		request: true,
 	}, {
 		name: "a refreshed etcd still restarts into its config",
-		arrange: func(v *MemberView) {
-			v.Config.Channel = "3.5/stable"
+		arrange: all(onOldChannel, func(v *MemberView) {
 			v.Snap.Tracking = "3.5/stable"
 			v.Done = MemberProgress{Refreshed: true, PeerURLSettled: true}
-		},
+		}),
 		want:    MemberStep{Kind: MemberRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
-		name: "a member of a running cluster asks for the restart lock",
-		arrange: func(v *MemberView) {
-			newConfig(v)
-			withPeers(v, relations.PeerStarted)
-			v.Leader.RestartLock = "etcd/1"
-		},
+		name:    "a member of a running cluster asks for the restart lock",
+		arrange: all(newConfig, peers(relations.PeerStarted), lock("etcd/1")),
 		want:    MemberStep{Kind: MemberRequestRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
-		name: "a channel change in a running cluster waits for the lock too",
-		arrange: func(v *MemberView) {
-			v.Config.Channel = "3.5/stable"
-			withPeers(v, relations.PeerStarted)
-		},
+		name:    "a channel change in a running cluster waits for the lock too",
+		arrange: all(onOldChannel, peers(relations.PeerStarted)),
 		want:    MemberStep{Kind: MemberRequestRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
-		name: "the lock holder restarts",
-		arrange: func(v *MemberView) {
-			newConfig(v)
-			withPeers(v, relations.PeerStarted)
-			v.Leader.RestartLock = "etcd/0"
-			v.Done.PeerURLSettled = true
-		},
+		name:    "the lock holder restarts",
+		arrange: all(newConfig, peers(relations.PeerStarted), lock("etcd/0"), settled),
 		want:    MemberStep{Kind: MemberRestart, Start: Start{State: "new"}},
 		request: true,
 	}, {
-		name: "a member whose peers are not started restarts without the lock",
-		arrange: func(v *MemberView) {
-			newConfig(v)
-			withPeers(v, relations.PeerStarting)
-			v.Done.PeerURLSettled = true
-		},
+		name:    "a member whose peers are not started restarts without the lock",
+		arrange: all(newConfig, peers(relations.PeerStarting), settled),
 		want:    MemberStep{Kind: MemberRestart, Start: Start{State: "new"}},
 		request: true,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := runningView(t)
-			tt.arrange(&v)
-			got, err := PlanMember(v)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v, got := plan(t, tt.arrange)
 			if got.Kind != tt.want.Kind || got.Reason != tt.want.Reason || got.Join != tt.want.Join ||
 				got.WaitServe != tt.want.WaitServe || got.Done != tt.want.Done || got.Start.State != tt.want.Start.State {
 				t.Errorf("PlanMember = %+v, want %+v", brief(got), brief(tt.want))
@@ -239,6 +209,18 @@ func TestPlanMember(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plan is etcd/0's step from its running view changed by arrange.
+func plan(t *testing.T, arrange func(*MemberView)) (MemberView, MemberStep) {
+	t.Helper()
+	v := runningView(t)
+	arrange(&v)
+	step, err := PlanMember(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, step
 }
 
 func brief(s MemberStep) MemberStep { s.Rendered = nil; return s }
@@ -268,12 +250,7 @@ func TestPlanMemberRequestIsStable(t *testing.T) {
 // The start record a member keeps is the one it started with, whatever
 // the leader publishes later.
 func TestPlanMemberKeepsTheStartRecord(t *testing.T) {
-	v := runningView(t)
-	v.Leader.Cluster = trio
-	got, err := PlanMember(v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, got := plan(t, inTrio)
 	if got.Start != v.Stored || got.Kind != MemberNone {
 		t.Errorf("step %+v, want none keeping start %+v", brief(got), v.Stored)
 	}
@@ -348,12 +325,7 @@ func TestPlanMemberRendersV2ForTheReleaseItRuns(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := runningView(t)
-			tt.arrange(&v)
-			step, err := PlanMember(v)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, step := plan(t, tt.arrange)
 			if step.Kind != tt.kind {
 				t.Errorf("step %q, want %q", step.Kind, tt.kind)
 			}
@@ -394,13 +366,10 @@ func TestPlanMemberDataLost(t *testing.T) {
 		{"learner again, admitted: join empty", boot, false, OwnLearner, admitted, MemberStart, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := runningView(t)
-			v.Active, v.Running = false, nil
-			v.Stored, v.HasData, v.Own, v.Leader = tc.stored, tc.hasData, tc.own, tc.leader
-			step, err := PlanMember(v)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, step := plan(t, func(v *MemberView) {
+				v.Active, v.Running = false, nil
+				v.Stored, v.HasData, v.Own, v.Leader = tc.stored, tc.hasData, tc.own, tc.leader
+			})
 			if step.Kind != tc.kind || step.Reason != tc.reason {
 				t.Errorf("step %s %q, want %s %q", step.Kind, step.Reason, tc.kind, tc.reason)
 			}

@@ -315,7 +315,7 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 	if got := u.snapd.Installed("etcd"); got == nil || got.Channel != "3.6/stable" {
 		t.Fatalf("installed %+v, want etcd from 3.6/stable (auto: highest stable track)", got)
 	}
-	if s.leaderData["cluster"] != "etcd0=https://10.0.1.0:2380" || len(s.leaderData["token"]) != 6 {
+	if leaderOf(s).Cluster != "etcd0=https://10.0.1.0:2380" || len(leaderOf(s).Token) != 6 {
 		t.Errorf("leader data = %v", s.leaderData)
 	}
 	conf, err := os.ReadFile(u.paths.ConfigFile())
@@ -361,21 +361,15 @@ func TestSingleUnitFormsCluster(t *testing.T) {
 }
 
 func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	leader := s.units[0]
-	s.mustRun(leader, juju.Event{Name: "install"})
-
-	joiner := s.addUnit()
 	// The joiner gets ready (snap, certificates) and waits for admission.
-	s.mustRun(joiner, juju.Event{Name: "install"})
+	s, leader, joiner := withJoiner(t)
 	if joiner.tools.Status != (juju.Status{Name: juju.StatusWaiting, Message: "Waiting for the leader to admit this unit"}) {
 		t.Errorf("joiner status = %+v", joiner.tools.Status)
 	}
 	// The leader admits it as a learner.
 	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/1"})
-	if want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380"; s.leaderData["join-etcd1"] != want {
-		t.Fatalf("admission = %q, want %q", s.leaderData["join-etcd1"], want)
+	if want := "etcd0=https://10.0.1.0:2380,etcd1=https://10.0.1.1:2380"; leaderOf(s).Joins["etcd1"] != want {
+		t.Fatalf("admission = %q, want %q", leaderOf(s).Joins["etcd1"], want)
 	}
 	var learner etcd.Member
 	for _, m := range s.etcd.List() {
@@ -394,7 +388,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 	if !strings.Contains(string(conf), "initial-cluster-state: existing") {
 		t.Errorf("joiner etcd.conf.yml:\n%s", conf)
 	}
-	if joiner.tools.Relations["cluster:0"].LocalUnitData["state"] != "started" {
+	if peerOf(joiner).State != "started" {
 		t.Fatalf("joiner peer data = %v", joiner.tools.Relations["cluster:0"].LocalUnitData)
 	}
 	// The leader promotes it (etcd first says it is not in sync).
@@ -406,7 +400,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 		}
 	}
 	// The promotion changes leader settings, so Juju wakes the joiner.
-	if s.leaderData["voters"] == "" {
+	if leaderOf(s).Voters == "" {
 		t.Fatalf("promotion left no trace in leader settings: %v", s.leaderData)
 	}
 	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
@@ -417,11 +411,7 @@ func TestUnitJoinsAsLearnerAndIsPromoted(t *testing.T) {
 }
 
 func TestStopRemovesOwnMemberMovingLeadership(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	s.mustRun(s.units[0], juju.Event{Name: "install"})
-	other := s.addUnit()
-	s.mustRun(other, juju.Event{Name: "install"})
+	s, _, other := withJoiner(t)
 	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
 	s.mustRun(other, juju.Event{Name: "leader-settings-changed"})
 	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})

@@ -26,6 +26,19 @@ func formed(t *testing.T, n int) *scenario {
 	return formedOn(t, n, "")
 }
 
+// withJoiner returns a scenario whose leader has bootstrapped etcd alone
+// and a second unit, installed, waiting for admission.
+func withJoiner(t *testing.T) (s *scenario, leader, joiner *unit) {
+	t.Helper()
+	s = newScenario(t, 1)
+	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
+	leader = s.units[0]
+	s.mustRun(leader, juju.Event{Name: "install"})
+	joiner = s.addUnit()
+	s.mustRun(joiner, juju.Event{Name: "install"})
+	return s, leader, joiner
+}
+
 // formedOn is formed with the config option channel set ("" auto).
 func formedOn(t *testing.T, n int, channel string) *scenario {
 	t.Helper()
@@ -54,12 +67,7 @@ func formedOn(t *testing.T, n int, channel string) *scenario {
 }
 
 func TestHookDyingMidJoinConvergesOnRerun(t *testing.T) {
-	s := newScenario(t, 1)
-	s.etcd = etcdtest.New("etcd0", "https://10.0.1.0:2380", "https://10.0.0.0:2379")
-	leader := s.units[0]
-	s.mustRun(leader, juju.Event{Name: "install"})
-	joiner := s.addUnit()
-	s.mustRun(joiner, juju.Event{Name: "install"})
+	s, leader, joiner := withJoiner(t)
 
 	// The learner is added, then the hook dies before the admission is
 	// published.
@@ -67,13 +75,13 @@ func TestHookDyingMidJoinConvergesOnRerun(t *testing.T) {
 	if code, _ := s.run(leader, juju.Event{Name: "cluster-relation-changed"}); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if len(s.etcd.List()) != 2 || s.leaderData["join-etcd1"] != "" {
+	if len(s.etcd.List()) != 2 || leaderOf(s).Joins["etcd1"] != "" {
 		t.Fatalf("members %+v, leader data %v", s.etcd.List(), s.leaderData)
 	}
 	// Juju retries the hook: no second member, the admission appears.
 	delete(leader.tools.Fail, "leader-set")
 	s.mustRun(leader, juju.Event{Name: "cluster-relation-changed"})
-	if len(s.etcd.List()) != 2 || s.leaderData["join-etcd1"] == "" {
+	if len(s.etcd.List()) != 2 || leaderOf(s).Joins["etcd1"] == "" {
 		t.Fatalf("after retry: members %+v, leader data %v", s.etcd.List(), s.leaderData)
 	}
 	s.mustRun(joiner, juju.Event{Name: "leader-settings-changed"})
@@ -212,7 +220,7 @@ func restarted(u *unit) bool {
 func (s *scenario) pendingRestarts() int {
 	n := 0
 	for _, u := range s.units {
-		if u.tools.Relations["cluster:0"].LocalUnitData["restart-request"] != "" {
+		if peerOf(u).RestartRequest != "" {
 			n++
 		}
 	}
@@ -274,9 +282,9 @@ func TestLeaderRestartsItselfWhenTheLockIsFree(t *testing.T) {
 	}
 	s.mustRun(s.units[0], juju.Event{Name: "config-changed"})
 	if !restarted(s.units[0]) {
-		t.Fatalf("leader did not restart; lock %q", s.leaderData["restart-lock"])
+		t.Fatalf("leader did not restart; lock %q", leaderOf(s).RestartLock)
 	}
-	if got := s.units[0].tools.Relations["cluster:0"].LocalUnitData["restart-request"]; got != "" {
+	if got := peerOf(s.units[0]).RestartRequest; got != "" {
 		t.Fatalf("leader's request still pending: %q", got)
 	}
 	if got := s.units[0].tools.Status.Name; got != juju.StatusActive {
@@ -309,7 +317,7 @@ func TestCertificateChangesRestartOnlyForANewCA(t *testing.T) {
 		if restarted(u) {
 			t.Errorf("%s restarted for a re-issued server certificate", u.name)
 		}
-		if req := u.tools.Relations["cluster:0"].LocalUnitData["restart-request"]; req != "" {
+		if req := peerOf(u).RestartRequest; req != "" {
 			t.Errorf("%s asks to restart for a re-issued server certificate", u.name)
 		}
 	}
@@ -403,7 +411,7 @@ func TestJoinerStuckAfterPublishIsRestarted(t *testing.T) {
 	if !restarted(joiner) {
 		t.Fatalf("joiner not restarted; snapd calls %v", joiner.snapd.Calls())
 	}
-	if got := joiner.tools.Relations["cluster:0"].LocalUnitData["state"]; got != "started" {
+	if got := peerOf(joiner).State; got != "started" {
 		t.Errorf("joiner peer state %q, want started", got)
 	}
 
@@ -526,7 +534,7 @@ func (s *scenario) settle(seed int64, limit int, initial map[string][]juju.Event
 		}
 		if len(ready) == 0 {
 			if p := s.pendingRestarts(); p > 0 {
-				s.t.Fatalf("stalled after %d hooks with %d restarts pending (lock %q): only update-status would run next", n, p, s.leaderData["restart-lock"])
+				s.t.Fatalf("stalled after %d hooks with %d restarts pending (lock %q): only update-status would run next", n, p, leaderOf(s).RestartLock)
 			}
 			return order
 		}
@@ -537,10 +545,10 @@ func (s *scenario) settle(seed int64, limit int, initial map[string][]juju.Event
 		if q := queued[next.u.name]; len(q) > 0 && q[0].Name == next.ev.Name {
 			queued[next.u.name] = q[1:]
 		}
-		lock := s.leaderData["restart-lock"]
+		lock := leaderOf(s).RestartLock
 		holderPending := false
 		for _, o := range s.units {
-			if o.name == lock && o.tools.Relations["cluster:0"].LocalUnitData["restart-request"] != "" {
+			if o.name == lock && peerOf(o).RestartRequest != "" {
 				holderPending = true
 			}
 		}

@@ -44,42 +44,36 @@ func writePy(b *bytes.Buffer, v any) {
 	case float64:
 		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 	case []string:
-		b.WriteByte('[')
-		for i, s := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, s)
-		}
-		b.WriteByte(']')
+		writePySeq(b, '[', ']', v, func(s string) { writePyString(b, s) })
 	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePy(b, e)
-		}
-		b.WriteByte(']')
+		writePySeq(b, '[', ']', v, func(e any) { writePy(b, e) })
 	case map[string]any:
 		keys := make([]string, 0, len(v))
 		for k := range v {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
+		writePySeq(b, '{', '}', keys, func(k string) {
 			writePyString(b, k)
 			b.WriteString(": ")
 			writePy(b, v[k])
-		}
-		b.WriteByte('}')
+		})
 	default:
 		panic(fmt.Sprintf("pyJSON: unsupported type %T", v))
 	}
+}
+
+// writePySeq writes each of items with write between start and end,
+// separated as json.dumps separates them (", ").
+func writePySeq[T any](b *bytes.Buffer, start, end byte, items []T, write func(T)) {
+	b.WriteByte(start)
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		write(e)
+	}
+	b.WriteByte(end)
 }
 
 func writePyString(b *bytes.Buffer, s string) {

@@ -5,20 +5,17 @@ import (
 	"context"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func TestCheckAlarmsVerdicts(t *testing.T) {
 	// A port nothing listens on: etcd is stopped.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := l.Addr().String()
-	l.Close()
+	stopped := net.JoinHostPort("127.0.0.1", strconv.Itoa(testkit.FreePort(t, "127.0.0.1")))
 
 	for _, tc := range []struct {
 		name   string

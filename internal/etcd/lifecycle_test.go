@@ -45,57 +45,43 @@ type member struct{ name, peerURL, clientURL string }
 // release: TLS on both sides with client certificates required, as the
 // charm configures etcd.
 func TestRealCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd processes")
-	}
-	for _, v := range []struct{ version, net string }{
-		{"3.4", "127.0.34."}, {"3.5", "127.0.35."}, {"3.6", "127.0.36."},
-	} {
-		t.Run(v.version, func(t *testing.T) {
-			bin := etcdBinary(t, v.version)
-			ipA, ipB := v.net+"1", v.net+"2"
-			tls := writePKI(t, t.TempDir(), "127.0.0.1", ipA, ipB)
-			a, b := newNode(t, "a", ipA), newNode(t, "b", ipB)
-			a.start(t, bin, tls, "a="+a.peerURL, "new")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var c *etcd.Client
-			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
-				c, err = etcd.Open(ctx, []string{a.client, b.client}, tls, nil)
-				return err
-			})
-			t.Cleanup(func() { c.Close() })
-			waitHealthy(t, c, a.client)
-			lifeCycle(t, backend{
-				c:       c,
-				version: v.version,
-				a:       member{"a", a.peerURL, a.client},
-				b:       member{"b", b.peerURL, b.client},
-				startB: func(t *testing.T) {
-					b.start(t, bin, tls, "a="+a.peerURL+",b="+b.peerURL, "existing")
-				},
-				removed: func(t *testing.T) {
-					select {
-					case <-a.exited:
-					case <-time.After(20 * time.Second):
-						t.Error("etcd a still runs 20 s after its removal")
-					}
-				},
-				closed: "https://" + ipB + ":1",
-				put: func(t *testing.T, endpoint, key, value string) int64 {
-					return putReal(t, endpoint, tls, key, value)
-				},
-				through: func(t *testing.T, endpoint string) etcd.Cluster {
-					c, err := etcd.Open(ctx, []string{endpoint}, tls, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { c.Close() })
-					return c
-				},
-			})
+	eachRelease(t, [3]string{"127.0.34.", "127.0.35.", "127.0.36."}, func(t *testing.T, version, bin, net string) {
+		ipA, ipB := net+"1", net+"2"
+		tls := writePKI(t, t.TempDir(), "127.0.0.1", ipA, ipB)
+		a, b := newNode(t, "a", ipA), newNode(t, "b", ipB)
+		a.start(t, bin, tls, "a="+a.peerURL, "new")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := openServing(t, ctx, []string{a.client, b.client}, tls, a.client)
+		lifeCycle(t, backend{
+			c:       c,
+			version: version,
+			a:       member{"a", a.peerURL, a.client},
+			b:       member{"b", b.peerURL, b.client},
+			startB: func(t *testing.T) {
+				b.start(t, bin, tls, "a="+a.peerURL+",b="+b.peerURL, "existing")
+			},
+			removed: func(t *testing.T) {
+				select {
+				case <-a.exited:
+				case <-time.After(20 * time.Second):
+					t.Error("etcd a still runs 20 s after its removal")
+				}
+			},
+			closed: "https://" + ipB + ":1",
+			put: func(t *testing.T, endpoint, key, value string) int64 {
+				return putReal(t, endpoint, tls, key, value)
+			},
+			through: func(t *testing.T, endpoint string) etcd.Cluster {
+				c, err := etcd.Open(ctx, []string{endpoint}, tls, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			},
 		})
-	}
+	})
 }
 
 // TestFakeCluster runs the same scenario on the etcdtest fake, so the

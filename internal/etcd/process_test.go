@@ -21,6 +21,20 @@ func etcdBinary(t testing.TB, prefix string) string {
 	return filepath.Join(testkit.EtcdRelease(t, prefix, "etcd"), "etcd")
 }
 
+// eachRelease runs f as a subtest for each etcd release the charm installs
+// (version 3.4, 3.5, 3.6, the subtests' names) with its etcd binary and
+// its own loopback prefix from nets ("127.0.34.", in release order). It
+// skips with -short: it starts etcd processes.
+func eachRelease(t *testing.T, nets [3]string, f func(t *testing.T, version, bin, net string)) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts etcd processes")
+	}
+	for i, version := range []string{"3.4", "3.5", "3.6"} {
+		t.Run(version, func(t *testing.T) { f(t, version, etcdBinary(t, version), nets[i]) })
+	}
+}
+
 // node is one etcd member's addresses and, once started, its process.
 type node struct {
 	name            string
@@ -92,13 +106,7 @@ func (n *node) stop() {
 		return
 	default:
 	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.exited:
-	case <-time.After(10 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
-	}
+	testkit.Terminate(n.cmd.Process, n.exited, 10*time.Second)
 }
 
 func tail(s string, lines int) string {
@@ -110,6 +118,20 @@ func tail(s string, lines int) string {
 }
 
 // waitHealthy waits until endpoint passes Health.
+// openServing opens a client of endpoints once the first member listens,
+// closes it when the test ends, and returns once serving answers healthy.
+func openServing(t testing.TB, ctx context.Context, endpoints []string, tls etcd.TLS, serving string) *etcd.Client {
+	t.Helper()
+	var c *etcd.Client
+	testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
+		c, err = etcd.Open(ctx, endpoints, tls, nil)
+		return err
+	})
+	t.Cleanup(func() { c.Close() })
+	waitHealthy(t, c, serving)
+	return c
+}
+
 func waitHealthy(t testing.TB, c etcd.Cluster, endpoint string) {
 	t.Helper()
 	testkit.Eventually(t, 30*time.Second, "health of "+endpoint, func() error {

@@ -32,50 +32,36 @@ type quorumBackend struct {
 // one of two, so etcd refuses with "unhealthy cluster"; removing the
 // member that is down is fine.
 func TestRealQuorum(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd processes")
-	}
-	for _, v := range []struct{ version, net string }{
-		{"3.4", "127.0.134."}, {"3.5", "127.0.135."}, {"3.6", "127.0.136."},
-	} {
-		t.Run(v.version, func(t *testing.T) {
-			bin := etcdBinary(t, v.version)
-			var ips [3]string
-			for i := range ips {
-				ips[i] = fmt.Sprintf("%s%d", v.net, i+1)
+	eachRelease(t, [3]string{"127.0.134.", "127.0.135.", "127.0.136."}, func(t *testing.T, _, bin, net string) {
+		var ips [3]string
+		for i := range ips {
+			ips[i] = fmt.Sprintf("%s%d", net, i+1)
+		}
+		tls := writePKI(t, t.TempDir(), "127.0.0.1", ips[0], ips[1], ips[2])
+		var nodes [3]*node
+		var qb quorumBackend
+		var endpoints []string
+		for i, name := range []string{"a", "b", "c"} {
+			nodes[i] = newNode(t, name, ips[i])
+			qb.members[i] = member{name, nodes[i].peerURL, nodes[i].client}
+			endpoints = append(endpoints, nodes[i].client)
+		}
+		initial := func(n int) string {
+			var parts []string
+			for _, nd := range nodes[:n+1] {
+				parts = append(parts, nd.name+"="+nd.peerURL)
 			}
-			tls := writePKI(t, t.TempDir(), "127.0.0.1", ips[0], ips[1], ips[2])
-			var nodes [3]*node
-			var qb quorumBackend
-			var endpoints []string
-			for i, name := range []string{"a", "b", "c"} {
-				nodes[i] = newNode(t, name, ips[i])
-				qb.members[i] = member{name, nodes[i].peerURL, nodes[i].client}
-				endpoints = append(endpoints, nodes[i].client)
-			}
-			initial := func(n int) string {
-				var parts []string
-				for _, nd := range nodes[:n+1] {
-					parts = append(parts, nd.name+"="+nd.peerURL)
-				}
-				return strings.Join(parts, ",")
-			}
-			nodes[0].start(t, bin, tls, initial(0), "new")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var c *etcd.Client
-			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
-				c, err = etcd.Open(ctx, endpoints, tls, nil)
-				return err
-			})
-			t.Cleanup(func() { c.Close() })
-			waitHealthy(t, c, nodes[0].client)
-			qb.c, qb.expectWindow, qb.settle = c, true, 2*time.Second
-			qb.start = func(t *testing.T, i int) { nodes[i].start(t, bin, tls, initial(i), "existing") }
-			qb.stop = func(t *testing.T, i int) { nodes[i].stop() }
-			quorum(t, qb)
-		})
-	}
+			return strings.Join(parts, ",")
+		}
+		nodes[0].start(t, bin, tls, initial(0), "new")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := openServing(t, ctx, endpoints, tls, nodes[0].client)
+		qb.c, qb.expectWindow, qb.settle = c, true, 2*time.Second
+		qb.start = func(t *testing.T, i int) { nodes[i].start(t, bin, tls, initial(i), "existing") }
+		qb.stop = func(t *testing.T, i int) { nodes[i].stop() }
+		quorum(t, qb)
+	})
 }
 
 func TestFakeQuorum(t *testing.T) {

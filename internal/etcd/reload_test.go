@@ -48,59 +48,45 @@ func presentedSerial(t *testing.T, rawURL string, files etcd.TLS) (int64, error)
 // certificate, and a member whose certificate is only trusted through the
 // same CA joins through the running member's peer port.
 func TestServerCertificateReloadsWithoutRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts etcd processes")
-	}
-	for _, v := range []struct{ version, net string }{
-		{"3.4", "127.0.44."}, {"3.5", "127.0.45."}, {"3.6", "127.0.46."},
-	} {
-		t.Run(v.version, func(t *testing.T) {
-			bin := etcdBinary(t, v.version)
-			ipA, ipB := v.net+"1", v.net+"2"
-			ca := newTestCA(t)
-			dirA, dirB := t.TempDir(), t.TempDir()
-			filesA, first := ca.issue(t, dirA, "127.0.0.1", ipA)
-			a, b := newNode(t, "a", ipA), newNode(t, "b", ipB)
-			a.start(t, bin, filesA, "a="+a.peerURL, "new")
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			var c *etcd.Client
-			testkit.Eventually(t, 20*time.Second, "etcd a listening", func() (err error) {
-				c, err = etcd.Open(ctx, []string{a.client}, filesA, nil)
-				return err
-			})
-			t.Cleanup(func() { c.Close() })
-			waitHealthy(t, c, a.client)
-			for _, ep := range []string{a.client, a.peerURL} {
-				if got, err := presentedSerial(t, ep, filesA); err != nil || got != first {
-					t.Fatalf("%s presents serial %d (%v), want %d", ep, got, err, first)
-				}
+	eachRelease(t, [3]string{"127.0.44.", "127.0.45.", "127.0.46."}, func(t *testing.T, _, bin, net string) {
+		ipA, ipB := net+"1", net+"2"
+		ca := newTestCA(t)
+		dirA, dirB := t.TempDir(), t.TempDir()
+		filesA, first := ca.issue(t, dirA, "127.0.0.1", ipA)
+		a, b := newNode(t, "a", ipA), newNode(t, "b", ipB)
+		a.start(t, bin, filesA, "a="+a.peerURL, "new")
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		c := openServing(t, ctx, []string{a.client}, filesA, a.client)
+		for _, ep := range []string{a.client, a.peerURL} {
+			if got, err := presentedSerial(t, ep, filesA); err != nil || got != first {
+				t.Fatalf("%s presents serial %d (%v), want %d", ep, got, err, first)
 			}
+		}
 
-			// Re-issue a's certificate with b's address added, as easyrsa
-			// does when a peer appears; etcd keeps running.
-			_, second := ca.issue(t, dirA, "127.0.0.1", ipA, ipB)
-			for _, ep := range []string{a.client, a.peerURL} {
-				if got, err := presentedSerial(t, ep, filesA); err != nil || got != second {
-					t.Fatalf("after the re-issue %s presents serial %d (%v), want %d", ep, got, err, second)
-				}
+		// Re-issue a's certificate with b's address added, as easyrsa
+		// does when a peer appears; etcd keeps running.
+		_, second := ca.issue(t, dirA, "127.0.0.1", ipA, ipB)
+		for _, ep := range []string{a.client, a.peerURL} {
+			if got, err := presentedSerial(t, ep, filesA); err != nil || got != second {
+				t.Fatalf("after the re-issue %s presents serial %d (%v), want %d", ep, got, err, second)
 			}
-			filesB, _ := ca.issue(t, dirB, "127.0.0.1", ipB)
-			if _, _, err := c.AddLearner(ctx, b.peerURL); err != nil {
-				t.Fatal(err)
-			}
-			b.start(t, bin, filesB, "a="+a.peerURL+",b="+b.peerURL, "existing")
-			testkit.Eventually(t, 30*time.Second, "b serving", func() error {
-				sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				defer cancel()
-				_, err := c.Status(sctx, b.client)
-				return err
-			})
-			select {
-			case <-a.exited:
-				t.Fatal("etcd a exited")
-			default:
-			}
+		}
+		filesB, _ := ca.issue(t, dirB, "127.0.0.1", ipB)
+		if _, _, err := c.AddLearner(ctx, b.peerURL); err != nil {
+			t.Fatal(err)
+		}
+		b.start(t, bin, filesB, "a="+a.peerURL+",b="+b.peerURL, "existing")
+		testkit.Eventually(t, 30*time.Second, "b serving", func() error {
+			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			_, err := c.Status(sctx, b.client)
+			return err
 		})
-	}
+		select {
+		case <-a.exited:
+			t.Fatal("etcd a exited")
+		default:
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 
 	"github.com/etcd-charm/etcd-charm/internal/charmpack"
 )
@@ -37,4 +38,32 @@ func BuildCharm(out, src, pkg string) error {
 	}
 	defer os.Remove(bin)
 	return charmpack.Pack(charmpack.Options{Src: filepath.Join(RepoRoot(), src), Binary: bin, Out: out})
+}
+
+// BuildDir is the directory of binaries a test package builds once and
+// shares between its tests. The package's TestMain calls Remove after
+// m.Run.
+type BuildDir struct {
+	Prefix string // of the temporary directory's name
+	once   sync.Once
+	dir    string
+	err    error
+}
+
+// Get runs build in a new temporary directory the first time and returns
+// that directory and build's error, then and on every later call.
+func (b *BuildDir) Get(build func(dir string) error) (string, error) {
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", b.Prefix); b.err == nil {
+			b.err = build(b.dir)
+		}
+	})
+	return b.dir, b.err
+}
+
+// Remove deletes the directory, if Get made one.
+func (b *BuildDir) Remove() {
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
 }

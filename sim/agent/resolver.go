@@ -1,7 +1,8 @@
 package agent
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/sim/model"
@@ -248,12 +249,7 @@ func bagVersion(b *model.Bag) int64 {
 // (not for peers), then stop, storage-detaching, remove.
 func teardownOp(m *model.Model, u *model.Unit) (Op, bool, time.Time) {
 	st := &u.AgentState
-	ids := make([]int, 0, len(st.Relations))
-	for id := range st.Relations {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(st.Relations)) {
 		ur := st.Relations[id]
 		r := m.Relations[id]
 		if r == nil || !ur.Created || ur.Broken {

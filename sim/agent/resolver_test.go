@@ -72,6 +72,11 @@ func hookOf(t *testing.T, m *model.Model, unit string) string {
 	return s
 }
 
+// startedWith is a setup for unit, started, then changed by f.
+func startedWith(unit string, f func(u *model.Unit)) func(*model.Model) {
+	return func(m *model.Model) { started(m, unit); f(m.Units[unit]) }
+}
+
 func TestNextOp(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -84,23 +89,14 @@ func TestNextOp(t *testing.T) {
 			m.Units["a/1"].Storage = []model.StorageInstance{{ID: "data/0"}}
 		}, "a/1", "data-storage-attached"},
 		{"relation-created after install", func(m *model.Model) { m.Units["a/1"].AgentState.Installed = true }, "a/1", "cluster-relation-created"},
-		{"non-leader gets leader-settings-changed", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.LeaderSettingsSeq = 0
-		}, "a/1", "leader-settings-changed"},
-		{"leader gets leader-elected", func(m *model.Model) {
-			started(m, "a/0")
-			m.Units["a/0"].AgentState.LeaderElected = false
-		}, "a/0", "leader-elected"},
+		{"non-leader gets leader-settings-changed", startedWith("a/1", func(u *model.Unit) { u.AgentState.LeaderSettingsSeq = 0 }), "a/1", "leader-settings-changed"},
+		{"leader gets leader-elected", startedWith("a/0", func(u *model.Unit) { u.AgentState.LeaderElected = false }), "a/0", "leader-elected"},
 		{"actions outrank config-changed", func(m *model.Model) {
 			started(m, "a/1")
 			m.Units["a/1"].AgentState.ConfigSeq = 0
 			m.Actions[2] = &model.Action{ID: 2, Unit: "a/1", Name: "x", Status: "pending"}
 		}, "a/1", "action"},
-		{"start queued after config-changed", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.Started = false
-		}, "a/1", "start"},
+		{"start queued after config-changed", startedWith("a/1", func(u *model.Unit) { u.AgentState.Started = false }), "a/1", "start"},
 		{"upgrade-charm before config-changed", func(m *model.Model) {
 			started(m, "a/1")
 			m.Applications["a"].CharmSeq, m.Applications["a"].ConfigSeq = 2, 2
@@ -128,41 +124,32 @@ func TestNextOp(t *testing.T) {
 			started(m, "b/0")
 			m.Relations[1].Life = model.Dying
 		}, "b/0", "backend-relation-broken"},
-		{"dying unit departs naming itself", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.Relations[0].Members["a/0"] = 1
-			m.Units["a/1"].Life = model.Dying
-		}, "a/1", "cluster-relation-departed(a/0)[a/1]"},
-		{"dying unit breaks non-peer relations, then stops", func(m *model.Model) {
-			started(m, "b/0")
-			m.Units["b/0"].Life = model.Dying
-		}, "b/0", "backend-relation-broken"},
-		{"dying unit stops", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].Life = model.Dying
-			m.Units["a/1"].AgentState.Relations[1].Broken = true
-		}, "a/1", "stop"},
-		{"dying unit removes after stop", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].Life = model.Dying
-			m.Units["a/1"].AgentState.Relations[1].Broken = true
-			m.Units["a/1"].AgentState.Stopped = true
-		}, "a/1", "remove"},
+		{"dying unit departs naming itself", startedWith("a/1", func(u *model.Unit) {
+			u.AgentState.Relations[0].Members["a/0"] = 1
+			u.Life = model.Dying
+		}), "a/1", "cluster-relation-departed(a/0)[a/1]"},
+		{"dying unit breaks non-peer relations, then stops", startedWith("b/0", func(u *model.Unit) { u.Life = model.Dying }), "b/0", "backend-relation-broken"},
+		{"dying unit stops", startedWith("a/1", func(u *model.Unit) {
+			u.Life = model.Dying
+			u.AgentState.Relations[1].Broken = true
+		}), "a/1", "stop"},
+		{"dying unit removes after stop", startedWith("a/1", func(u *model.Unit) {
+			u.Life = model.Dying
+			u.AgentState.Relations[1].Broken = true
+			u.AgentState.Stopped = true
+		}), "a/1", "remove"},
 		{"never-installed dying unit is dropped", func(m *model.Model) { m.Units["a/1"].Life = model.Dying }, "a/1", "drop"},
-		{"hook error: only actions", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.ConfigSeq = 0
-			m.Units["a/1"].AgentState.Failed = &model.FailedHook{Hook: model.Hook{Kind: "install", RelationID: -1}, NextRetry: t0.Add(time.Second)}
-		}, "a/1", "-"},
-		{"hook error: retry when due", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.Failed = &model.FailedHook{Hook: model.Hook{Kind: "config-changed", RelationID: -1}, NextRetry: t0}
-		}, "a/1", "config-changed"},
-		{"idle unit: update-status when due", func(m *model.Model) {
-			started(m, "a/1")
-			m.Units["a/1"].AgentState.Relations[0].Broken = true
-			m.Units["a/1"].AgentState.NextUpdateStatus = t0
-		}, "a/1", "update-status"},
+		{"hook error: only actions", startedWith("a/1", func(u *model.Unit) {
+			u.AgentState.ConfigSeq = 0
+			u.AgentState.Failed = &model.FailedHook{Hook: model.Hook{Kind: "install", RelationID: -1}, NextRetry: t0.Add(time.Second)}
+		}), "a/1", "-"},
+		{"hook error: retry when due", startedWith("a/1", func(u *model.Unit) {
+			u.AgentState.Failed = &model.FailedHook{Hook: model.Hook{Kind: "config-changed", RelationID: -1}, NextRetry: t0}
+		}), "a/1", "config-changed"},
+		{"idle unit: update-status when due", startedWith("a/1", func(u *model.Unit) {
+			u.AgentState.Relations[0].Broken = true
+			u.AgentState.NextUpdateStatus = t0
+		}), "a/1", "update-status"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := fixture()

@@ -21,17 +21,11 @@ import (
 // charms, integrate, wait, run actions, destroy in cleanup. The binaries and
 // charms are built once per test run.
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
+var builds = testkit.BuildDir{Prefix: "partner-charms-test"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	builds.Remove()
 	os.Exit(code)
 }
 
@@ -50,27 +44,24 @@ func built(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds jujusim and the charms and runs them")
 	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "partner-charms-test")
-		if buildErr != nil {
-			return
+	dir, err := builds.Get(func(dir string) error {
+		if err := testkit.GoBuild(filepath.Join(dir, "jujusim"), "./cmd/jujusim", false); err != nil {
+			return err
 		}
-		if buildErr = testkit.GoBuild(filepath.Join(buildDir, "jujusim"), "./cmd/jujusim", false); buildErr != nil {
-			return
-		}
-		if buildErr = testkit.GoBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); buildErr != nil {
-			return
+		if err := testkit.GoBuild(filepath.Join(dir, "jujuc"), "./cmd/jujuc", true); err != nil {
+			return err
 		}
 		for _, c := range charmSources {
-			if buildErr = testkit.BuildCharm(filepath.Join(buildDir, c.name+".charm"), c.src, c.pkg); buildErr != nil {
-				return
+			if err := testkit.BuildCharm(filepath.Join(dir, c.name+".charm"), c.src, c.pkg); err != nil {
+				return err
 			}
 		}
+		return nil
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return buildDir
+	return dir
 }
 
 var (

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/etcd-charm/etcd-charm/sim/fsutil"
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 )
 
 // deployCharmDir is Juju's manifest deployer (juju/juju
@@ -78,7 +78,7 @@ func deployCharmDir(src, dir, manifest string) error {
 		case fi.Mode().IsRegular():
 			// A new inode: a running hook of the old charm keeps its binary.
 			tmp := to + ".juju-new"
-			if err := fsutil.CopyFile(from, tmp, fi.Mode().Perm()); err != nil {
+			if err := fsutil.CopyFile(from, tmp, fi.Mode().Perm(), fsutil.Options{}); err != nil {
 				return fmt.Errorf("cannot deploy charm: %w", err)
 			}
 			if cur, err := os.Lstat(to); err == nil && cur.IsDir() {

@@ -1,34 +1,18 @@
 package controller
 
 import (
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/etcd-charm/etcd-charm/internal/testkit"
-	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
 // A reboot kills the machine's snapd (and its services) and starts a new
 // one; the unit runs its start hook again, as Juju's uniter does after a
 // reboot. A powered-off machine runs no more hooks and refuses faults.
 func TestRebootAndPowerOff(t *testing.T) {
-	binaries(t) // skips with -short
-	bins := testkit.EtcdBins(t)
-	jujusim := filepath.Join(t.TempDir(), "jujusim")
-	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
-	cmd.Dir = testkit.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
-	deploy(t, c, testCharm(t), 1, nil)
-	waitIdle(t, c, 60*time.Second)
-	var oldPid int
-	c.Model(func(m *model.Model) { oldPid = c.snapds["0"].cmd.Process.Pid })
+	c := startWithSnapd(t, testCharm(t)) // skips with -short
+	oldPid := snapdPid(c, "0")
 	starts := strings.Count(hooks(events(t, c, "testcharm/0")), "start")
 
 	if err := c.Reboot("testcharm/0"); err != nil {
@@ -41,8 +25,7 @@ func TestRebootAndPowerOff(t *testing.T) {
 	if got := strings.Count(hooks(events(t, c, "testcharm/0")), "start"); got != starts+1 {
 		t.Errorf("start hooks %d after a reboot, want %d: %s", got, starts+1, hooks(events(t, c, "testcharm/0")))
 	}
-	var newPid int
-	c.Model(func(m *model.Model) { newPid = c.snapds["0"].cmd.Process.Pid })
+	newPid := snapdPid(c, "0")
 	if newPid == oldPid || syscall.Kill(newPid, 0) != nil {
 		t.Errorf("no new snapd after the reboot (old %d, new %d)", oldPid, newPid)
 	}

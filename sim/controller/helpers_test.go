@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,42 +15,33 @@ import (
 
 // Binaries built once per test run: the hook-tool client and the test
 // charm's dispatch.
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
+var builds = testkit.BuildDir{Prefix: "jujusim-test-bin"}
 
 func binaries(t testing.TB) (jujucBin, dispatch string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts processes (skipped with -short)")
 	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "jujusim-test-bin")
-		if buildErr != nil {
-			return
-		}
+	dir, err := builds.Get(func(dir string) error {
 		for _, b := range []struct{ out, pkg string }{
 			{"jujuc", "./cmd/jujuc"},
 			{"dispatch", "./sim/testcharm"},
 		} {
-			if buildErr = testkit.GoBuild(filepath.Join(buildDir, b.out), b.pkg, true); buildErr != nil {
-				return
+			if err := testkit.GoBuild(filepath.Join(dir, b.out), b.pkg, true); err != nil {
+				return err
 			}
 		}
+		return nil
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(buildDir, "jujuc"), filepath.Join(buildDir, "dispatch")
+	return filepath.Join(dir, "jujuc"), filepath.Join(dir, "dispatch")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	builds.Remove()
 	os.Exit(code)
 }
 
@@ -94,6 +84,29 @@ func noopCharm(t testing.TB) string {
 
 // startController starts an in-process controller with short timers; it
 // is closed (every child stopped) in cleanup.
+// startWithSnapd starts a controller (seed 1) whose machines each run
+// jujusim's fake snapd, built here, with the real etcd releases, and
+// deploys one unit of charmDir on it, waiting until it is idle.
+func startWithSnapd(t testing.TB, charmDir string) *Controller {
+	t.Helper()
+	binaries(t) // skips with -short
+	bins := testkit.EtcdBins(t)
+	jujusim := filepath.Join(t.TempDir(), "jujusim")
+	if err := testkit.GoBuild(jujusim, "./cmd/jujusim", false); err != nil {
+		t.Fatal(err)
+	}
+	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
+	deploy(t, c, charmDir, 1, nil)
+	waitIdle(t, c, 60*time.Second)
+	return c
+}
+
+// snapdPid is the pid of the snapd machine runs.
+func snapdPid(c *Controller, machine string) (pid int) {
+	c.Model(func(*model.Model) { pid = c.snapds[machine].cmd.Process.Pid })
+	return pid
+}
+
 func startController(t testing.TB, seed int64, mutate ...func(*Config)) *Controller {
 	t.Helper()
 	jujucBin, _ := binaries(t)

@@ -4,36 +4,21 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/etcd-charm/etcd-charm/internal/testkit"
 	"github.com/etcd-charm/etcd-charm/sim/model"
 )
 
 // Every machine runs its own fake snapd at <root>/run/snapd.socket as a
 // child of the controller; removing the unit stops it.
 func TestMachineSnapd(t *testing.T) {
-	binaries(t) // skips with -short
-	bins := testkit.EtcdBins(t)
-	jujusim := filepath.Join(t.TempDir(), "jujusim")
-	cmd := exec.Command("go", "build", "-o", jujusim, "./cmd/jujusim")
-	cmd.Dir = testkit.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	c := startController(t, 1, func(cfg *Config) { cfg.Snapd = []string{jujusim, "snapd", "--bins", bins} })
-	deploy(t, c, noopCharm(t), 1, nil)
-	waitIdle(t, c, 60*time.Second)
+	c := startWithSnapd(t, noopCharm(t)) // skips with -short
 	var root string
-	var pid int
-	c.Model(func(m *model.Model) {
-		root = m.Machines["0"].Root
-		pid = c.snapds["0"].cmd.Process.Pid
-	})
+	c.Model(func(m *model.Model) { root = m.Machines["0"].Root })
+	pid := snapdPid(c, "0")
 	sock := filepath.Join(root, "run/snapd.socket")
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)

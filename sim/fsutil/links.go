@@ -1,3 +1,5 @@
+// Package fsutil holds the simulator's linker of its multi-call binaries
+// (hook tools, machine tools); its tree copier is internal/fsutil.
 package fsutil
 
 import (

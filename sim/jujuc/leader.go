@@ -72,13 +72,9 @@ type leaderSet struct {
 
 func newLeaderSet(b base) cmd.Command { return &leaderSet{base: b} }
 
-func (c *leaderSet) Init(args []string) error {
-	kvs, err := keyvalues.Parse(args, true)
-	if err != nil {
-		return err
-	}
-	c.settings = kvs
-	return nil
+func (c *leaderSet) Init(args []string) (err error) {
+	c.settings, err = keyvalues.Parse(args, true)
+	return err
 }
 
 func (c *leaderSet) Run(*cmd.Context) error {

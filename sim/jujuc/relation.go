@@ -173,12 +173,9 @@ func (c *relationSet) Init(args []string) error {
 	if c.relationID == -1 {
 		return errors.New("no relation id specified")
 	}
-	kvs, err := keyvalues.Parse(args, true)
-	if err != nil {
-		return err
-	}
-	c.settings = kvs
-	return nil
+	var err error
+	c.settings, err = keyvalues.Parse(args, true)
+	return err
 }
 
 func (c *relationSet) Run(ctx *cmd.Context) error {

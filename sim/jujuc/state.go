@@ -74,13 +74,9 @@ func (c *stateSet) SetFlags(f *gnuflag.FlagSet) {
 	f.Var(&c.file, "file", "file containing key-value pairs")
 }
 
-func (c *stateSet) Init(args []string) error {
-	kvs, err := keyvalues.Parse(args, true)
-	if err != nil {
-		return err
-	}
-	c.settings = kvs
-	return nil
+func (c *stateSet) Init(args []string) (err error) {
+	c.settings, err = keyvalues.Parse(args, true)
+	return err
 }
 
 func (c *stateSet) Run(ctx *cmd.Context) error {

@@ -5,7 +5,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/etcd-charm/etcd-charm/sim/fsutil"
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 
 	"github.com/juju/charm/v12"
 )
@@ -52,7 +52,9 @@ func StoreCharm(src, dst string) (charm.Charm, error) {
 }
 
 // CopyTree copies a directory tree (files, dirs, symlinks), keeping modes.
-func CopyTree(src, dst string) error { return fsutil.CopyTree(src, dst) }
+func CopyTree(src, dst string) error {
+	return fsutil.CopyTree(src, dst, fsutil.Options{SkipSpecial: true})
+}
 
 // Charms caches the parsed charms of the controller's store by path.
 type Charms struct {

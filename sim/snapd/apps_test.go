@@ -108,10 +108,8 @@ func TestServiceSupervision(t *testing.T) {
 }
 
 func TestAppsErrors(t *testing.T) {
-	d, cli := startDaemon(t, Config{Bins: fakeBins(t, "3.5.35")})
-	id, err := cli.Install("etcd", &client.SnapOptions{Channel: "3.5/stable"})
-	mustDone(t, cli, id, err)
-	id, err = cli.Install("core", nil)
+	d, cli := withEtcd35(t)
+	id, err := cli.Install("core", nil)
 	mustDone(t, cli, id, err)
 
 	apps, err := cli.Apps([]string{"etcd"}, client.AppOptions{})

@@ -9,11 +9,8 @@ import (
 )
 
 func TestConf(t *testing.T) {
-	_, cli := startDaemon(t, Config{Bins: fakeBins(t, "3.5.35")})
-	id, err := cli.Install("etcd", &client.SnapOptions{Channel: "3.5/stable"})
-	mustDone(t, cli, id, err)
-
-	id, err = cli.SetConf("core", map[string]any{"refresh.timer": "fri5"})
+	_, cli := withEtcd35(t)
+	id, err := cli.SetConf("core", map[string]any{"refresh.timer": "fri5"})
 	chg := mustDone(t, cli, id, err)
 	if chg.Kind != "configure-snap" || chg.Summary != `Change configuration of "core" snap` ||
 		chg.Tasks[0].Summary != `Run configure hook of "core" snap` {

@@ -28,6 +28,21 @@ type etcdMember struct {
 	commonDirectory string
 }
 
+// serveMember writes a member's etcd.conf.yml under root, has snapd start
+// the service with start (a change id) and checks that the member serves
+// etcd version.
+func serveMember(t *testing.T, cli *client.Client, root, version string, start func() (string, error)) etcdMember {
+	t.Helper()
+	m := newEtcdMember(t, root)
+	m.writeConfig(t)
+	id, err := start()
+	mustDone(t, cli, id, err)
+	if v := m.serving(t); v != version {
+		t.Fatalf("etcd serves %s, snap says %s", v, version)
+	}
+	return m
+}
+
 func newEtcdMember(t *testing.T, root string) etcdMember {
 	t.Helper()
 	ip, ports := loopbackAddr(t, 2)
@@ -130,13 +145,9 @@ func TestRealEtcdInstallRefreshSupervise(t *testing.T) {
 		t.Fatalf("installed: %s %s %+v", s.Version, s.TrackingChannel, s.Apps)
 	}
 
-	m := newEtcdMember(t, root)
-	m.writeConfig(t)
-	id, err = cli.Restart([]string{"etcd.etcd"}, client.RestartOptions{})
-	mustDone(t, cli, id, err)
-	if v := m.serving(t); v != s.Version {
-		t.Fatalf("serving version %s, snap says %s", v, s.Version)
-	}
+	m := serveMember(t, cli, root, s.Version, func() (string, error) {
+		return cli.Restart([]string{"etcd.etcd"}, client.RestartOptions{})
+	})
 	m.put(t, "/jujusim/survives", "refresh")
 	out, err := runWrapper(filepath.Join(root, "snap/bin/etcd.etcdctl"), "--endpoints", m.client, "member", "list")
 	if err != nil || !strings.Contains(out, m.name) || !strings.Contains(out, m.peer) {
@@ -235,12 +246,8 @@ func TestRealEtcdSnapSideload(t *testing.T) {
 	if err != nil || s.Revision.String() != "x1" {
 		t.Fatalf("sideloaded: %v %+v", err, s)
 	}
-	m := newEtcdMember(t, d.cfg.Root)
-	m.writeConfig(t)
-	id, err = cli.Start([]string{"etcd"}, client.StartOptions{})
-	mustDone(t, cli, id, err)
-	if v := m.serving(t); v != s.Version {
-		t.Fatalf("sideloaded etcd serves %s, snap says %s", v, s.Version)
-	}
+	m := serveMember(t, cli, d.cfg.Root, s.Version, func() (string, error) {
+		return cli.Start([]string{"etcd"}, client.StartOptions{})
+	})
 	m.put(t, "k", "v")
 }

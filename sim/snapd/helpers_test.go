@@ -53,6 +53,16 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// withEtcd35 is startDaemon with the fake etcd 3.5.35 in the store,
+// installed from 3.5/stable.
+func withEtcd35(t *testing.T) (*Daemon, *client.Client) {
+	t.Helper()
+	d, cli := startDaemon(t, Config{Bins: fakeBins(t, "3.5.35")})
+	id, err := cli.Install("etcd", &client.SnapOptions{Channel: "3.5/stable"})
+	mustDone(t, cli, id, err)
+	return d, cli
+}
+
 // startDaemon runs a daemon on a fresh machine root and returns it with a
 // real client; both are torn down (services included) in cleanup.
 func startDaemon(t *testing.T, cfg Config) (*Daemon, *client.Client) {

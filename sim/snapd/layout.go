@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/etcd-charm/etcd-charm/sim/fsutil"
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 
 	"gopkg.in/yaml.v3"
 )
@@ -143,7 +143,7 @@ func (d *Daemon) copySnapData(name, from, to string) error {
 	if _, err := os.Stat(src); os.IsNotExist(err) {
 		return os.MkdirAll(dst, 0o755)
 	}
-	if err := fsutil.CopyTree(src, dst); err != nil {
+	if err := fsutil.CopyTree(src, dst, fsutil.Options{SkipSpecial: true}); err != nil {
 		return fmt.Errorf("cannot copy snap data: %w", err)
 	}
 	return nil

@@ -11,15 +11,13 @@ import (
 )
 
 func TestLogsFollow(t *testing.T) {
-	d, cli := startDaemon(t, Config{Bins: fakeBins(t, "3.5.35")})
-	id, err := cli.Install("etcd", &client.SnapOptions{Channel: "3.5/stable"})
-	mustDone(t, cli, id, err)
+	d, cli := withEtcd35(t)
 	ch, err := cli.Logs([]string{"etcd.etcd"}, client.LogOptions{N: 0, Follow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	must(t, os.WriteFile(filepath.Join(d.cfg.Root, "var/snap/etcd/common/etcd.conf.yml"), []byte("x: y\n"), 0o644))
-	id, err = cli.Restart([]string{"etcd"}, client.RestartOptions{})
+	id, err := cli.Restart([]string{"etcd"}, client.RestartOptions{})
 	mustDone(t, cli, id, err)
 	deadline := time.After(10 * time.Second)
 	for {

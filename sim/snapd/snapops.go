@@ -56,9 +56,20 @@ func (d *Daemon) postSnap(name string, r *http.Request) reply {
 	return errorReply(badRequest("unknown action %s", act.Action))
 }
 
-// storeRelease picks what a store install/refresh of name gets. Called with
-// d.mu held.
+// storeRelease picks what a store install/refresh of name gets, and
+// refuses while another change holds name. Called with d.mu held.
 func (d *Daemon) storeRelease(name, action string, act snapAction, ch channel.Channel) (*StoreSnap, resolved, *apiError) {
+	s, rel, aerr := d.resolveRelease(name, action, act, ch)
+	if aerr == nil {
+		aerr = d.conflictFor([]string{name})
+	}
+	if aerr != nil {
+		return nil, resolved{}, aerr
+	}
+	return s, rel, nil
+}
+
+func (d *Daemon) resolveRelease(name, action string, act snapAction, ch channel.Channel) (*StoreSnap, resolved, *apiError) {
 	cat, err := d.store.get()
 	if err != nil {
 		return nil, resolved{}, internalError("%v", err)
@@ -117,9 +128,6 @@ func (d *Daemon) install(name string, act snapAction, ch channel.Channel) reply 
 	}
 	s, rel, aerr := d.storeRelease(name, "install", act, ch)
 	if aerr != nil {
-		return errorReply(aerr)
-	}
-	if aerr := d.conflictFor([]string{name}); aerr != nil {
 		return errorReply(aerr)
 	}
 	rev := strconv.Itoa(rel.Revision)
@@ -227,9 +235,6 @@ func (d *Daemon) refresh(name string, act snapAction, ch channel.Channel) reply 
 	}
 	store, rel, aerr := d.storeRelease(name, "refresh", act, ch)
 	if aerr != nil {
-		return errorReply(aerr)
-	}
-	if aerr := d.conflictFor([]string{name}); aerr != nil {
 		return errorReply(aerr)
 	}
 	rev := strconv.Itoa(rel.Revision)

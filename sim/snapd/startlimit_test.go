@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/etcd-charm/etcd-charm/internal/testkit"
 )
 
 func TestStartLimitWindow(t *testing.T) {
@@ -44,17 +46,6 @@ func newTestSupervisor(t *testing.T, restartDelay time.Duration) (*supervisor, *
 	return s, logs
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func (s *supervisor) stateOf(id string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,7 +61,7 @@ func TestSupervisorStopsAtStartLimit(t *testing.T) {
 	if err := s.start("x.crash"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "start-limit-hit", func() bool {
+	testkit.WaitFor(t, 20*time.Second, "start-limit-hit", func() bool {
 		return strings.Contains(logText(logs, "x.crash"), "start-limit-hit")
 	})
 	if got := s.stateOf("x.crash"); got != "failed" {
@@ -96,15 +87,15 @@ func TestSupervisorSignals(t *testing.T) {
 	if _, err := s.signal("x.sleep", syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "process stopped", func() bool { return procState(pid) == "T" })
+	testkit.WaitFor(t, 20*time.Second, "process stopped", func() bool { return procState(pid) == "T" })
 	if _, err := s.signal("x.sleep", syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "process thawed", func() bool { return procState(pid) == "S" })
+	testkit.WaitFor(t, 20*time.Second, "process thawed", func() bool { return procState(pid) == "S" })
 	if _, err := s.signal("x.sleep", syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "restarted after kill -9", func() bool { p := s.pid("x.sleep"); return p != 0 && p != pid })
+	testkit.WaitFor(t, 20*time.Second, "restarted after kill -9", func() bool { p := s.pid("x.sleep"); return p != 0 && p != pid })
 	if err := s.stop("x.sleep"); err != nil {
 		t.Fatal(err)
 	}

@@ -67,10 +67,7 @@ func writeTabular(w io.Writer, s Status, relations bool, channel string) error {
 	fmt.Fprintln(tw, "Unit\tWorkload\tAgent\tMachine\tPublic address\tPorts\tMessage")
 	for _, n := range apps {
 		a := s.Applications[n]
-		units := make([]string, 0, len(a.Units))
-		for un := range a.Units {
-			units = append(units, un)
-		}
+		units := slices.Collect(maps.Keys(a.Units))
 		model.SortUnits(units)
 		for _, un := range units {
 			u := a.Units[un]

@@ -31,7 +31,7 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	m.waitAdopted(units, 10*time.Minute)
 	m.waitHealthy(3, 10*time.Minute)
 	m.must("config", "etcd", "channel=3.5/stable")
-	m.waitVersions("3.5.", 10*time.Minute)
+	m.waitVersions("3.5.", 10*time.Minute, "")
 	m.waitHealthy(3, 5*time.Minute)
 	cl := m.rootClientOf(units[0])
 	before := membership(t, cl)
@@ -80,7 +80,7 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 
 	began := time.Now()
 	m.must("config", "etcd", "channel=3.6/stable")
-	m.waitVersions("3.6.", 10*time.Minute)
+	m.waitVersions("3.6.", 10*time.Minute, "")
 	m.waitHealthy(3, 5*time.Minute)
 	t.Logf("channel 3.5 -> 3.6 took %v", time.Since(began).Round(100*time.Millisecond))
 	if after := membership(t, cl); after.cluster != before.cluster || !equalStrings(after.members, before.members) {

@@ -123,7 +123,7 @@ func TestRefreshFromLayerEtcd(t *testing.T) {
 
 	// And it moves on from 3.4, rolling, keeping the v2 store on 3.5.
 	m.must("config", "etcd", "channel=3.5/stable")
-	m.waitVersions("3.5.", 10*time.Minute)
+	m.waitVersions("3.5.", 10*time.Minute, "")
 	m.waitHealthy(3, 5*time.Minute)
 	units, _ = m.units("etcd")
 	for _, u := range units {
@@ -163,26 +163,6 @@ func deployLayerEtcd(t *testing.T) (*model, []string) {
 	}
 	m.putViaClient("/adopt/v3", "written-by-layer-etcd")
 	return m, units
-}
-
-// waitVersions waits for every etcd unit to run a version with prefix
-// ("3.5.").
-func (m *model) waitVersions(prefix string, timeout time.Duration) {
-	m.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		done := true
-		for _, v := range m.versions() {
-			done = done && strings.HasPrefix(v, prefix)
-		}
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("not every unit on %s after %v: %v", prefix, timeout, m.versions())
-		}
-		time.Sleep(2 * time.Second)
-	}
 }
 
 // v2ctl is etcdctl on the v2 API with the client credentials, against the
@@ -401,37 +381,9 @@ func startLoad(cl *clientv3.Client, h *linearizability.History, clients, keys in
 	for k := 0; k < keys; k++ {
 		l.keys = append(l.keys, fmt.Sprintf("/adopt/load/%d", k))
 	}
-	for c := 0; c < clients; c++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-l.quit:
-					return
-				default:
-				}
-				key := l.keys[(c+i)%len(l.keys)]
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				if i%2 == 0 {
-					val := fmt.Sprintf("c%d-%d", c, i)
-					end := h.Begin(c, linearizability.Op{Put: true, Key: key, Value: val})
-					_, err := cl.Put(ctx, key, val)
-					end(linearizability.Result{}, err)
-				} else {
-					end := h.Begin(c, linearizability.Op{Key: key})
-					resp, err := cl.Get(ctx, key)
-					var res linearizability.Result
-					if err == nil && len(resp.Kvs) > 0 {
-						res.Value = string(resp.Kvs[0].Value)
-					}
-					end(res, err)
-				}
-				cancel()
-				time.Sleep(10 * time.Millisecond)
-			}
-		}()
-	}
+	loadClients(&l.wg, l.quit, clients, 10*time.Millisecond, func(ctx context.Context, c, i int) {
+		recordedOp(ctx, cl, h, c, i, l.keys[(c+i)%len(l.keys)])
+	})
 	return l
 }
 

@@ -11,21 +11,9 @@ import (
 // but update-status (the timer's, which runs whatever the charm does).
 func (m *model) hooksSince(unit string, since time.Time) int {
 	m.t.Helper()
-	n := 0
-	for _, line := range strings.Split(m.must("show-status-log", unit), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 4 || !strings.HasSuffix(line, " hook") || !strings.Contains(line, "running ") || strings.Contains(line, "update-status") {
-			continue
-		}
-		at, err := time.Parse("02 Jan 2006 15:04:05Z07:00", strings.Join(f[:4], " "))
-		if err != nil {
-			m.t.Fatalf("show-status-log %s: %v in %q", unit, err, line)
-		}
-		if !at.Before(since.Truncate(time.Second)) {
-			n++
-		}
-	}
-	return n
+	return m.statusLogSince(unit, since, func(line string) bool {
+		return strings.HasSuffix(line, " hook") && strings.Contains(line, "running ") && !strings.Contains(line, "update-status")
+	})
 }
 
 // waitBlocked waits until every etcd unit is blocked with message.

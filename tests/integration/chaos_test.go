@@ -32,44 +32,14 @@ type chaosLoad struct {
 
 func startChaosLoad(cl *clientv3.Client, clients int) *chaosLoad {
 	l := &chaosLoad{cl: cl, h: linearizability.New(), stop: make(chan struct{}), lastOK: time.Now()}
-	for c := 0; c < clients; c++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				if l.paused.Load() {
-					time.Sleep(50 * time.Millisecond)
-					continue
-				}
-				key := fmt.Sprintf("chaos/k%d", i%3)
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				if i%2 == 0 {
-					val := fmt.Sprintf("c%d-%d", c, i)
-					done := l.h.Begin(c, linearizability.Op{Put: true, Key: key, Value: val})
-					_, err := cl.Put(ctx, key, val)
-					done(linearizability.Result{}, err)
-					if err == nil {
-						l.acked()
-					}
-				} else {
-					done := l.h.Begin(c, linearizability.Op{Key: key})
-					resp, err := cl.Get(ctx, key)
-					res := linearizability.Result{}
-					if err == nil && len(resp.Kvs) > 0 {
-						res.Value = string(resp.Kvs[0].Value)
-					}
-					done(res, err)
-				}
-				cancel()
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
-	}
+	loadClients(&l.wg, l.stop, clients, 20*time.Millisecond, func(ctx context.Context, c, i int) {
+		if l.paused.Load() {
+			return
+		}
+		if recordedOp(ctx, cl, l.h, c, i, fmt.Sprintf("chaos/k%d", i%3)) {
+			l.acked()
+		}
+	})
 	return l
 }
 
@@ -149,20 +119,7 @@ func healthy(m *model, l *chaosLoad, began time.Time) time.Time {
 
 func onAllVersions(prefix string) func(m *model, l *chaosLoad, began time.Time) time.Time {
 	return func(m *model, l *chaosLoad, began time.Time) time.Time {
-		deadline := time.Now().Add(3 * time.Minute)
-		for {
-			done := true
-			for _, v := range m.versions() {
-				done = done && strings.HasPrefix(v, prefix)
-			}
-			if done {
-				break
-			}
-			if time.Now().After(deadline) {
-				m.t.Fatalf("not every unit on %s after 3 min: %v", prefix, m.versions())
-			}
-			time.Sleep(time.Second)
-		}
+		m.waitVersions(prefix, 3*time.Minute, "")
 		m.waitActive(3 * time.Minute)
 		return time.Now()
 	}
@@ -207,6 +164,30 @@ func memberIDsAt(m *model, unit string) map[string]string {
 		}
 	}
 	return ids
+}
+
+// leaderFault10s applies fault (freeze, partition) to the raft leader's
+// machine and undo (thaw, heal) 10 s later; label names it in the outcome.
+func leaderFault10s(fault, undo, label string) func(m *model, _ *chaosLoad) (string, time.Time) {
+	return func(m *model, _ *chaosLoad) (string, time.Time) {
+		v := m.raftLeaderUnit()
+		m.must("fault", fault, v)
+		began := time.Now()
+		go func() {
+			time.Sleep(10 * time.Second)
+			_, _ = m.jujusim("fault", undo, v)
+		}()
+		return label + v + " 10 s", began
+	}
+}
+
+// backAfterLeaderFault is recovered once writes are back (the time it
+// reports), the 10 s fault has ended and every unit is active again.
+func backAfterLeaderFault(m *model, l *chaosLoad, began time.Time) time.Time {
+	t := writesBack(m, l, began)
+	time.Sleep(time.Until(began.Add(11 * time.Second)))
+	m.waitActive(2 * time.Minute)
+	return t
 }
 
 // replaced is recovered once the wiped member is a started voter again
@@ -335,21 +316,7 @@ var chaosScenarios = []chaosScenario{
 		}, recovered: onAllVersions("3.6.")},
 	{name: "wiped member", seed: 7, bound: 60 * time.Second, inject: wipeMember, recovered: replaced},
 	{name: "freeze raft leader 10 s", full: true, seed: 2, bound: 5 * time.Second,
-		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
-			v := m.raftLeaderUnit()
-			m.must("fault", "freeze", v)
-			began := time.Now()
-			go func() {
-				time.Sleep(10 * time.Second)
-				_, _ = m.jujusim("fault", "thaw", v)
-			}()
-			return "SIGSTOP " + v + " 10 s", began
-		}, recovered: func(m *model, l *chaosLoad, began time.Time) time.Time {
-			t := writesBack(m, l, began)
-			time.Sleep(time.Until(began.Add(11 * time.Second)))
-			m.waitActive(2 * time.Minute)
-			return t
-		}},
+		inject: leaderFault10s("freeze", "thaw", "SIGSTOP "), recovered: backAfterLeaderFault},
 	{name: "reboot one machine", full: true, seed: 3, bound: 30 * time.Second,
 		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
 			m.must("fault", "reboot", "etcd/1")
@@ -365,21 +332,7 @@ var chaosScenarios = []chaosScenario{
 			return "reboot " + strings.Join(units, ", "), began
 		}, recovered: healthy},
 	{name: "partition raft leader", full: true, netns: true, seed: 6, bound: 5 * time.Second,
-		inject: func(m *model, _ *chaosLoad) (string, time.Time) {
-			v := m.raftLeaderUnit()
-			m.must("fault", "partition", v)
-			began := time.Now()
-			go func() {
-				time.Sleep(10 * time.Second)
-				_, _ = m.jujusim("fault", "heal", v)
-			}()
-			return "partition " + v + " 10 s", began
-		}, recovered: func(m *model, l *chaosLoad, began time.Time) time.Time {
-			t := writesBack(m, l, began)
-			time.Sleep(time.Until(began.Add(11 * time.Second)))
-			m.waitActive(2 * time.Minute)
-			return t
-		}},
+		inject: leaderFault10s("partition", "heal", "partition "), recovered: backAfterLeaderFault},
 	// Its recovery is the operator's: the detection bound (120 s) is
 	// checked inside; the bound here is from the fault to writes back
 	// after the rebuild. Not in the short form: detection alone needs

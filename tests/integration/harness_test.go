@@ -33,15 +33,13 @@ var (
 	buildOnce sync.Once
 	built     artifacts
 	buildErr  error
-	buildDir  string
+	builds    = testkit.BuildDir{Prefix: "etcd-charm-it-"}
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	builds.Remove()
 	os.Exit(code)
 }
 
@@ -69,37 +67,36 @@ func build() (artifacts, error) {
 	if a.jujusim != "" && a.etcdCharm != "" && a.easyrsa != "" && a.etcdClient != "" && a.prometheus != "" {
 		return a, nil
 	}
-	var err error
-	if buildDir, err = os.MkdirTemp("", "etcd-charm-it-"); err != nil {
-		return a, err
-	}
-	a.jujusim = filepath.Join(buildDir, "jujusim")
-	if err := testkit.GoBuild(a.jujusim, "./cmd/jujusim", false); err != nil {
-		return a, err
-	}
-	if err := testkit.GoBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); err != nil {
-		return a, err
-	}
-	for _, c := range []struct {
-		out *string
-		src string
-		pkg string
-	}{
-		{&a.etcdCharm, ".", "./cmd/etcd-charm"},
-		{&a.easyrsa, "sim/charms/easyrsa", "./sim/charms/easyrsa/cmd"},
-		{&a.etcdClient, "sim/charms/etcdclient", "./sim/charms/etcdclient/cmd"},
-		{&a.prometheus, "sim/charms/prometheus", "./sim/charms/prometheus/cmd"},
-	} {
-		name := filepath.Base(c.src)
-		if c.src == "." {
-			name = "etcd"
+	_, err := builds.Get(func(buildDir string) error {
+		a.jujusim = filepath.Join(buildDir, "jujusim")
+		if err := testkit.GoBuild(a.jujusim, "./cmd/jujusim", false); err != nil {
+			return err
 		}
-		*c.out = filepath.Join(buildDir, name+".charm")
-		if err := testkit.BuildCharm(*c.out, c.src, c.pkg); err != nil {
-			return a, err
+		if err := testkit.GoBuild(filepath.Join(buildDir, "jujuc"), "./cmd/jujuc", true); err != nil {
+			return err
 		}
-	}
-	return a, nil
+		for _, c := range []struct {
+			out *string
+			src string
+			pkg string
+		}{
+			{&a.etcdCharm, ".", "./cmd/etcd-charm"},
+			{&a.easyrsa, "sim/charms/easyrsa", "./sim/charms/easyrsa/cmd"},
+			{&a.etcdClient, "sim/charms/etcdclient", "./sim/charms/etcdclient/cmd"},
+			{&a.prometheus, "sim/charms/prometheus", "./sim/charms/prometheus/cmd"},
+		} {
+			name := filepath.Base(c.src)
+			if c.src == "." {
+				name = "etcd"
+			}
+			*c.out = filepath.Join(buildDir, name+".charm")
+			if err := testkit.BuildCharm(*c.out, c.src, c.pkg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return a, err
 }
 
 // model is one jujusim controller with its own home, destroyed at cleanup.
@@ -207,13 +204,21 @@ func (m *model) units(app string) (units []string, leader string) {
 // etcdctl runs etcdctl on unit's machine with the charm's own credentials.
 // Like juju exec, jujusim exec runs one shell command line.
 func (m *model) etcdctl(unit string, args ...string) (string, error) {
+	return m.onUnitEtcd(unit, `etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key"`, args)
+}
+
+// onUnitEtcd runs command, an etcdctl command line that may use $c (the
+// snap's common directory, where the charm's credentials are) and $ep (the
+// unit's advertised client URL), with args quoted for the shell, on unit's
+// machine.
+func (m *model) onUnitEtcd(unit, command string, args []string) (string, error) {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	script := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
 		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
-		`etcd.etcdctl --endpoints "$ep" --cacert "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" ` + strings.Join(quoted, " ")
+		command + " " + strings.Join(quoted, " ")
 	return m.jujusim("exec", unit, "--", script)
 }
 

@@ -58,20 +58,7 @@ func TestRollingChannelChangeWithoutUpdateStatus(t *testing.T) {
 			start := time.Now()
 			m.must("config", "etcd", "channel=3.6/stable")
 			// A rolling change of 3 units takes ~15 s here.
-			deadline := time.Now().Add(90 * time.Second)
-			for {
-				done := true
-				for _, v := range m.versions() {
-					done = done && strings.HasPrefix(v, "3.6.")
-				}
-				if done {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("not every unit on 3.6 after 90 s (no update-status runs): %v", m.versions())
-				}
-				time.Sleep(2 * time.Second)
-			}
+			m.waitVersions("3.6.", 90*time.Second, " (no update-status runs)")
 			m.waitActive(2 * time.Minute)
 			t.Logf("rolling 3.5 → 3.6, seed %d: %v", seed, time.Since(start).Round(time.Second))
 			m.checkCluster(3, nil)
@@ -83,12 +70,5 @@ func TestRollingChannelChangeWithoutUpdateStatus(t *testing.T) {
 // layer-etcd's own integration test does (ETCDCTL_API=2 etcdctl set),
 // with the charm's credentials in the v2 flags.
 func (m *model) etcdctlV2(unit string, args ...string) (string, error) {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	script := `c="${SNAPPY_GLOBAL_ROOT:-}/var/snap/etcd/common"; ` +
-		`ep=$(sed -n 's/^advertise-client-urls: //p' "$c/etcd.conf.yml"); ` +
-		`ETCDCTL_API=2 etcd.etcdctl --endpoints "$ep" --ca-file "$c/ca.crt" --cert-file "$c/server.crt" --key-file "$c/server.key" ` + strings.Join(quoted, " ")
-	return m.jujusim("exec", unit, "--", script)
+	return m.onUnitEtcd(unit, `ETCDCTL_API=2 etcd.etcdctl --endpoints "$ep" --ca-file "$c/ca.crt" --cert-file "$c/server.crt" --key-file "$c/server.key"`, args)
 }

@@ -58,14 +58,23 @@ func (m *model) appVersion(app string) string {
 }
 
 // hookRunsSince counts how often unit's agent started hook at or after
-// since (its status log, which keeps the last 100 entries; time in
-// seconds, as Juju prints it).
+// since.
 func (m *model) hookRunsSince(unit, hook string, since time.Time) int {
+	m.t.Helper()
+	return m.statusLogSince(unit, since, func(line string) bool {
+		return strings.HasSuffix(line, "running "+hook+" hook")
+	})
+}
+
+// statusLogSince counts the lines of unit's status log (which keeps the
+// last 100 entries; time in seconds, as Juju prints it) at or after since
+// that match.
+func (m *model) statusLogSince(unit string, since time.Time, match func(line string) bool) int {
 	m.t.Helper()
 	n := 0
 	for _, line := range strings.Split(m.must("show-status-log", unit), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 4 || !strings.HasSuffix(line, "running "+hook+" hook") {
+		if len(f) < 4 || !match(line) {
 			continue
 		}
 		at, err := time.Parse("02 Jan 2006 15:04:05Z07:00", strings.Join(f[:4], " "))

@@ -76,6 +76,27 @@ func (m *model) versions() map[string]string {
 	return out
 }
 
+// waitVersions polls every second until every unit runs an etcd whose version
+// starts with prefix, failing the test after within (why says under what
+// condition, for the failure's message).
+func (m *model) waitVersions(prefix string, within time.Duration, why string) {
+	m.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		done := true
+		for _, v := range m.versions() {
+			done = done && strings.HasPrefix(v, prefix)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("not every unit on %s after %v%s: %v", strings.TrimSuffix(prefix, "."), within, why, m.versions())
+		}
+		time.Sleep(time.Second)
+	}
+}
+
 func TestChannelChangeUnderWrites(t *testing.T) {
 	for _, seed := range seeds() {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { channelChangeUnderWrites(t, seed) })
@@ -96,20 +117,7 @@ func channelChangeUnderWrites(t *testing.T, seed int64) {
 	time.Sleep(2 * time.Second)
 	start := time.Now()
 	m.must("config", "etcd", "channel=3.6/stable")
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		done := true
-		for _, v := range m.versions() {
-			done = done && strings.HasPrefix(v, "3.6.")
-		}
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not every unit on 3.6 after 5m: %v", m.versions())
-		}
-		time.Sleep(2 * time.Second)
-	}
+	m.waitVersions("3.6.", 5*time.Minute, "")
 	m.waitActive(3 * time.Minute)
 	time.Sleep(time.Second)
 	w.Finish()

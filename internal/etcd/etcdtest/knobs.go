@@ -55,7 +55,13 @@ func (f *Fake) StopMember(id uint64) error {
 // quorumUp reports whether the voters that are up make a quorum. f.mu is
 // held.
 func (f *Fake) quorumUp() bool {
-	voters, up := 0, 0
+	voters, up := f.voters()
+	return up >= voters/2+1
+}
+
+// voters counts the voting members and those of them that are up. f.mu is
+// held.
+func (f *Fake) voters() (voters, up int) {
 	for _, m := range f.members {
 		if m.IsLearner {
 			continue
@@ -65,7 +71,7 @@ func (f *Fake) quorumUp() bool {
 			up++
 		}
 	}
-	return up >= voters/2+1
+	return voters, up
 }
 
 // Put simulates n writes (of keys /etcdtest/<revision>): the revision

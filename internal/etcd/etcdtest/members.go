@@ -66,16 +66,8 @@ func (f *Fake) Promote(ctx context.Context, id uint64) error {
 	// etcd's strict reconfig check, after the readiness check: the
 	// started voters, the promoted learner included, must make a quorum
 	// of the voters it will be one of.
-	voters, started := 1, 1
-	for _, x := range f.members {
-		if x.IsLearner {
-			continue
-		}
-		voters++
-		if f.up(x) {
-			started++
-		}
-	}
+	voters, started := f.voters()
+	voters, started = voters+1, started+1
 	if started < voters/2+1 {
 		return fmt.Errorf("cannot promote member %x: not enough started members: %w", id, etcd.ErrUnhealthy)
 	}

@@ -88,6 +88,9 @@ func TestExisting(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	client := Pair{"CC", "CK"}
+	// etcd/0's top-level request, and its bag once it is answered with C/K.
+	top := Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}
+	answered := map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_0.server.cert": "C", "etcd_0.server.key": "K"}
 	tests := []struct {
 		name   string
 		own    map[string]string
@@ -99,7 +102,7 @@ func TestSettings(t *testing.T) {
 		own:   map[string]string{"private-address": "10.0.0.5"},
 		units: []string{"etcd/0"},
 		issued: []Issued{
-			{Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}, Pair{"C", "K"}},
+			{top, Pair{"C", "K"}},
 			{Request{Unit: "etcd/0", CN: "b"}, Pair{"C2", "K2"}},
 			{Request{Unit: "etcd/0", CN: "b", Client: true}, Pair{"C3", "K3"}},
 		},
@@ -111,18 +114,18 @@ func TestSettings(t *testing.T) {
 		},
 	}, {
 		name:  "unchanged answers are not rewritten",
-		own:   map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_0.server.cert": "C", "etcd_0.server.key": "K"},
+		own:   answered,
 		units: []string{"etcd/0"},
 		issued: []Issued{
-			{Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}, Pair{"C", "K"}},
+			{top, Pair{"C", "K"}},
 		},
 		want: map[string]string{},
 	}, {
 		name:  "values Juju trimmed are unchanged",
-		own:   map[string]string{"ca": "CA", "client.cert": "CC", "client.key": "CK", "etcd_0.server.cert": "C", "etcd_0.server.key": "K"},
+		own:   answered,
 		units: []string{"etcd/0"},
 		issued: []Issued{
-			{Request{Unit: "etcd/0", CertName: "etcd_0", CN: "a", TopLevel: true}, Pair{"C\n", "K\n"}},
+			{top, Pair{"C\n", "K\n"}},
 		},
 		want: map[string]string{},
 	}, {

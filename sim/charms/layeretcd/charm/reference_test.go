@@ -2,6 +2,7 @@ package charm
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -54,13 +55,13 @@ func TestReferenceFacts(t *testing.T) {
 		{"listen-client-urls https://0.0.0.0:2379", lc["listen-client-urls"], "https://0.0.0.0:2379"},
 		{"max-snapshots: 5", lc["max-snapshots"], 5},
 		{"max-wals: 5", lc["max-wals"], 5},
-		{"cors: (empty)", hasNull(lc, "cors"), true},
+		{"cors: (empty)", hasNil(lc, "cors"), true},
 		{"initial-advertise-peer-urls https://<cluster addr>:2380", fc["initial-advertise-peer-urls"], "https://10.0.0.2:2380"},
 		{"advertise-client-urls https://<db addr>:2379", fc["advertise-client-urls"], "https://10.0.0.2:2379"},
-		{"discovery: (empty)", hasNull(lc, "discovery"), true},
+		{"discovery: (empty)", hasNil(lc, "discovery"), true},
 		{"discovery-fallback: 'proxy'", lc["discovery-fallback"], "proxy"},
-		{"discovery-proxy: (empty)", hasNull(lc, "discovery-proxy"), true},
-		{"discovery-srv: (empty)", hasNull(lc, "discovery-srv"), true},
+		{"discovery-proxy: (empty)", hasNil(lc, "discovery-proxy"), true},
+		{"discovery-srv: (empty)", hasNil(lc, "discovery-srv"), true},
 		{"leader initial-cluster: <name>=https://<addr>:<management_port>", lc["initial-cluster"], "etcd0=https://10.0.0.1:2380"},
 		{"follower initial-cluster: member add's ETCD_INITIAL_CLUSTER", fc["initial-cluster"], "etcd0=https://10.0.0.1:2380,etcd1=https://10.0.0.2:2380"},
 		{"initial-cluster-token: '{token}'", lc["initial-cluster-token"], leader.tools.LeaderData["token"]},
@@ -107,10 +108,10 @@ func TestReferenceFacts(t *testing.T) {
 		{"db version: etcdctl's", leader.tools.Relations["db:5"].LocalUnitData["version"], "3.4.23"},
 		{"db client_cert/client_key/client_ca: the global client pair and CA", pick(leader.tools.Relations["db:5"].LocalUnitData, "client_cert", "client_key", "client_ca"),
 			map[string]string{"client_cert": "CLIENT CERT PEM", "client_key": "CLIENT KEY PEM", "client_ca": "CA PEM"}},
-		{"db keys: exactly those five", sortedMapKeys(leader.tools.Relations["db:5"].LocalUnitData), []string{"client_ca", "client_cert", "client_key", "connection_string", "version"}},
+		{"db keys: exactly those five", sortedKeys(leader.tools.Relations["db:5"].LocalUnitData), []string{"client_ca", "client_cert", "client_key", "connection_string", "version"}},
 		{"proxy cluster: name=peerURL of every member", follower.tools.Relations["proxy:6"].LocalUnitData["cluster"],
 			"etcd0=https://10.0.0.1:2380,etcd1=https://10.0.0.2:2380,etcd2=https://10.0.0.3:2380"},
-		{"proxy keys: credentials and cluster", sortedMapKeys(follower.tools.Relations["proxy:6"].LocalUnitData), []string{"client_ca", "client_cert", "client_key", "cluster"}},
+		{"proxy keys: credentials and cluster", sortedKeys(follower.tools.Relations["proxy:6"].LocalUnitData), []string{"client_ca", "client_cert", "client_key", "cluster"}},
 
 		// §5 TLS request and files.
 		{"certificates request: unit_name, common_name, certificate_name, sans", follower.tools.Relations["certificates:1"].LocalUnitData, map[string]string{
@@ -160,25 +161,7 @@ func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 func hasNil(m map[string]any, k string) bool { v, ok := m[k]; return ok && v == nil }
 
-func hasNull(m map[string]any, k string) bool { v, ok := m[k]; return ok && v == nil }
-
-func sortedKeys(m map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedMapKeys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func pick(m map[string]string, keys ...string) map[string]string {
 	out := map[string]string{}

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/etcd-charm/etcd-charm/internal/fsutil"
 )
 
 // Volume is what format_and_mount_storage does to the data storage's
@@ -166,26 +167,9 @@ func CopyTree(src, dst string) error {
 			_ = os.Remove(target)
 			return os.Symlink(link, target)
 		default:
-			return copyFile(path, target, info.Mode().Perm())
+			return fsutil.CopyFile(path, target, info.Mode().Perm(), fsutil.Options{})
 		}
 	})
-}
-
-func copyFile(src, dst string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // ExecVolume runs the original's commands.
