@@ -1,6 +1,7 @@
 package charm
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/etcd-charm/etcd-charm/relations"
@@ -34,6 +35,9 @@ type UnitState struct {
 	// Rejoin is the leader's force_rejoin token this unit last acted on
 	// (DecideRejoin).
 	Rejoin string
+	// Failed is the last change this member reverted after its etcd
+	// did not serve in it (see RestartFailure).
+	Failed RestartFailure
 	// Memo is what the unit last published (see hooks/memo.go).
 	Memo Memo
 }
@@ -67,6 +71,10 @@ const (
 	keyDataDir      = "data-dir"
 	keyResource     = "snap-resource"
 	keyEtcdCA       = "etcd-ca"
+	keyFailRequest  = "restart-failed-request"
+	keyFailReason   = "restart-failed-reason"
+	keyFailAt       = "restart-failed-at"
+	keyFailAttempts = "restart-failed-attempts"
 	keyCertRequest  = "memo-cert-request"
 	keyClients      = "memo-clients"
 	keyPort         = "memo-port"
@@ -114,6 +122,11 @@ func DecodeUnitState(m map[string]string) UnitState {
 	if t, err := time.Parse(time.RFC3339, m[keyQuorumLost]); err == nil {
 		s.QuorumLostSince = t
 	}
+	if m[keyFailRequest] != "" {
+		s.Failed = RestartFailure{Request: m[keyFailRequest], Reason: m[keyFailReason]}
+		s.Failed.At, _ = time.Parse(time.RFC3339, m[keyFailAt])
+		s.Failed.Attempts, _ = strconv.Atoi(m[keyFailAttempts])
+	}
 	return s
 }
 
@@ -127,6 +140,10 @@ func (s UnitState) Settings() map[string]string {
 	if !s.QuorumLostSince.IsZero() {
 		lost = s.QuorumLostSince.UTC().Format(time.RFC3339)
 	}
+	failAt, failAttempts := "", ""
+	if s.Failed.Request != "" {
+		failAt, failAttempts = s.Failed.At.UTC().Format(time.RFC3339), strconv.Itoa(s.Failed.Attempts)
+	}
 	return map[string]string{
 		keyReadySince:   ready,
 		keyStartCluster: s.Start.InitialCluster,
@@ -135,6 +152,10 @@ func (s UnitState) Settings() map[string]string {
 		keyDataDir:      s.DataDir,
 		keyResource:     s.Resource,
 		keyEtcdCA:       s.EtcdCA,
+		keyFailRequest:  s.Failed.Request,
+		keyFailReason:   s.Failed.Reason,
+		keyFailAt:       failAt,
+		keyFailAttempts: failAttempts,
 		keyCertRequest:  s.Memo.CertRequest,
 		keyClients:      s.Memo.Clients,
 		keyPort:         s.Memo.Port,

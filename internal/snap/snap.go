@@ -54,6 +54,9 @@ type Client interface {
 	Restart(ctx context.Context, service string) error
 	// Active reports whether service is running.
 	Active(ctx context.Context, service string) (bool, error)
+	// Logs returns the last n lines service wrote (its journal, as snap
+	// logs -n shows them), oldest first.
+	Logs(ctx context.Context, service string, n int) ([]string, error)
 
 	// Conf returns a snap option ("" when unset); SetConf sets it.
 	Conf(ctx context.Context, snap, key string) (string, error)

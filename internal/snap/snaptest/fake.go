@@ -48,7 +48,8 @@ type Fake struct {
 	conf      map[string]map[string]string
 	hooks     map[string]bool // snaps with a configure hook
 	failures  map[string][]error
-	conns     map[string]bool // "etcd:removable-media" connected
+	conns     map[string]bool     // "etcd:removable-media" connected
+	logs      map[string][]string // service -> its journal lines
 	calls     []string
 }
 

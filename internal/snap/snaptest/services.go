@@ -135,3 +135,33 @@ func (f *Fake) Services() []string {
 	sort.Strings(out)
 	return out
 }
+
+// AppendLog adds lines to what service wrote to its journal, as a
+// daemon's output would.
+func (f *Fake) AppendLog(service string, lines ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.logs == nil {
+		f.logs = map[string][]string{}
+	}
+	f.logs[service] = append(f.logs[service], lines...)
+}
+
+// Logs implements snap.Client: the last n lines AppendLog added (all
+// when n < 0), oldest first; a service the snap lacks is an error, as
+// snapd's app-not-found.
+func (f *Fake) Logs(ctx context.Context, service string, n int) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(ctx, "Logs", service); err != nil {
+		return nil, err
+	}
+	if _, err := f.service(service); err != nil {
+		return nil, fmt.Errorf("cannot read the logs of service %s: %w", service, err)
+	}
+	lines := f.logs[service]
+	if n >= 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return append([]string(nil), lines...), nil
+}
