@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,6 +67,17 @@ func (p *procSnap) Channels(context.Context, string) (map[string]string, error) 
 	return nil, errors.New("not here")
 }
 func (p *procSnap) Conf(context.Context, string, string) (string, error) { return "", nil }
+
+// Logs is what the etcd process wrote, its last n lines.
+func (p *procSnap) Logs(_ context.Context, _ string, n int) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lines := strings.Split(strings.TrimRight(p.log.String(), "\n"), "\n")
+	if n >= 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines, nil
+}
 func (p *procSnap) SetConf(context.Context, string, string, string) error {
 	return errors.New("not here")
 }

@@ -145,7 +145,9 @@ var dataLostReason = map[OwnMember]string{
 // MemberProgress is what one hook already did towards a restart, so the
 // next plan goes on from there.
 type MemberProgress struct {
-	Refreshed      bool // the snap was refreshed to the configured channel
+	Refreshed bool // the snap was refreshed to the configured channel
+	// RefreshedFrom is the channel it tracked before ("" none).
+	RefreshedFrom  string
 	PeerURLSettled bool // the cluster has this member's wanted peer URL
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 )
@@ -251,5 +252,152 @@ func TestJoinerDoesNotInstallARefusedChannel(t *testing.T) {
 	s.mustRun(u, juju.Event{Name: "config-changed"})
 	if got := u.snapd.Installed("etcd"); got == nil || got.Version != "3.6.16" {
 		t.Fatalf("after the channel was corrected: installed %+v", got)
+	}
+}
+
+// breakOn makes a unit's etcd stop serving whenever snapd restarts it
+// into what broken recognises (its etcd.conf.yml, the installed snap), and
+// say why in its journal, as etcd exits with a fatal record.
+func (s *scenario) breakOn(broken func(u *unit, conf string) bool, fatal string) {
+	s.silent = map[string]bool{}
+	s.onRestart = func(u *unit) {
+		conf, _ := os.ReadFile(u.paths.ConfigFile())
+		if broken(u, string(conf)) {
+			s.silent["https://"+addr("0", u.n)+":2379"] = true
+			u.snapd.AppendLog("etcd.etcd", `{"level":"info","msg":"starting an etcd server"}`, fatal)
+		}
+	}
+}
+
+// holders are the units that ask to restart; the lock's holder is the
+// leader's restart-lock.
+func (s *scenario) requesting() []string {
+	var out []string
+	for _, u := range s.units {
+		if peerOf(u).RestartRequest != "" {
+			out = append(out, u.name)
+		}
+	}
+	return out
+}
+
+// A change etcd will not run takes down one member for one hook's bounded
+// wait, no more: that member goes back to what it ran, keeps the restart
+// lock (so no other member tries the change), is blocked with etcd's own
+// reason, tries again only after a backoff, and undoing the change frees
+// the lock with nothing restarted.
+func TestFailedChangeRevertsAndKeepsTheLock(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		store  map[string]string
+		option string
+		bad    any
+		broken func(u *unit, conf string) bool
+		fatal  string
+		reason string
+	}{
+		{
+			name: "config etcd refuses", option: "heartbeat_interval", bad: 150,
+			broken: func(u *unit, conf string) bool { return strings.Contains(conf, "heartbeat-interval: 150") },
+			fatal:  `{"level":"fatal","msg":"failed to start etcd","error":"heartbeat 150 refused"}`,
+			reason: "etcd did not serve after restarting into the change: failed to start etcd: heartbeat 150 refused.",
+		},
+		{
+			name:   "a channel whose etcd does not start",
+			store:  map[string]string{"3.4/stable": "3.4.23", "3.5/stable": "3.5.17", "3.6/stable": "3.6.16", "3.6/edge": "3.6.99"},
+			option: "channel", bad: "3.6/edge",
+			broken: func(u *unit, _ string) bool { return installedVersion(u) == "3.6.99" },
+			fatal:  `{"level":"fatal","msg":"cannot start","error":"broken build"}`,
+			reason: "etcd did not serve after restarting into the change: cannot start: broken build.",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := formed(t, 3)
+			if tc.store != nil {
+				for _, u := range s.units {
+					u.snapd.SetStore("etcd", tc.store)
+				}
+			}
+			conf := s.snapshotConf()
+			s.breakOn(tc.broken, tc.fatal)
+			// The hook's wait for etcd to serve runs out on this clock.
+			s.tick = time.Millisecond
+			s.held = true
+			s.setConfig(tc.option, tc.bad)
+			moved := s.configChangedSettled(1, 30)
+			if len(moved) != 1 {
+				t.Fatalf("restarted or refreshed: %v, want one unit only", moved)
+			}
+			var holder *unit
+			for _, u := range s.units {
+				if u.name == moved[0] {
+					holder = u
+				}
+			}
+			if l := leaderOf(s); l.RestartLock != holder.name {
+				t.Fatalf("lock %q, want the failed %s to keep it", l.RestartLock, holder.name)
+			}
+			if got := s.requesting(); len(got) != 3 {
+				t.Errorf("requesting %v, want every unit (the holder keeps its request)", got)
+			}
+			st := holder.tools.Status
+			if st.Name != juju.StatusBlocked || !strings.HasPrefix(st.Message, tc.reason+" Reverted to what ran before; trying again after ") {
+				t.Fatalf("%s status %+v, want blocked with %q", holder.name, st, tc.reason)
+			}
+			for _, u := range s.units {
+				if got, _ := os.ReadFile(u.paths.ConfigFile()); string(got) != string(conf[u.name]) {
+					t.Errorf("%s etcd.conf.yml is not the one it ran:\n%s", u.name, got)
+				}
+				if v := installedVersion(u); v != "3.6.16" {
+					t.Errorf("%s runs %s, want 3.6.16", u.name, v)
+				}
+				if ch := u.snapd.Installed("etcd").Channel; tc.option == "channel" && u == holder && ch != "3.6/stable" {
+					t.Errorf("%s tracks %s after the revert, want 3.6/stable again", u.name, ch)
+				}
+			}
+
+			// Before the backoff ends, no hook touches etcd again, and the
+			// status stays put.
+			s.now = s.now.Add(4 * time.Minute)
+			for _, u := range s.units {
+				u.snapd.Calls()
+				s.mustRun(u, juju.Event{Name: "update-status"})
+				if restartedOrRefreshed(u) {
+					t.Errorf("%s restarted or refreshed during the backoff", u.name)
+				}
+			}
+			if holder.tools.Status != st {
+				t.Errorf("status during the backoff %+v, want %+v", holder.tools.Status, st)
+			}
+			// After it, the holder tries once more, fails the same way, and
+			// waits twice as long.
+			s.now = s.now.Add(2 * time.Minute)
+			holder.snapd.Calls()
+			s.mustRun(holder, juju.Event{Name: "update-status"})
+			if !restartedOrRefreshed(holder) {
+				t.Errorf("%s did not try again after the backoff", holder.name)
+			}
+			if f := stateOf(holder).Failed; f.Attempts != 2 || f.RetryAt().Sub(f.At) != 10*time.Minute {
+				t.Errorf("after the second failure: %+v", f)
+			}
+			s.settle(1, 10, nil)
+			if l := leaderOf(s); l.RestartLock != holder.name {
+				t.Errorf("lock %q after the retry, want %s", l.RestartLock, holder.name)
+			}
+
+			// Undoing the change frees the lock; nothing restarts.
+			s.held = false
+			s.setConfig(tc.option, nil)
+			if moved := s.configChangedSettled(2, 30); len(moved) != 0 {
+				t.Errorf("%v restarted or refreshed undoing the change", moved)
+			}
+			if l := leaderOf(s); l.RestartLock != "" {
+				t.Errorf("lock %q after the change was undone", l.RestartLock)
+			}
+			for _, u := range s.units {
+				s.mustRun(u, juju.Event{Name: "update-status"})
+			}
+			s.assertHealthy(t)
+		})
 	}
 }

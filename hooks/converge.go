@@ -191,8 +191,9 @@ func reportServing(ctx context.Context, d Deps, w *world, version, waitReason st
 		return silentStatus(ctx, d, cl, w, err)
 	}
 	// Heal a peer URL left behind (a management_port change whose update
-	// did not reach the cluster before a restart).
-	if err := ensureOwnPeerURL(ctx, d, w, cl, members); err != nil {
+	// did not reach the cluster before a restart), to the one etcd
+	// listens on: never ahead of a restart still to come (revert.go).
+	if err := ensureOwnPeerURL(ctx, d, w, cl, members, runningPeerURL(d, w)); err != nil {
 		return err
 	}
 	if err := ensurePort(ctx, d, w, w.cfg.Port); err != nil {

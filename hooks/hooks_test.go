@@ -71,6 +71,13 @@ type scenario struct {
 	// onMembers runs before every member list a hook asks for: what
 	// other units do meanwhile (Juju runs them beside this hook).
 	onMembers func()
+	// onRestart runs after snapd restarts a unit's etcd (a restart or a
+	// revert), as etcd reads its config and snap again.
+	onRestart func(u *unit)
+	// held: restarts left pending once nothing more runs are a change
+	// held back on purpose (a reverted change in its backoff), not a
+	// stall.
+	held bool
 }
 
 // silentCluster is a client whose Status fails for the scenario's silent
@@ -194,6 +201,18 @@ func (l linkedSnapd) Restart(ctx context.Context, svc string) error {
 	return nil
 }
 
+// Revert: snapd restarts the snap's services into the revision it goes
+// back to.
+func (l linkedSnapd) Revert(ctx context.Context, name string) error {
+	if err := l.Client.Revert(ctx, name); err != nil {
+		return err
+	}
+	if l.restart != nil {
+		l.restart()
+	}
+	return nil
+}
+
 func (l linkedSnapd) Start(ctx context.Context, svc string) error {
 	if err := l.Client.Start(ctx, svc); err != nil {
 		return err
@@ -227,7 +246,12 @@ func (s *scenario) run(u *unit, ev juju.Event) (int, string) {
 			_ = os.MkdirAll(wal, 0o700)
 			_ = os.WriteFile(wal+"/0000000000000000-0000000000000000.wal", nil, 0o600)
 			_ = s.etcd.StartMember("https://"+addr("1", u.n)+":2380", "etcd"+string(rune('0'+u.n)), "https://"+addr("0", u.n)+":2379")
-		}, func() { delete(s.silent, "https://"+addr("0", u.n)+":2379") }},
+		}, func() {
+			delete(s.silent, "https://"+addr("0", u.n)+":2379")
+			if s.onRestart != nil {
+				s.onRestart(u)
+			}
+		}},
 		Dial: func(ctx context.Context, endpoints []string, tls etcd.TLS) (etcd.Cluster, error) {
 			if s.dialFails > 0 {
 				s.dialFails--

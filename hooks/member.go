@@ -82,15 +82,22 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		res, err := applyDataLost(ctx, d, w, step)
 		return res, false, err
 	}
+	if res, err, held := heldBack(d, w, step); held {
+		return res, false, err
+	}
 	w.state.Start = step.Start
 	ca := workload.CADigest(d.Paths)
 	switch step.Kind {
 	case charm.MemberRefresh:
 		d.note(ctx, levelInfo, "refreshing etcd to channel %s", w.cfg.Channel)
+		from, err := d.Snap.Snap(ctx, charm.SnapName)
+		if err != nil {
+			return res, false, fmt.Errorf("cannot read the etcd snap before refreshing it: %w", err)
+		}
 		if err := d.Snap.Refresh(ctx, charm.SnapName, w.cfg.Channel); err != nil {
 			return res, false, juju.Blocked("Cannot refresh etcd to channel %s: %v", w.cfg.Channel, err)
 		}
-		done.Refreshed = true
+		done.Refreshed, done.RefreshedFrom = true, from.Channel
 		return res, true, nil
 	case charm.MemberUpdatePeerURL:
 		if err := updatePeerURL(ctx, d, w); err != nil {
@@ -128,20 +135,26 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		if err := moveData(ctx, d, step.Rendered); err != nil {
 			return res, false, err
 		}
+		previous := previousConfig(d)
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
 		if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
 			return res, false, fmt.Errorf("cannot restart etcd: %w", err)
 		}
-		w.state.EtcdCA = ca
 		res.serving, err = waitServing(ctx, d, w, true)
-		if res.serving {
-			res.done = step.Request
-		} else {
-			res.request = step.Request
+		if err != nil {
+			return res, false, err
 		}
-		return res, false, err
+		if !res.serving {
+			// Keep the lock, go back to what ran, say why (revert.go).
+			res, err := revertChange(ctx, d, w, step, previous, *done)
+			return res, false, err
+		}
+		w.state.EtcdCA = ca
+		w.state.Failed = charm.RestartFailure{}
+		res.done = step.Request
+		return res, false, nil
 	case charm.MemberNone:
 		if step.Rewrite {
 			d.note(ctx, levelInfo, "rewriting etcd.conf.yml in this charm's layout (nothing etcd acts on changes: no restart)")
@@ -154,7 +167,13 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		w.state.EtcdCA = ca
 		res.serving, err = waitServing(ctx, d, w, step.WaitServe)
 		res.starting = !res.serving
-		res.done = step.Done
+		if res.serving {
+			// A restart is done only once etcd serves in it: until
+			// then the request, and so the restart lock, stays.
+			res.done = step.Done
+		} else {
+			res.request = step.Done
+		}
 		return res, false, err
 	}
 	return res, false, fmt.Errorf("cannot apply member step %q", step.Kind)
@@ -181,13 +200,12 @@ func updatePeerURL(ctx context.Context, d Deps, w *world) error {
 		return err
 	}
 	defer cl.Close()
-	return ensureOwnPeerURL(ctx, d, w, cl, nil)
+	return ensureOwnPeerURL(ctx, d, w, cl, nil, w.member.PeerURL(w.cfg))
 }
 
-// ensureOwnPeerURL sets this member's peer URL to the configured one when
-// it differs (members: the member list when already read).
-func ensureOwnPeerURL(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member) error {
-	want := w.member.PeerURL(w.cfg)
+// ensureOwnPeerURL sets this member's peer URL to want when it differs
+// (members: the member list when already read).
+func ensureOwnPeerURL(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, want string) error {
 	if members == nil {
 		var err error
 		if members, err = cl.Members(ctx); err != nil {
