@@ -193,42 +193,82 @@ func TestChannelSkipThenSupportedPath(t *testing.T) {
 	}
 }
 
+// invalidOptions are every option's invalid values (config.yaml), with
+// the message the operator sees; tests/integration's TestBadInput feeds
+// the same values to a deployed model.
+var invalidOptions = []struct {
+	name string
+	bad  map[string]any
+	want string
+}{
+	{"port zero", map[string]any{"port": 0}, "Invalid config: port: 0 is not a port (1-65535)"},
+	{"port above 65535", map[string]any{"port": 70000}, "Invalid config: port: 70000 is not a port (1-65535)"},
+	{"management_port zero", map[string]any{"management_port": 0}, "Invalid config: management_port: 0 is not a port (1-65535)"},
+	{"management_port equal to port", map[string]any{"management_port": 2379}, "Invalid config: management_port: must differ from port (both 2379)"},
+	{"metrics_port negative", map[string]any{"metrics_port": -1}, "Invalid config: metrics_port: -1 is not a port (1-65535, or 0 for off)"},
+	{"metrics_port taken", map[string]any{"metrics_port": 2380}, "Invalid config: metrics_port: 2380 is taken by port or management_port"},
+	{"insecure http on a taken port", map[string]any{"port": 4001, "bind_with_insecure_http": true}, "Invalid config: bind_with_insecure_http: port 4001 is taken by port or management_port"},
+	{"heartbeat_interval zero", map[string]any{"heartbeat_interval": 0}, "Invalid config: heartbeat_interval: 0 must be a positive number of milliseconds"},
+	{"election_timeout short", map[string]any{"election_timeout": 400}, "Invalid config: election_timeout: 400 must be at least 5 x heartbeat_interval (500)"},
+	{"election_timeout long", map[string]any{"election_timeout": 60000}, "Invalid config: election_timeout: 60000 is above etcd's maximum of 50000"},
+	{"channel not a channel", map[string]any{"channel": "3.6/nightly"}, `Invalid config: channel: "3.6/nightly" is not a snap channel (want auto, or track/risk such as 3.5/stable)`},
+	{"snapshot_count not a number", map[string]any{"snapshot_count": "lots"}, `Invalid config: snapshot_count: "lots" must be auto or a positive integer`},
+	{"snapshot_count zero", map[string]any{"snapshot_count": "0"}, `Invalid config: snapshot_count: "0" must be auto or a positive integer`},
+	{"snapd_refresh not a timer", map[string]any{"snapd_refresh": "someday"},
+		`Invalid config: snapd_refresh: "someday" is not a snapd refresh.timer (cannot parse "someday": "someday" is not a valid weekday); want max, empty, or a schedule such as fri5,23:00-01:00`},
+	{"cipher list naming nothing", map[string]any{"tls_cipher_suites": " , ,"},
+		`Invalid config: tls_cipher_suites: " , ," names no cipher suite (leave it empty for the default list)`},
+	{"unknown cipher suites", map[string]any{"tls_cipher_suites": "TLS_RSA_WITH_RC4, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_NULL"},
+		`Invalid config: tls_cipher_suites: unknown TLS 1.2 cipher suites TLS_NULL, TLS_RSA_WITH_RC4 (want Go's names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)`},
+	{"quota_backend_bytes negative", map[string]any{"quota_backend_bytes": -1}, "Invalid config: quota_backend_bytes: -1 must not be negative"},
+	{"auto_compaction_mode unknown", map[string]any{"auto_compaction_mode": "weekly"}, `Invalid config: auto_compaction_mode: "weekly" must be periodic or revision`},
+	{"auto_compaction_retention not a duration", map[string]any{"auto_compaction_retention": "soon"},
+		`Invalid config: auto_compaction_retention: "soon" is not a number of hours or a duration such as 1h30m`},
+	{"auto_compaction_retention not revisions", map[string]any{"auto_compaction_mode": "revision", "auto_compaction_retention": "1h"},
+		`Invalid config: auto_compaction_retention: "1h" is not a number of revisions`},
+}
+
+// Every option's invalid values block every unit naming the option and
+// change nothing (no restart, no refresh, no lock, no snapd setting);
+// going back heals with no restart.
 func TestInvalidOptionsRefusedAndHealed(t *testing.T) {
-	for _, tc := range []struct {
-		name, option string
-		bad, good    string
-		want         string
-	}{
-		{"snapd_refresh not a timer", "snapd_refresh", "someday", "fri5",
-			`Invalid config: snapd_refresh: "someday" is not a snapd refresh.timer (cannot parse "someday": "someday" is not a valid weekday); want max, empty, or a schedule such as fri5,23:00-01:00`},
-		{"cipher list naming nothing", "tls_cipher_suites", " , ,", "",
-			`Invalid config: tls_cipher_suites: " , ," names no cipher suite (leave it empty for the default list)`},
-		{"unknown cipher suites", "tls_cipher_suites", "TLS_RSA_WITH_RC4, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_NULL", "",
-			`Invalid config: tls_cipher_suites: unknown TLS 1.2 cipher suites TLS_NULL, TLS_RSA_WITH_RC4 (want Go's names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)`},
-	} {
+	for _, tc := range invalidOptions {
 		t.Run(tc.name, func(t *testing.T) {
 			s := formed(t, 3)
 			conf := s.snapshotConf()
 			leaderBefore := maps.Clone(s.leaderData)
-			s.setConfig(tc.option, tc.bad)
+			for k, v := range tc.bad {
+				s.setConfig(k, v)
+			}
 			s.configChangedEverywhere()
 			s.assertRefused(t, juju.Status{Name: juju.StatusBlocked, Message: tc.want}, leaderBefore, conf)
 
-			s.setConfig(tc.option, tc.good)
-			// The leader shares a new timer; Juju then runs
-			// leader-settings-changed at the followers, which apply it.
+			for k := range tc.bad {
+				s.setConfig(k, nil)
+			}
 			if moved := s.configChangedSettled(1, 12); len(moved) != 0 {
-				t.Errorf("%v restarted healing %s", moved, tc.option)
+				t.Errorf("%v restarted healing %v", moved, tc.bad)
 			}
 			s.assertHealthy(t)
-			if tc.option == "snapd_refresh" {
-				for _, u := range s.units {
-					if v, _ := u.snapd.Conf(t.Context(), "core", "refresh.timer"); v != tc.good {
-						t.Errorf("%s refresh.timer = %q, want %q", u.name, v, tc.good)
-					}
-				}
-			}
 		})
+	}
+}
+
+// A corrected snapd_refresh is applied on every unit: the leader shares a
+// new timer, and Juju runs leader-settings-changed at the followers.
+func TestCorrectedRefreshTimerApplied(t *testing.T) {
+	s := formed(t, 3)
+	s.setConfig("snapd_refresh", "someday")
+	s.configChangedEverywhere()
+	s.setConfig("snapd_refresh", "fri5")
+	if moved := s.configChangedSettled(1, 12); len(moved) != 0 {
+		t.Errorf("%v restarted applying snapd_refresh", moved)
+	}
+	s.assertHealthy(t)
+	for _, u := range s.units {
+		if v, _ := u.snapd.Conf(t.Context(), "core", "refresh.timer"); v != "fri5" {
+			t.Errorf("%s refresh.timer = %q, want fri5", u.name, v)
+		}
 	}
 }
 
