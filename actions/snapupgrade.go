@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
+	"github.com/etcd-charm/etcd-charm/internal/etcd"
 	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/internal/snap"
 	"github.com/etcd-charm/etcd-charm/workload"
@@ -77,6 +79,9 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	if installed == nil {
 		return juju.Failf("etcd is not installed on this unit yet: wait for the install hook to finish")
 	}
+	// What etcd logged before the upgrade: only a record written after
+	// it says the upgraded etcd failed (waitUpgraded).
+	logged := loggedLines(ctx, d)
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
 	state, err := workload.ReadUnitState(ctx, d.Tools)
@@ -125,7 +130,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	results["snap.after"] = describeSnap(after)
 	d.phase(ctx, "snap-upgrade: %s; waiting for etcd to serve", results["result"])
 	if local, err := readLocal(d); err == nil {
-		st, err := waitServing(ctx, d, local.ClientURL)
+		st, err := waitUpgraded(ctx, d, local.ClientURL, logged)
 		if err != nil {
 			return revertUpgrade(ctx, d, results, state, local.ClientURL, err)
 		}
@@ -155,14 +160,22 @@ func describeSnap(s *snap.Snap) string {
 // just attached. The action fails either way, saying what happened.
 func revertUpgrade(ctx context.Context, d Deps, results map[string]string, before charm.UnitState, endpoint string, notServing error) error {
 	upgraded := results["snap.after"]
-	if err := d.Tools.ActionLog(ctx, fmt.Sprintf("etcd %s does not serve within %s (%v); reverting to %s", upgraded, restoreServe, notServing, results["snap.before"])); err != nil {
+	// How the upgraded etcd failed: it said why and exited, or it did not
+	// serve within the bound.
+	failed := fmt.Sprintf("does not serve within %s: %v", restoreServe, notServing)
+	var exited errEtcdFailed
+	if errors.As(notServing, &exited) {
+		failed = "does not start: " + exited.reason
+		results["etcd.error"] = exited.reason
+	}
+	if err := d.Tools.ActionLog(ctx, fmt.Sprintf("etcd %s %s; reverting to %s", upgraded, failed, results["snap.before"])); err != nil {
 		return err
 	}
 	if err := d.Snap.Revert(ctx, charm.SnapName); err != nil {
 		if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
 			return aerr
 		}
-		return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v; reverting it failed too: %v", upgraded, restoreServe, notServing, err)
+		return juju.Failf("etcd was upgraded (%s) but %s; reverting it failed too: %v", upgraded, failed, err)
 	}
 	now, err := workload.ReadUnitState(ctx, d.Tools)
 	if err != nil {
@@ -181,11 +194,70 @@ func revertUpgrade(ctx context.Context, d Deps, results map[string]string, befor
 		if aerr := d.Tools.ActionSet(ctx, results); aerr != nil {
 			return aerr
 		}
-		return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v. It was reverted to %s, which does not serve either: %v", upgraded, restoreServe, notServing, results["snap.reverted"], err)
+		return juju.Failf("etcd was upgraded (%s) but %s. It was reverted to %s, which does not serve either: %v", upgraded, failed, results["snap.reverted"], err)
 	}
 	results["etcd.version"] = st.Version
 	if err := d.Tools.ActionSet(ctx, results); err != nil {
 		return err
 	}
-	return juju.Failf("etcd was upgraded (%s) but does not serve within %s: %v. It was reverted to %s, which serves again.", upgraded, restoreServe, notServing, results["snap.reverted"])
+	return juju.Failf("etcd was upgraded (%s) but %s. It was reverted to %s, which serves again.", upgraded, failed, results["snap.reverted"])
+}
+
+// etcdLogLines is how much of etcd's journal the action reads for the
+// reason it stopped: etcd's fatal record is among its last lines.
+const etcdLogLines = 40
+
+// loggedLines are etcd's last journal lines, as a set (nil when they
+// cannot be read).
+func loggedLines(ctx context.Context, d Deps) map[string]bool {
+	lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines)
+	if err != nil {
+		return nil
+	}
+	seen := make(map[string]bool, len(lines))
+	for _, l := range lines {
+		seen[l] = true
+	}
+	return seen
+}
+
+// errEtcdFailed is an upgraded etcd that exited saying why.
+type errEtcdFailed struct{ reason string }
+
+func (e errEtcdFailed) Error() string { return "etcd exited: " + e.reason }
+
+// waitUpgraded waits, as waitServing, for the upgraded etcd to serve,
+// but gives up at once when etcd logs a fatal record it had not logged
+// before the upgrade (logged): an etcd that cannot start says so and
+// exits, and waiting out the bound would only keep the member down
+// longer before the revert.
+func waitUpgraded(ctx context.Context, d Deps, endpoint string, logged map[string]bool) (etcd.Status, error) {
+	deadline := time.Now().Add(restoreServe)
+	for {
+		st, err := statusOnce(ctx, d, endpoint, nil)
+		if err == nil {
+			return st, nil
+		}
+		if logged != nil {
+			if lines, lerr := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines); lerr == nil {
+				var fresh []string
+				for _, l := range lines {
+					if !logged[l] {
+						fresh = append(fresh, l)
+					}
+				}
+				if reason := charm.EtcdFailure(fresh); reason != "" {
+					return etcd.Status{}, errEtcdFailed{reason}
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return etcd.Status{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return etcd.Status{}, ctx.Err()
+		case <-time.After(restorePoll):
+		}
+	}
 }

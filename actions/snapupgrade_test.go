@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/snap/snaptest"
@@ -121,6 +122,21 @@ func TestSnapUpgrade(t *testing.T) {
 		channel: "3.6/stable",
 		arrange: func(t *testing.T, w *world) { notServing(t, w); servesOnRevert(w) },
 		failed:  "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not serve within 0s: cannot connect to etcd at [https://10.0.0.1:2379]: context deadline exceeded. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which serves again.",
+	}, {
+		// An etcd that says why it exits is reverted at once, with its
+		// reason, not after the whole bound.
+		name:    "upgraded etcd exits saying why: reverted at once",
+		channel: "3.6/stable",
+		arrange: func(t *testing.T, w *world) {
+			restoreServe, restorePoll = time.Hour, 0
+			t.Cleanup(func() { restoreServe, restorePoll = defaultServe, defaultPoll })
+			w.snapd.AppendLog("etcd.etcd", `{"level":"fatal","msg":"an old crash"}`)
+			w.etcd.SetDown(clientURL(0), "connection refused")
+			w.d.Snap = logOnRefresh{upOnRevert{w.snapd, func() { w.etcd.SetUp(clientURL(0)) }}, func() {
+				w.snapd.AppendLog("etcd.etcd", `{"level":"fatal","msg":"cannot start","error":"this build is broken"}`)
+			}}
+		},
+		failed: "etcd was upgraded (3.6.16 (revision 2, channel 3.6/stable)) but does not start: cannot start: this build is broken. It was reverted to 3.5.17 (revision 1, channel 3.6/stable), which serves again.",
 	}, {
 		name: "a new resource that does not serve is reverted, and so is the unit state",
 		arrange: func(t *testing.T, w *world) {
@@ -364,6 +380,20 @@ func sha256Hex(b []byte) string {
 
 // upOnRevert is snapd whose revert brings etcd back, as the previous
 // revision does when the upgraded one is broken.
+// logOnRefresh: the refreshed etcd writes to its journal as it starts.
+type logOnRefresh struct {
+	upOnRevert
+	log func()
+}
+
+func (l logOnRefresh) Refresh(ctx context.Context, name, channel string) error {
+	if err := l.upOnRevert.Refresh(ctx, name, channel); err != nil {
+		return err
+	}
+	l.log()
+	return nil
+}
+
 type upOnRevert struct {
 	*snaptest.Fake
 	up func()
