@@ -441,3 +441,39 @@ func TestFailedChangeRevertsAndKeepsTheLock(t *testing.T) {
 		})
 	}
 }
+
+// A management_port change moves each member's peer URL only after its
+// etcd serves on the new listener: as each restarts, the cluster still
+// knows it by the old URL; once the change has rolled through, by the new
+// one.
+func TestPeerURLMovesAfterTheNewListenerServes(t *testing.T) {
+	s := formed(t, 3)
+	s.snapshotConf()
+	peerURL := func(u *unit) string {
+		for _, m := range s.etcd.List() {
+			if m.Name == "etcd"+string(rune('0'+u.n)) && len(m.PeerURLs) == 1 {
+				return m.PeerURLs[0]
+			}
+		}
+		return ""
+	}
+	restarts := 0
+	s.onRestart = func(u *unit) {
+		restarts++
+		if got, want := peerURL(u), "https://"+addr("1", u.n)+":2380"; got != want {
+			t.Errorf("%s restarts with the cluster knowing it at %s, want the old %s", u.name, got, want)
+		}
+	}
+	s.setConfig("management_port", 2480)
+	if moved := s.configChangedSettled(1, 60); len(moved) != 3 {
+		t.Fatalf("restarted %v, want every unit once", moved)
+	}
+	if restarts != 3 {
+		t.Errorf("%d restarts, want 3", restarts)
+	}
+	for _, u := range s.units {
+		if got, want := peerURL(u), "https://"+addr("1", u.n)+":2480"; got != want {
+			t.Errorf("%s's peer URL %s, want %s", u.name, got, want)
+		}
+	}
+}

@@ -100,9 +100,13 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		done.Refreshed, done.RefreshedFrom = true, from.Channel
 		return res, true, nil
 	case charm.MemberUpdatePeerURL:
-		if err := updatePeerURL(ctx, d, w); err != nil {
-			return res, false, err
-		}
+		// The peer URL moves only once etcd serves on the new listener:
+		// after the restart, as the heal in reportServing follows the
+		// config etcd runs (runningPeerURL). Moved first, a restart that
+		// then failed left the member registered where it does not
+		// listen. Meanwhile the others still reach it: etcd's raft
+		// streams are dialled from both ends, and the restarted member
+		// dials theirs.
 		done.PeerURLSettled = true
 		return res, true, nil
 	case charm.MemberRequestRestart:
@@ -184,23 +188,6 @@ func writeEtcdConfig(d Deps, rendered []byte) error {
 		return fmt.Errorf("cannot write etcd.conf.yml: %w", err)
 	}
 	return nil
-}
-
-// updatePeerURL moves this member's peer URL before it restarts on a new
-// management_port, through the v3 API, so the others can reach it. It
-// reaches the cluster through the members that serve and this member's
-// running endpoint (the port it listens on now, not the one it moves to,
-// from the etcd.conf.yml etcd runs with); not reaching it is an error, so
-// the hook is retried rather than restarting etcd where no peer would
-// find it.
-func updatePeerURL(ctx context.Context, d Deps, w *world) error {
-	running, _, _ := workload.ReadEtcdConfig(d.Paths)
-	cl, err := dialVoters(ctx, d, w.clusterEndpoints(running.ClientURL()))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	return ensureOwnPeerURL(ctx, d, w, cl, nil, w.member.PeerURL(w.cfg))
 }
 
 // ensureOwnPeerURL sets this member's peer URL to want when it differs

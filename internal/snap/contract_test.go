@@ -241,6 +241,14 @@ func contract(t *testing.T, b backend) {
 	if _, err := c.Active(ctx, "etcd.nosuch"); err == nil {
 		t.Error("Active of an unknown service succeeded")
 	}
+	// etcd's journal, where the charm reads why it stopped: at most the
+	// lines asked for.
+	if lines, err := c.Logs(ctx, "etcd.etcd", 3); err != nil || len(lines) > 3 {
+		t.Errorf("Logs(etcd.etcd, 3) = %d lines, %v", len(lines), err)
+	}
+	if _, err := c.Logs(ctx, "etcd.nosuch", 3); err == nil {
+		t.Error("Logs of an unknown service succeeded")
+	}
 
 	// A sideload (the charm's etcd resource) is a local revision that
 	// keeps the tracking channel; a refresh brings the store's back.
