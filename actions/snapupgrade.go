@@ -246,7 +246,7 @@ func waitUpgraded(ctx context.Context, d Deps, endpoint string, logged map[strin
 						fresh = append(fresh, l)
 					}
 				}
-				if reason := charm.EtcdFailure(fresh); reason != "" {
+				if reason := charm.EtcdFatal(fresh); reason != "" {
 					return etcd.Status{}, errEtcdFailed{reason}
 				}
 			}

@@ -12,7 +12,24 @@ import (
 // or error line of 3.4's capnslog ("... C | etcdmain: ..."); "" when none
 // says. A zap record reads "<msg>: <error>", as etcd's own text.
 func EtcdFailure(lines []string) string {
-	var fatal, failed string
+	fatal, failed := scanEtcdLog(lines)
+	if fatal != "" {
+		return fatal
+	}
+	return failed
+}
+
+// EtcdFatal is the last fatal record (or 3.4's critical line) among
+// lines, "" when there is none: etcd logs one as it exits, while error
+// records also come from an etcd that goes on (a peer not reachable
+// yet), so only this one says that etcd stopped.
+func EtcdFatal(lines []string) string {
+	fatal, _ := scanEtcdLog(lines)
+	return fatal
+}
+
+// scanEtcdLog returns the last fatal and the last error text in lines.
+func scanEtcdLog(lines []string) (fatal, failed string) {
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
 		if i := strings.IndexByte(line, '{'); i >= 0 {
@@ -35,18 +52,11 @@ func EtcdFailure(lines []string) string {
 				continue
 			}
 		}
-		for _, mark := range []string{" C | ", " E | "} {
-			if _, text, ok := strings.Cut(line, mark); ok {
-				if mark == " C | " {
-					fatal = text
-				} else {
-					failed = text
-				}
-			}
+		if _, text, ok := strings.Cut(line, " C | "); ok {
+			fatal = text
+		} else if _, text, ok := strings.Cut(line, " E | "); ok {
+			failed = text
 		}
 	}
-	if fatal != "" {
-		return fatal
-	}
-	return failed
+	return fatal, failed
 }
