@@ -304,7 +304,9 @@ func (s *scenario) breakOn(broken func(u *unit, conf string) bool, fatal string)
 		conf, _ := os.ReadFile(u.paths.ConfigFile())
 		if broken(u, string(conf)) {
 			s.silent["https://"+addr("0", u.n)+":2379"] = true
-			u.snapd.AppendLog("etcd.etcd", `{"level":"info","msg":"starting an etcd server"}`, fatal)
+			// Every record carries its time, as etcd's do.
+			ts := `{"ts":"` + s.now.Format(time.RFC3339Nano) + `",`
+			u.snapd.AppendLog("etcd.etcd", ts+`"level":"info","msg":"starting an etcd server"}`, ts+strings.TrimPrefix(fatal, "{"))
 		}
 	}
 }
@@ -476,4 +478,53 @@ func TestPeerURLMovesAfterTheNewListenerServes(t *testing.T) {
 			t.Errorf("%s's peer URL %s, want %s", u.name, got, want)
 		}
 	}
+}
+
+// An etcd that is only slow to serve after a restart (no fatal record,
+// its service running) is not reverted: the member keeps the lock and
+// its request, and once etcd serves the next hook reports the restart
+// done and the change rolls on.
+func TestSlowRestartKeepsTheLockWithoutReverting(t *testing.T) {
+	s := formed(t, 3)
+	conf := s.snapshotConf()
+	s.tick = time.Millisecond
+	s.silent = map[string]bool{}
+	slow := ""
+	s.onRestart = func(u *unit) {
+		if slow == "" {
+			slow = u.name
+			s.silent["https://"+addr("0", u.n)+":2379"] = true
+		}
+	}
+	s.held = true
+	s.setConfig("heartbeat_interval", 150)
+	if moved := s.configChangedSettled(1, 30); len(moved) != 1 || moved[0] != slow {
+		t.Fatalf("restarted %v, want only the first (%s)", moved, slow)
+	}
+	var holder *unit
+	for _, u := range s.units {
+		if u.name == slow {
+			holder = u
+		}
+	}
+	if got, _ := os.ReadFile(holder.paths.ConfigFile()); string(got) == string(conf[slow]) {
+		t.Errorf("%s was reverted, want it left on the new config", slow)
+	}
+	if l := leaderOf(s); l.RestartLock != slow || peerOf(holder).RestartRequest == "" {
+		t.Fatalf("lock %q, %s's request %q: want it held with the request", l.RestartLock, slow, peerOf(holder).RestartRequest)
+	}
+	if f := stateOf(holder).Failed; f.Request != "" {
+		t.Errorf("a slow restart recorded as failed: %+v", f)
+	}
+	// etcd serves at last: the next hook (update-status at the latest)
+	// ends the restart, and the others follow one at a time.
+	delete(s.silent, "https://"+addr("0", holder.n)+":2379")
+	s.held = false
+	if moved := s.settle(1, 60, map[string][]juju.Event{slow: {{Name: "update-status"}}}); len(moved) != 2 {
+		t.Errorf("then restarted %v, want the two others", moved)
+	}
+	for _, u := range s.units {
+		s.mustRun(u, juju.Event{Name: "update-status"})
+	}
+	s.assertHealthy(t)
 }

@@ -139,7 +139,7 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		if err := moveData(ctx, d, step.Rendered); err != nil {
 			return res, false, err
 		}
-		previous := previousConfig(d)
+		previous, logged := previousConfig(d), etcdLogged(ctx, d)
 		if err := writeEtcdConfig(d, step.Rendered); err != nil {
 			return res, false, err
 		}
@@ -151,9 +151,15 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 			return res, false, err
 		}
 		if !res.serving {
-			// Keep the lock, go back to what ran, say why (revert.go).
-			res, err := revertChange(ctx, d, w, step, previous, *done)
-			return res, false, err
+			if why, stopped := etcdStopped(ctx, d, logged); stopped {
+				// Keep the lock, go back to what ran, say why (revert.go).
+				res, err := revertChange(ctx, d, w, step, previous, *done, why)
+				return res, false, err
+			}
+			// Alive but not serving yet (a slow start): the request,
+			// and so the lock, stays; the next hook looks again.
+			res.request = step.Request
+			return res, false, nil
 		}
 		w.state.EtcdCA = ca
 		w.state.Failed = charm.RestartFailure{}

@@ -43,10 +43,10 @@ func heldBack(d Deps, w *world, step charm.MemberStep) (res memberResult, err er
 // keeps its restart request, and so the lock: at most one member is ever
 // down for a change, and only for one hook's bounded wait. The reason is
 // etcd's own, from its journal.
-func revertChange(ctx context.Context, d Deps, w *world, step charm.MemberStep, previous []byte, done charm.MemberProgress) (memberResult, error) {
+func revertChange(ctx context.Context, d Deps, w *world, step charm.MemberStep, previous []byte, done charm.MemberProgress, said string) (memberResult, error) {
 	res := memberResult{request: step.Request}
-	reason := "etcd did not serve within " + d.Waits.Serve.String() + " after restarting into the change."
-	if said := etcdSaid(ctx, d); said != "" {
+	reason := "etcd stopped within " + d.Waits.Serve.String() + " of restarting into the change."
+	if said != "" {
 		reason = "etcd did not serve after restarting into the change: " + said + "."
 	}
 	d.note(ctx, levelWarning, "%s Reverting it.", reason)
@@ -85,15 +85,43 @@ func revertChange(ctx context.Context, d Deps, w *world, step charm.MemberStep, 
 	return res, juju.Blocked("%s", w.state.Failed.Message())
 }
 
-// etcdSaid is why etcd stopped, from its journal ("" when it does not
-// say or cannot be read).
-func etcdSaid(ctx context.Context, d Deps) string {
+// etcdLogged is the set of etcd's last journal lines before a restart
+// (nil when they cannot be read): only a line not among them was written
+// by the etcd the restart started.
+func etcdLogged(ctx context.Context, d Deps) map[string]bool {
 	lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines)
 	if err != nil {
 		d.logf("%v", err)
-		return ""
+		return nil
 	}
-	return charm.EtcdFailure(lines)
+	seen := make(map[string]bool, len(lines))
+	for _, l := range lines {
+		seen[l] = true
+	}
+	return seen
+}
+
+// etcdStopped tells an etcd that will not run from one that is slow to
+// serve after a restart: it logged a fatal record since (logged: the
+// lines before), which is why (why), or its service is no longer active.
+// Only a stopped etcd is reverted: a slow one keeps the lock and is
+// looked at again by the next hook.
+func etcdStopped(ctx context.Context, d Deps, logged map[string]bool) (why string, stopped bool) {
+	if lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines); err == nil {
+		var fresh []string
+		for _, l := range lines {
+			if !logged[l] {
+				fresh = append(fresh, l)
+			}
+		}
+		if why := charm.EtcdFatal(fresh); why != "" {
+			return why, true
+		}
+	} else {
+		d.logf("%v", err)
+	}
+	active, err := d.Snap.Active(ctx, charm.ServiceName)
+	return "", err == nil && !active
 }
 
 // movePeerURLBack gives the cluster this member's previous peer URL
