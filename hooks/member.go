@@ -146,6 +146,9 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 		if err := d.Snap.Restart(ctx, charm.ServiceName); err != nil {
 			return res, false, fmt.Errorf("cannot restart etcd: %w", err)
 		}
+		// etcd reads the CA in place from now on, even reverted (its
+		// previous config names the same files).
+		w.state.EtcdCA = ca
 		res.serving, err = waitServing(ctx, d, w, true)
 		if err != nil {
 			return res, false, err
@@ -161,7 +164,6 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 			res.request = step.Request
 			return res, false, nil
 		}
-		w.state.EtcdCA = ca
 		w.state.Failed = charm.RestartFailure{}
 		res.done = step.Request
 		return res, false, nil
