@@ -228,7 +228,7 @@ func TestBadInput(t *testing.T) {
 			{leader, "snapshot", []string{"keys-version=v2"}, "keys-version v2 needs etcd 3.4 or 3.5, but this unit runs etcd 3.6."},
 			{leader, "restore", []string{"target=relative", "skip-backup=false"}, `target must be an absolute path, got "relative"`},
 			{follower, "restore", nil, "This action can only be run on the leader unit"},
-			{leader, "restore", nil, "Restore needs an application with exactly one unit, but etcd also has "},
+			{leader, "restore", nil, "Missing snapshot: attach one with `juju attach-resource etcd snapshot=<etcd-snapshot-"},
 			{leader, "snap-upgrade", nil, "Nothing to upgrade: this unit runs etcd 3.6."},
 		} {
 			r := m.runAction(tc.unit, tc.action, tc.params...)
