@@ -69,7 +69,9 @@ func benchUnit(b *testing.B) (*realUnit, int64) {
 // and 1 s election timeout): more than etcdutl does, so it cannot match
 // etcdutl's figure. phase-MB/s is the same restore up to "etcd's restore
 // done" in the action's log: the work comparable to etcdutl's (unpack,
-// check, etcd's restore). "stored" shows the same with an uncompressed
+// check, etcd's restore); the *-ms metrics are each later phase's own
+// time (stopping etcd, starting it, its serving, and after-ms from then
+// to the action's end). "stored" shows the same with an uncompressed
 // (gzip level 0) archive.
 func BenchmarkSnapshotRestore(b *testing.B) {
 	u, size := benchUnit(b)
@@ -144,35 +146,59 @@ func benchActions(b *testing.B, u *realUnit, size int64, name string) {
 		var log bytes.Buffer
 		u.d.Log = &log
 		defer func() { u.d.Log = io.Discard; b.Log(log.String()) }()
-		var phase time.Duration
+		phases := make([]time.Duration, len(restorePhases))
+		var total time.Duration
 		for i := 0; i < b.N; i++ {
 			log.Reset()
+			began := time.Now()
 			u.run(b, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true})
+			total += time.Since(began)
 			if u.tools.ActionFailed != "" {
 				b.Fatal(u.tools.ActionFailed)
 			}
-			phase += restorePhase(b, log.String())
+			for j, p := range restorePhases {
+				phases[j] += restorePhase(b, log.String(), p.mark)
+			}
 		}
-		b.ReportMetric(float64(size)*float64(b.N)/1e6/phase.Seconds(), "phase-MB/s")
+		// up to etcd's restore done: the work comparable to etcdutl's.
+		b.ReportMetric(float64(size)*float64(b.N)/1e6/phases[0].Seconds(), "phase-MB/s")
+		// Where the rest goes, each phase's own time (ms per restore).
+		for j, p := range restorePhases {
+			own := phases[j]
+			if j > 0 {
+				own -= phases[j-1]
+			}
+			b.ReportMetric(float64(own.Milliseconds())/float64(b.N), p.metric)
+		}
+		// From serving to the action's end: the records, the old data's removal.
+		b.ReportMetric(float64((total-phases[len(phases)-1]).Milliseconds())/float64(b.N), "after-ms")
 	})
 }
 
-// restorePhase reads from the restore action's log how long it took until
-// etcd's restore was done: unpacking and checking the archive and running
-// etcdutl, the part comparable to `etcdutl snapshot restore`.
-func restorePhase(b *testing.B, log string) time.Duration {
-	const mark = "restore: etcd's restore done at "
+// restorePhases are the restore action's log lines that end a phase, in
+// order, with the metric that reports the phase's own time.
+var restorePhases = []struct{ mark, metric string }{
+	{"restore: etcd's restore done at ", "unpack+etcdutl-ms"},
+	{"restore: etcd stopped at ", "stop-ms"},
+	{"restore: etcd started on the restored data at ", "start-ms"},
+	{"restore: the restored member serves at ", "serve-ms"},
+}
+
+// restorePhase reads from the restore action's log when the line
+// starting with mark said the phase ended ("<mark><duration>[; …]"), as
+// time since the action began.
+func restorePhase(b *testing.B, log, mark string) time.Duration {
 	i := strings.Index(log, mark)
 	if i < 0 {
 		b.Fatalf("no %q in the restore log:\n%s", mark, log)
 	}
 	rest := log[i+len(mark):]
-	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+	if j := strings.IndexAny(rest, "; \n"); j >= 0 {
 		rest = rest[:j]
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(rest))
+	d, err := time.ParseDuration(rest)
 	if err != nil {
-		b.Fatalf("restore log: %v", err)
+		b.Fatalf("restore log: %q: %v", mark, err)
 	}
 	return d
 }

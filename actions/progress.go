@@ -41,3 +41,47 @@ func fileSize(path string) int64 {
 	}
 	return st.Size()
 }
+
+// phaseLog is phase for an action whose steps should not wait for their
+// log: each line is written to the action's stdout at once and handed to
+// a goroutine that makes the two hook-tool calls (on Juju each is a
+// process start and a round trip to the unit agent), in order. Restore
+// logs six lines, two of them while etcd is down. close waits until every
+// line handed over is logged (and says on stdout which calls failed); it
+// must be called before the action ends.
+type phaseLog struct {
+	d     Deps
+	lines chan string
+	done  chan struct{}
+	fails []string // the goroutine's, read after done
+}
+
+func (d Deps) phaseLog(ctx context.Context) *phaseLog {
+	p := &phaseLog{d: d, lines: make(chan string, 16), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for msg := range p.lines {
+			if err := d.Tools.ActionLog(ctx, msg); err != nil {
+				p.fails = append(p.fails, fmt.Sprintf("cannot log to the action: %v", err))
+			}
+			if err := d.Tools.Log(ctx, "INFO", msg); err != nil {
+				p.fails = append(p.fails, fmt.Sprintf("cannot log to juju: %v", err))
+			}
+		}
+	}()
+	return p
+}
+
+func (p *phaseLog) phase(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.d.logf("%s", msg)
+	p.lines <- msg
+}
+
+func (p *phaseLog) close() {
+	close(p.lines)
+	<-p.done
+	for _, f := range p.fails {
+		p.d.logf("%s", f)
+	}
+}

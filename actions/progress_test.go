@@ -1,6 +1,8 @@
 package actions
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,10 +48,36 @@ func TestRestoreLogsItsPhases(t *testing.T) {
 	if code := w.run(t, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true}); code != 0 || w.tools.ActionFailed != "" {
 		t.Fatalf("exit %d, failed %q", code, w.tools.ActionFailed)
 	}
-	for _, phase := range []string{"restore: unpacking and verifying the snapshot", "restore: snapshot unpacked: db ", "restore: etcd stopped", "restore: etcd started on the restored data", "restore: the restored member serves"} {
-		if !logged(w.tools.ActionLogs, phase) {
-			t.Errorf("no %q line in %q", phase, w.tools.ActionLogs)
+	// Logged from a goroutine (the action does not wait for the hook
+	// tools), yet all of them, in order, before the action ends.
+	phases := []string{"restore: unpacking and verifying the snapshot", "restore: snapshot unpacked: db ", "restore: etcd's restore done", "restore: etcd stopped", "restore: etcd started on the restored data", "restore: the restored member serves"}
+	for name, lines := range map[string][]string{"action-log": w.tools.ActionLogs, "juju-log": w.tools.Logs} {
+		var got []string
+		for _, l := range lines {
+			for _, p := range phases {
+				if strings.Contains(l, p) {
+					got = append(got, p)
+				}
+			}
 		}
+		if !slices.Equal(got, phases) {
+			t.Errorf("%s phases %q, want %q (in %q)", name, got, phases, lines)
+		}
+	}
+}
+
+// A log that cannot be written fails nothing: the restore goes on.
+func TestRestoreWithoutActionLog(t *testing.T) {
+	w, _ := restoreWorld(t, tarGz(t, [2]string{"db", string(withHash(dbBytes(3, 'n')))}))
+	w.tools.Fail["action-log"] = errors.New("action-log is broken")
+	if code := w.run(t, "restore", map[string]any{"target": "/home/ubuntu", "skip-backup": true}); code != 0 || w.tools.ActionFailed != "" {
+		t.Fatalf("exit %d, failed %q", code, w.tools.ActionFailed)
+	}
+	if w.tools.ActionResults["restore.member-id"] == "" {
+		t.Errorf("results %v", w.tools.ActionResults)
+	}
+	if !logged(w.tools.Logs, "INFO", "restore: the restored member serves") {
+		t.Errorf("juju-log %q", w.tools.Logs)
 	}
 }
 

@@ -103,13 +103,14 @@ func rebuildCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	os.Remove(db)
 	d.phase(ctx, "rebuild: etcd's restore of this member's db done at %s", time.Since(began).Round(time.Millisecond))
 	results := map[string]string{}
-	st, err := swapIn(ctx, d, swap{
+	st, removed, err := swapIn(ctx, d, swap{
 		what: "rebuild", done: "rebuilt", local: local, restored: restored, initial: initial, token: token,
 		keepOld: true, untouched: untouched, began: began,
 	}, results)
 	if err != nil {
 		return err
 	}
+	removed() // keepOld: nothing is deleted
 	if err := recordRestored(ctx, d, local, initial, token, newRejoinToken()); err != nil {
 		return err
 	}

@@ -105,6 +105,10 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot restore: no room to prepare the restore beside %s: %v", d.Paths.Unroot(dataDir), err)
 	}
 	defer os.RemoveAll(staging)
+	// The phases are logged without waiting for the hook tools: two of
+	// them while etcd is down.
+	progress := d.phaseLog(ctx)
+	defer progress.close()
 	untouched := "The running cluster was not changed."
 	db := filepath.Join(staging, snaparchive.Entry)
 	began := time.Now()
@@ -115,17 +119,18 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		}
 		return fmt.Errorf("cannot restore: %w", err)
 	}
-	d.phase(ctx, "restore: unpacking and verifying the snapshot (%s)", humanSize(fileSize(archive)))
+	progress.phase("restore: unpacking and verifying the snapshot (%s)", humanSize(fileSize(archive)))
 	verified, err := checkSnapshot(ctx, d, archive, db)
 	if err != nil {
 		return notUsable(err)
 	}
-	d.phase(ctx, "restore: snapshot unpacked: db %s", rate(fileSize(db), time.Since(began)))
+	progress.phase("restore: snapshot unpacked: db %s", rate(fileSize(db), time.Since(began)))
 	token := workload.NewToken()
 	initial := relations.FormatInitialCluster([]relations.NamedURL{{Name: local.conf.Name, URL: local.PeerURL}})
 	restored := filepath.Join(staging, "data")
 	// etcd's restore works on the unpacked db while its integrity hash is
 	// checked: it only writes into staging, thrown away if the hash fails.
+	etcdutlBegan := time.Now()
 	err = d.Etcd.SnapshotRestore(ctx, RestoreConfig{
 		Snapshot: db, DataDir: restored, Name: local.conf.Name, PeerURL: local.PeerURL,
 		InitialCluster: initial, Token: token,
@@ -133,6 +138,7 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		// once more for it), or by etcd's status for a db without one.
 		SkipHashCheck: true,
 	})
+	etcdutlTook := time.Since(etcdutlBegan)
 	if verr := verified(); verr != nil {
 		return notUsable(verr)
 	}
@@ -140,7 +146,8 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		return juju.Failf("Cannot restore the snapshot: %v. %s", err, untouched)
 	}
 	os.Remove(db) // free its space before the backup
-	d.phase(ctx, "restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
+	d.logf("restore: etcd's restore took %s, then %s waiting for the hash", etcdutlTook.Round(time.Millisecond), (time.Since(etcdutlBegan) - etcdutlTook).Round(time.Millisecond))
+	progress.phase("restore: etcd's restore done at %s", time.Since(began).Round(time.Millisecond))
 
 	// Every check passed: only now is the old cluster dismantled.
 	results := map[string]string{}
@@ -149,20 +156,23 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 		if err != nil {
 			return err
 		}
-		d.phase(ctx, "restore: removed the other members (%s) at %s", strings.Join(removed, ", "), time.Since(began).Round(time.Millisecond))
+		progress.phase("restore: removed the other members (%s) at %s", strings.Join(removed, ", "), time.Since(began).Round(time.Millisecond))
 		untouched = "This unit's data is unchanged; the other members were removed from the cluster: run restore again."
 	}
-	s := swap{what: "restore", done: "restored", local: local, restored: restored, initial: initial, token: token, untouched: untouched, began: began}
+	s := swap{what: "restore", done: "restored", local: local, restored: restored, initial: initial, token: token, untouched: untouched, began: began, progress: progress}
 	if !skipBackup {
 		s.backupTo = target
 	}
-	st, err := swapIn(ctx, d, s, results)
+	st, removed, err := swapIn(ctx, d, s, results)
 	if err != nil {
 		return err
 	}
-	// The restored member serves: make Juju's records match it; the
-	// other units leave the old cluster and join this one.
-	if err := recordRestored(ctx, d, local, initial, token, newRejoinToken()); err != nil {
+	// The restored member serves: make Juju's records match it (while the
+	// old data is deleted); the other units leave the old cluster and
+	// join this one.
+	err = recordRestored(ctx, d, local, initial, token, newRejoinToken())
+	removed()
+	if err != nil {
 		return err
 	}
 	results["restore.member-id"] = fmt.Sprintf("%x", st.MemberID)

@@ -39,28 +39,58 @@ type swap struct {
 	// untouched is what a failure before the swap says of the cluster.
 	untouched string
 	began     time.Time
+	// progress logs the phases without waiting for the hook tools (nil:
+	// d.phase): two of them while etcd is down.
+	progress *phaseLog
+}
+
+func (s swap) phase(ctx context.Context, d Deps, format string, args ...any) {
+	if s.progress != nil {
+		s.progress.phase(format, args...)
+		return
+	}
+	d.phase(ctx, format, args...)
 }
 
 // swapIn stops etcd, puts s.restored in place of the member's data, writes
 // etcd.conf.yml for a new one-member cluster and starts etcd, waiting for
-// it to serve as the only member.
-func swapIn(ctx context.Context, d Deps, s swap, results map[string]string) (etcd.Status, error) {
+// it to serve as the only member. Once it serves, the previous data is
+// deleted (unless s.keepOld) in the background, while the caller updates
+// Juju's records (a few hook-tool calls; deleting a data directory of a
+// few hundred MB takes as long): removed waits for that.
+func swapIn(ctx context.Context, d Deps, s swap, results map[string]string) (st etcd.Status, removed func(), err error) {
+	st, old, err := swapData(ctx, d, s, results)
+	if err != nil || old == "" {
+		return st, func() {}, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- os.RemoveAll(old) }()
+	return st, func() {
+		if err := <-done; err != nil {
+			d.logf("cannot remove the pre-%s data %s: %v", s.what, old, err)
+		}
+	}, nil
+}
+
+// swapData is swapIn up to the serving member; it returns the previous
+// data's path when it is to be deleted.
+func swapData(ctx context.Context, d Deps, s swap, results map[string]string) (etcd.Status, string, error) {
 	since := func() time.Duration { return time.Since(s.began).Round(time.Millisecond) }
 	if err := d.Snap.Stop(ctx, charm.ServiceName); err != nil {
-		return etcd.Status{}, juju.Failf("Cannot stop etcd to swap in the %s data: %v. %s", s.done, err, s.untouched)
+		return etcd.Status{}, "", juju.Failf("Cannot stop etcd to swap in the %s data: %v. %s", s.done, err, s.untouched)
 	}
-	d.phase(ctx, "%s: etcd stopped at %s", s.what, since())
+	s.phase(ctx, d, "%s: etcd stopped at %s", s.what, since())
 	dataDir := s.local.conf.DataDir
 	if s.backupTo != "" {
 		if err := backupData(d, s.backupTo, dataDir, results); err != nil {
-			return etcd.Status{}, restartAfter(ctx, d, juju.Failf("Cannot back up the current data: %v. %s", err, s.untouched))
+			return etcd.Status{}, "", restartAfter(ctx, d, juju.Failf("Cannot back up the current data: %v. %s", err, s.untouched))
 		}
 	}
 	old := dataDir + ".pre-" + s.what + "-" + stamp(d.now())
 	hadData := workload.Exists(dataDir)
 	if hadData {
 		if err := os.Rename(dataDir, old); err != nil {
-			return etcd.Status{}, restartAfter(ctx, d, juju.Failf("Cannot move the current data aside: %v. %s", err, s.untouched))
+			return etcd.Status{}, "", restartAfter(ctx, d, juju.Failf("Cannot move the current data aside: %v. %s", err, s.untouched))
 		}
 	}
 	// undo puts the previous data and configuration back and starts etcd
@@ -77,33 +107,30 @@ func swapIn(ctx context.Context, d Deps, s swap, results map[string]string) (etc
 		return restartAfter(ctx, d, juju.Failf("%s: %v. The previous data and configuration are back in place.", what, cause))
 	}
 	if err := os.Rename(s.restored, dataDir); err != nil {
-		return etcd.Status{}, undo("Cannot move the "+s.done+" data into place", err)
+		return etcd.Status{}, "", undo("Cannot move the "+s.done+" data into place", err)
 	}
 	conf := s.local.conf
 	conf.InitialCluster, conf.InitialClusterState, conf.InitialClusterToken = s.initial, "new", s.token
 	if err := writeConfig(d, conf.Render()); err != nil {
-		return etcd.Status{}, undo("Cannot write etcd.conf.yml for the "+s.done+" member", err)
+		return etcd.Status{}, "", undo("Cannot write etcd.conf.yml for the "+s.done+" member", err)
 	}
 	if err := d.Snap.Start(ctx, charm.ServiceName); err != nil {
-		return etcd.Status{}, undo("Cannot start etcd on the "+s.done+" data", err)
+		return etcd.Status{}, "", undo("Cannot start etcd on the "+s.done+" data", err)
 	}
-	d.phase(ctx, "%s: etcd started on the %s data at %s; waiting for it to serve", s.what, s.done, since())
+	s.phase(ctx, d, "%s: etcd started on the %s data at %s; waiting for it to serve", s.what, s.done, since())
 	st, err := waitRestored(ctx, d, s.local.ClientURL)
 	if err != nil {
-		return etcd.Status{}, undo("The "+s.done+" member does not serve", err)
+		return etcd.Status{}, "", undo("The "+s.done+" member does not serve", err)
 	}
-	d.phase(ctx, "%s: the %s member serves at %s", s.what, s.done, since())
+	s.phase(ctx, d, "%s: the %s member serves at %s", s.what, s.done, since())
 	if !hadData {
-		return st, nil
+		return st, "", nil
 	}
 	if s.keepOld {
 		results[s.what+".previous-data"] = d.Paths.Unroot(old)
-		return st, nil
+		return st, "", nil
 	}
-	if err := os.RemoveAll(old); err != nil {
-		d.logf("cannot remove the pre-%s data %s: %v", s.what, old, err)
-	}
-	return st, nil
+	return st, old, nil
 }
 
 // dismantle removes every other member from the running cluster, through

@@ -185,11 +185,13 @@ const methodNotes = `
   (after etcd's 5 s post-start health interval), ` + "`MemberAddAsLearner`" + `, start
   the process, ` + "`MemberPromote`" + ` retried every 20 ms until accepted, until
   the member list shows 4 started (named) voting members, as for the charm.
-- **Snapshot and restore.** ` + "`go test ./actions -bench SnapshotRestore -benchtime 1x`" + `:
+- **Snapshot and restore.** ` + "`go test ./actions -bench SnapshotRestore -benchtime 1x -count 3`" + `:
   the actions' code against a real etcd filled to at least 256 MiB (half
   random, half repetitive text; the rows name the size reached), next to
-  ` + "`etcdctl snapshot save`" + ` and ` + "`etcdutl snapshot restore`" + ` on the same data; MB/s
-  of the database size.
+  ` + "`etcdctl snapshot save`" + ` and ` + "`etcdutl snapshot restore`" + ` on the same data, each
+  run one after the other on its own database; MB/s of the database size,
+  the median of the 3 runs with their range (the note gives the restore's
+  median phases).
 - **Rolling upgrade.** 3 units deployed on channel 3.5/stable; a client with the
   charm's client credentials writes one key every 20 ms; after a quiet period
   ` + "`config etcd channel=3.6/stable`" + `; total time is until every member reports 3.6

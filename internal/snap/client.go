@@ -13,7 +13,12 @@ import (
 
 // Snapd is the real Client: snapd's own Go client on snapd's unix socket.
 // Asynchronous operations (install, refresh, service control, conf) poll
-// the change every 100 ms, as the snap command does, until it is ready.
+// the change until it is ready: every 10 ms in its first second, then
+// every 100 ms as the snap command does. Service changes (start, stop,
+// restart: what a restore or a rolling restart waits on while etcd is
+// down) are done in a few hundred ms, to which a 100 ms poll adds 50 ms
+// on average; a GET of one change on the local socket costs snapd
+// little.
 //
 // The snapd client of this era takes no context: every call runs in a
 // goroutine and Snapd returns ctx's error as soon as ctx is done (the
@@ -23,8 +28,11 @@ import (
 type Snapd struct {
 	c      *client.Client
 	socket string
-	// Poll is the change polling interval.
-	Poll time.Duration
+	// Poll is the change polling interval; FastPoll the interval for a
+	// change's first FastFor (never longer than Poll).
+	Poll     time.Duration
+	FastPoll time.Duration
+	FastFor  time.Duration
 	// ConflictRetries is how many times an operation refused with
 	// snap-change-conflict (another change of the snap is in progress,
 	// e.g. an auto-refresh) is retried, after ConflictBackoff, then twice
@@ -47,6 +55,8 @@ func New(socketPath string) *Snapd {
 		c:               client.New(&client.Config{Socket: socketPath, DisableAuth: true}),
 		socket:          socketPath,
 		Poll:            100 * time.Millisecond,
+		FastPoll:        10 * time.Millisecond,
+		FastFor:         time.Second,
 		ConflictRetries: 5,
 		ConflictBackoff: time.Second,
 		lostGrace:       5 * time.Second,
@@ -127,6 +137,7 @@ func (s *Snapd) async(ctx context.Context, start func() (string, error)) error {
 // tasks: …"). Connection failures are retried for up to 5 s, as the snap
 // command does while snapd restarts.
 func (s *Snapd) wait(ctx context.Context, id string) error {
+	began := time.Now()
 	var lostSince time.Time
 	for {
 		var chg *client.Change
@@ -155,11 +166,20 @@ func (s *Snapd) wait(ctx context.Context, id string) error {
 			lostSince = time.Time{}
 		}
 		select {
-		case <-time.After(s.Poll):
+		case <-time.After(s.pollInterval(time.Since(began))):
 		case <-ctx.Done():
 			return fmt.Errorf("cannot wait for snapd change %s: %w", id, ctx.Err())
 		}
 	}
+}
+
+// pollInterval is how long to wait before asking again about a change
+// that has been waited on for elapsed.
+func (s *Snapd) pollInterval(elapsed time.Duration) time.Duration {
+	if elapsed < s.FastFor && s.FastPoll > 0 && s.FastPoll < s.Poll {
+		return s.FastPoll
+	}
+	return s.Poll
 }
 
 // isConflict reports snapd's snap-change-conflict. POST /v2/apps (service

@@ -371,3 +371,28 @@ func TestSnapdRestartsDuringChange(t *testing.T) {
 		})
 	}
 }
+
+// A change is asked about every FastPoll in its first FastFor, then
+// every Poll; a Poll shorter than FastPoll wins.
+func TestPollInterval(t *testing.T) {
+	s := New("unused")
+	tests := []struct {
+		name    string
+		poll    time.Duration
+		elapsed time.Duration
+		want    time.Duration
+	}{
+		{"just started", 100 * time.Millisecond, 0, 10 * time.Millisecond},
+		{"within the first second", 100 * time.Millisecond, 999 * time.Millisecond, 10 * time.Millisecond},
+		{"after the first second", 100 * time.Millisecond, time.Second, 100 * time.Millisecond},
+		{"a poll shorter than the fast one", time.Millisecond, 0, time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.Poll = tt.poll
+			if got := s.pollInterval(tt.elapsed); got != tt.want {
+				t.Errorf("pollInterval(%v) with Poll %v = %v, want %v", tt.elapsed, tt.poll, got, tt.want)
+			}
+		})
+	}
+}
