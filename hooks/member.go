@@ -85,6 +85,20 @@ func applyMember(ctx context.Context, d Deps, w *world, step charm.MemberStep, d
 	if res, err, held := heldBack(d, w, step); held {
 		return res, false, err
 	}
+	if step.Kind == charm.MemberRefresh || step.Kind == charm.MemberRestart {
+		stale, err := configMoved(ctx, d, w)
+		if err != nil {
+			return res, false, err
+		}
+		if stale {
+			// Keep the request (and so the lock) for the config-changed
+			// Juju has queued; it plans again with what the operator
+			// set now.
+			d.note(ctx, levelInfo, "the config changed since this unit last read it; the restart waits for config-changed")
+			res.request, res.serving = step.Request, true
+			return res, false, nil
+		}
+	}
 	w.state.Start = step.Start
 	ca := workload.CADigest(d.Paths)
 	switch step.Kind {

@@ -215,3 +215,25 @@ func (w *world) setStatus(ctx context.Context, d Deps, st juju.Status) error {
 	}
 	return d.Tools.StatusSet(ctx, st, false)
 }
+
+// configMoved reports whether this hook's config came from the memo and
+// the operator has changed it since: Juju runs config-changed for every
+// change, but may run a leader-settings-changed (which can hand this unit
+// the restart lock) before it. A step that takes etcd down therefore
+// reads the config once more rather than act on what the last
+// config-changed saw.
+func configMoved(ctx context.Context, d Deps, w *world) (bool, error) {
+	if !w.trust.config {
+		return false, nil
+	}
+	m, err := d.Tools.ConfigGet(ctx)
+	if err != nil {
+		return false, fmt.Errorf("cannot read config: %w", err)
+	}
+	cfg, err := charm.ParseConfig(m)
+	if err != nil {
+		// Invalid now: config-changed will block with the reason.
+		return true, nil
+	}
+	return encodeSeen(cfg) != encodeSeen(w.cfg), nil
+}
