@@ -152,7 +152,7 @@ func dismantle(ctx context.Context, d Deps, local localMember) ([]string, error)
 		if m.Name == local.conf.Name || hasURL(m.PeerURLs, local.PeerURL) {
 			continue
 		}
-		if err := cl.Remove(ctx, m.ID); err != nil {
+		if err := removeWhenHealthy(ctx, cl, m.ID); err != nil {
 			return removed, juju.Failf("Cannot remove member %s from the old cluster: %v. Removed so far: %v; this unit's data was not changed, run restore again.", memberLabel(m), err, removed)
 		}
 		removed = append(removed, memberLabel(m))
@@ -197,4 +197,31 @@ func newRejoinToken() string {
 		return fmt.Sprintf("%x", time.Now().UnixNano())
 	}
 	return hex.EncodeToString(b)
+}
+
+// unhealthyWait bounds how long dismantle waits out etcd's refusal of a
+// membership change while a member has been connected for less than its
+// health interval (5 s: a member that just started or restarted), and
+// unhealthyPoll is how often it asks again.
+var (
+	unhealthyWait = 15 * time.Second
+	unhealthyPoll = 250 * time.Millisecond
+)
+
+// removeWhenHealthy removes member id, asking again while etcd answers
+// that the cluster is not healthy enough for the change yet (layer-etcd's
+// restore retries its removals too).
+func removeWhenHealthy(ctx context.Context, cl etcd.Cluster, id uint64) error {
+	deadline := time.Now().Add(unhealthyWait)
+	for {
+		err := cl.Remove(ctx, id)
+		if !errors.Is(err, etcd.ErrUnhealthy) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(unhealthyPoll):
+		}
+	}
 }
