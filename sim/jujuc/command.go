@@ -203,6 +203,15 @@ func (c *outputTool) SetFlags(f *gnuflag.FlagSet) {
 	c.out.AddFlags(f, "smart", cmd.DefaultFormatters.Formatters())
 }
 
+// oneArg is the one argument a tool requires: missing is the error
+// without it, and more is juju/cmd's unrecognized-arguments error.
+func oneArg(args []string, missing string) (string, error) {
+	if len(args) == 0 {
+		return "", errors.New(missing)
+	}
+	return args[0], cmd.CheckEmpty(args[1:])
+}
+
 // writeSettings prints a settings bag as leader-get and relation-get do:
 // with no key the whole bag (an empty one as {}, never null), else the
 // key's value, or null when the bag has no such key.

@@ -107,12 +107,9 @@ type stateDelete struct {
 
 func newStateDelete(b base) cmd.Command { return &stateDelete{base: b} }
 
-func (c *stateDelete) Init(args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	c.key = args[0]
-	return cmd.CheckEmpty(args[1:])
+func (c *stateDelete) Init(args []string) (err error) {
+	c.key, err = cmd.ZeroOrOneArgs(args)
+	return err
 }
 
 func (c *stateDelete) Run(*cmd.Context) error {

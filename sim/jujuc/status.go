@@ -165,12 +165,9 @@ type applicationVersionSet struct {
 
 func newApplicationVersionSet(b base) cmd.Command { return &applicationVersionSet{base: b} }
 
-func (c *applicationVersionSet) Init(args []string) error {
-	if len(args) < 1 {
-		return errors.New("no version specified")
-	}
-	c.version = args[0]
-	return cmd.CheckEmpty(args[1:])
+func (c *applicationVersionSet) Init(args []string) (err error) {
+	c.version, err = oneArg(args, "no version specified")
+	return err
 }
 
 func (c *applicationVersionSet) Run(*cmd.Context) error {
