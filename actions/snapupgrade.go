@@ -81,7 +81,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	// What etcd logged before the upgrade: only a record written after
 	// it says the upgraded etcd failed (waitUpgraded).
-	logged := loggedLines(ctx, d)
+	logged, _ := workload.EtcdLogged(ctx, d.Snap) // nil: not known
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
 	state, err := workload.ReadUnitState(ctx, d.Tools)
@@ -203,24 +203,6 @@ func revertUpgrade(ctx context.Context, d Deps, results map[string]string, befor
 	return juju.Failf("etcd was upgraded (%s) but %s. It was reverted to %s, which serves again.", upgraded, failed, results["snap.reverted"])
 }
 
-// etcdLogLines is how much of etcd's journal the action reads for the
-// reason it stopped: etcd's fatal record is among its last lines.
-const etcdLogLines = 40
-
-// loggedLines are etcd's last journal lines, as a set (nil when they
-// cannot be read).
-func loggedLines(ctx context.Context, d Deps) map[string]bool {
-	lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines)
-	if err != nil {
-		return nil
-	}
-	seen := make(map[string]bool, len(lines))
-	for _, l := range lines {
-		seen[l] = true
-	}
-	return seen
-}
-
 // errEtcdFailed is an upgraded etcd that exited saying why.
 type errEtcdFailed struct{ reason string }
 
@@ -239,16 +221,8 @@ func waitUpgraded(ctx context.Context, d Deps, endpoint string, logged map[strin
 			return st, nil
 		}
 		if logged != nil {
-			if lines, lerr := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines); lerr == nil {
-				var fresh []string
-				for _, l := range lines {
-					if !logged[l] {
-						fresh = append(fresh, l)
-					}
-				}
-				if reason := charm.EtcdFatal(fresh); reason != "" {
-					return etcd.Status{}, errEtcdFailed{reason}
-				}
+			if reason, _ := workload.EtcdFatalSince(ctx, d.Snap, logged); reason != "" {
+				return etcd.Status{}, errEtcdFailed{reason}
 			}
 		}
 		if time.Now().After(deadline) {
