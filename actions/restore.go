@@ -239,7 +239,7 @@ func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, er
 			return fmt.Errorf("it reports %d members, want only itself", len(members))
 		}
 		return nil
-	})
+	}, nil)
 }
 
 // recordRestored makes the hooks' records describe the restored cluster:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -214,24 +213,14 @@ func (e errEtcdFailed) Error() string { return "etcd exited: " + e.reason }
 // exits, and waiting out the bound would only keep the member down
 // longer before the revert.
 func waitUpgraded(ctx context.Context, d Deps, endpoint string, logged map[string]bool) (etcd.Status, error) {
-	deadline := time.Now().Add(restoreServe)
-	for {
-		st, err := statusOnce(ctx, d, endpoint, nil)
-		if err == nil {
-			return st, nil
-		}
-		if logged != nil {
+	var giveUp func() error
+	if logged != nil {
+		giveUp = func() error {
 			if reason, _ := workload.EtcdFatalSince(ctx, d.Snap, logged); reason != "" {
-				return etcd.Status{}, errEtcdFailed{reason}
+				return errEtcdFailed{reason}
 			}
-		}
-		if time.Now().After(deadline) {
-			return etcd.Status{}, err
-		}
-		select {
-		case <-ctx.Done():
-			return etcd.Status{}, ctx.Err()
-		case <-time.After(restorePoll):
+			return nil
 		}
 	}
+	return waitFor(ctx, d, endpoint, nil, giveUp)
 }
