@@ -41,6 +41,26 @@ func warnedAbout(logs []string, about string) bool {
 	return false
 }
 
+// wipeMember loses member name's data on u and stops it, as etcd
+// crash-loops on the empty directory, and returns its id. etcd recreates
+// member/ as it refuses to start: only the WAL is gone.
+func (s *scenario) wipeMember(t *testing.T, u *unit, name string) uint64 {
+	t.Helper()
+	if err := os.RemoveAll(filepath.Join(u.paths.DataDir(name, ""), "member", "wal")); err != nil {
+		t.Fatal(err)
+	}
+	var id uint64
+	for _, m := range s.etcd.List() {
+		if m.Name == name {
+			id = m.ID
+		}
+	}
+	if err := s.etcd.StopMember(id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // voters counts the started voting members.
 func (s *scenario) voters() int {
 	n := 0
@@ -718,19 +738,7 @@ func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 func TestWipedMemberIsReplaced(t *testing.T) {
 	s := formed(t, 3)
 	u := s.units[2]
-	// etcd recreates member/ as it refuses to start: only the WAL is gone.
-	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd2", ""), "member", "wal")); err != nil {
-		t.Fatal(err)
-	}
-	var oldID uint64
-	for _, m := range s.etcd.List() {
-		if m.Name == "etcd2" {
-			oldID = m.ID
-		}
-	}
-	if err := s.etcd.StopMember(oldID); err != nil { // it crash-loops on the empty dir
-		t.Fatal(err)
-	}
+	oldID := s.wipeMember(t, u, "etcd2")
 	u.tools.Logs = nil
 	s.mustRun(u, juju.Event{Name: "update-status"})
 	want := juju.Status{Name: juju.StatusWaiting, Message: "Member data lost; waiting for the leader to remove it"}
@@ -838,18 +846,7 @@ func TestWipedLeaderMemberIsReplaced(t *testing.T) {
 	if !u.tools.Leader {
 		t.Fatal("etcd/0 is not the leader")
 	}
-	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd0", ""), "member", "wal")); err != nil {
-		t.Fatal(err)
-	}
-	var oldID uint64
-	for _, m := range s.etcd.List() {
-		if m.Name == "etcd0" {
-			oldID = m.ID
-		}
-	}
-	if err := s.etcd.StopMember(oldID); err != nil {
-		t.Fatal(err)
-	}
+	oldID := s.wipeMember(t, u, "etcd0")
 	// One hook finds the loss; the hooks its own changes wake do the rest.
 	s.settle(3, 60, map[string][]juju.Event{"etcd/0": {{Name: "update-status"}}})
 	for _, m := range s.etcd.List() {
