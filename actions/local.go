@@ -199,12 +199,13 @@ func humanSize(n int64) string {
 // waitServing waits (up to restoreServe) for the member at endpoint to
 // answer.
 func waitServing(ctx context.Context, d Deps, endpoint string) (etcd.Status, error) {
-	return waitFor(ctx, d, endpoint, nil)
+	return waitFor(ctx, d, endpoint, nil, nil)
 }
 
 // waitFor polls endpoint until its status answers and check (if any)
-// passes, for at most restoreServe.
-func waitFor(ctx context.Context, d Deps, endpoint string, check func(etcd.Cluster) error) (etcd.Status, error) {
+// passes, for at most restoreServe. After each unanswered poll, giveUp
+// (if any) may end the wait early with its error.
+func waitFor(ctx context.Context, d Deps, endpoint string, check func(etcd.Cluster) error, giveUp func() error) (etcd.Status, error) {
 	if d.Dial == nil {
 		return etcd.Status{}, errNoClient
 	}
@@ -213,6 +214,11 @@ func waitFor(ctx context.Context, d Deps, endpoint string, check func(etcd.Clust
 		st, err := statusOnce(ctx, d, endpoint, check)
 		if err == nil {
 			return st, nil
+		}
+		if giveUp != nil {
+			if err := giveUp(); err != nil {
+				return etcd.Status{}, err
+			}
 		}
 		if time.Now().After(deadline) {
 			return etcd.Status{}, err

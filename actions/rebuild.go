@@ -103,20 +103,13 @@ func rebuildCluster(ctx context.Context, d Deps, ev juju.Event) error {
 	os.Remove(db)
 	d.phase(ctx, "rebuild: etcd's restore of this member's db done at %s", time.Since(began).Round(time.Millisecond))
 	results := map[string]string{}
-	st, removed, err := swapIn(ctx, d, swap{
+	st, err := takeOver(ctx, d, swap{
 		what: "rebuild", done: "rebuilt", local: local, restored: restored, initial: initial, token: token,
 		keepOld: true, untouched: untouched, began: began,
 	}, results)
 	if err != nil {
 		return err
 	}
-	removed() // keepOld: nothing is deleted
-	if err := recordRestored(ctx, d, local, initial, token, newRejoinToken()); err != nil {
-		return err
-	}
-	results["rebuild.member-id"] = fmt.Sprintf("%x", st.MemberID)
-	results["rebuild.revision"] = fmt.Sprint(st.Revision)
-	results["rebuild.initial-cluster"] = initial
 	results["rebuild.dropped"] = strings.Join(dropped, ",")
 	results["rebuild.message"] = fmt.Sprintf("%s serves alone with this member's data (revision %d); the other units move their data aside and join it one at a time.", ev.App(), st.Revision)
 	return d.Tools.ActionSet(ctx, results)

@@ -134,17 +134,7 @@ func TestRebuildClusterRefusals(t *testing.T) {
 			if !strings.Contains(w.tools.ActionFailed, tc.failed) {
 				t.Errorf("failed = %q, want %q", w.tools.ActionFailed, tc.failed)
 			}
-			if got, err := os.ReadFile(filepath.Join(dataDir, "member", "snap", "db")); err != nil || string(got) != "survivor's member/snap/db" {
-				t.Errorf("data changed: %q %v", got, err)
-			}
-			if conf, _ := os.ReadFile(w.d.Paths.ConfigFile()); !bytes.Equal(conf, confBefore) {
-				t.Errorf("etcd.conf.yml changed")
-			}
-			for k, v := range leaderBefore {
-				if w.tools.LeaderData[k] != v {
-					t.Errorf("leader data %s changed to %q", k, w.tools.LeaderData[k])
-				}
-			}
+			assertKept(t, w, dataDir, "survivor's member/snap/db", confBefore, leaderBefore)
 			if _, ok := w.tools.LeaderData["force_rejoin"]; ok {
 				t.Errorf("force_rejoin set")
 			}

@@ -163,21 +163,12 @@ func restore(ctx context.Context, d Deps, ev juju.Event) error {
 	if !skipBackup {
 		s.backupTo = target
 	}
-	st, removed, err := swapIn(ctx, d, s, results)
+	// Once the restored member serves, Juju's records match it; the
+	// other units leave the old cluster and join this one.
+	st, err := takeOver(ctx, d, s, results)
 	if err != nil {
 		return err
 	}
-	// The restored member serves: make Juju's records match it (while the
-	// old data is deleted); the other units leave the old cluster and
-	// join this one.
-	err = recordRestored(ctx, d, local, initial, token, newRejoinToken())
-	removed()
-	if err != nil {
-		return err
-	}
-	results["restore.member-id"] = fmt.Sprintf("%x", st.MemberID)
-	results["restore.revision"] = fmt.Sprint(st.Revision)
-	results["restore.initial-cluster"] = initial
 	results["restore.version"] = st.Version
 	return d.Tools.ActionSet(ctx, results)
 }
@@ -248,7 +239,7 @@ func waitRestored(ctx context.Context, d Deps, endpoint string) (etcd.Status, er
 			return fmt.Errorf("it reports %d members, want only itself", len(members))
 		}
 		return nil
-	})
+	}, nil)
 }
 
 // recordRestored makes the hooks' records describe the restored cluster:

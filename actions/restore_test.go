@@ -439,8 +439,24 @@ func TestRestoreRollsBack(t *testing.T) {
 
 func assertUntouched(t *testing.T, w *world, dataDir string, confBefore []byte, leaderBefore map[string]string) {
 	t.Helper()
-	if got, err := os.ReadFile(filepath.Join(dataDir, "member", "snap", "db")); err != nil || string(got) != "old data" {
-		t.Errorf("old data changed: %q %v", got, err)
+	assertKept(t, w, dataDir, "old data", confBefore, leaderBefore)
+	if got := unitState(w.tools.State).Start; got != (charm.Start{}) {
+		t.Errorf("state start set: %+v", got)
+	}
+	for _, f := range files(t, filepath.Dir(dataDir)) {
+		if strings.Contains(f, "restore") {
+			t.Errorf("left behind %s", f)
+		}
+	}
+}
+
+// assertKept checks that a refused or rolled-back action left the
+// member's db (holding wantDB), etcd.conf.yml and the leader settings as
+// they were.
+func assertKept(t *testing.T, w *world, dataDir, wantDB string, confBefore []byte, leaderBefore map[string]string) {
+	t.Helper()
+	if got, err := os.ReadFile(filepath.Join(dataDir, "member", "snap", "db")); err != nil || string(got) != wantDB {
+		t.Errorf("data changed: %q %v", got, err)
 	}
 	if conf, _ := os.ReadFile(w.d.Paths.ConfigFile()); !bytes.Equal(conf, confBefore) {
 		t.Errorf("etcd.conf.yml changed")
@@ -448,14 +464,6 @@ func assertUntouched(t *testing.T, w *world, dataDir string, confBefore []byte, 
 	for k, v := range leaderBefore {
 		if w.tools.LeaderData[k] != v {
 			t.Errorf("leader data %s changed to %q", k, w.tools.LeaderData[k])
-		}
-	}
-	if got := unitState(w.tools.State).Start; got != (charm.Start{}) {
-		t.Errorf("state start set: %+v", got)
-	}
-	for _, f := range files(t, filepath.Dir(dataDir)) {
-		if strings.Contains(f, "restore") {
-			t.Errorf("left behind %s", f)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -81,7 +80,7 @@ func snapUpgrade(ctx context.Context, d Deps, ev juju.Event) error {
 	}
 	// What etcd logged before the upgrade: only a record written after
 	// it says the upgraded etcd failed (waitUpgraded).
-	logged := loggedLines(ctx, d)
+	logged, _ := workload.EtcdLogged(ctx, d.Snap) // nil: not known
 	before := describeSnap(installed)
 	results := map[string]string{"snap.before": before}
 	state, err := workload.ReadUnitState(ctx, d.Tools)
@@ -203,24 +202,6 @@ func revertUpgrade(ctx context.Context, d Deps, results map[string]string, befor
 	return juju.Failf("etcd was upgraded (%s) but %s. It was reverted to %s, which serves again.", upgraded, failed, results["snap.reverted"])
 }
 
-// etcdLogLines is how much of etcd's journal the action reads for the
-// reason it stopped: etcd's fatal record is among its last lines.
-const etcdLogLines = 40
-
-// loggedLines are etcd's last journal lines, as a set (nil when they
-// cannot be read).
-func loggedLines(ctx context.Context, d Deps) map[string]bool {
-	lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines)
-	if err != nil {
-		return nil
-	}
-	seen := make(map[string]bool, len(lines))
-	for _, l := range lines {
-		seen[l] = true
-	}
-	return seen
-}
-
 // errEtcdFailed is an upgraded etcd that exited saying why.
 type errEtcdFailed struct{ reason string }
 
@@ -232,32 +213,14 @@ func (e errEtcdFailed) Error() string { return "etcd exited: " + e.reason }
 // exits, and waiting out the bound would only keep the member down
 // longer before the revert.
 func waitUpgraded(ctx context.Context, d Deps, endpoint string, logged map[string]bool) (etcd.Status, error) {
-	deadline := time.Now().Add(restoreServe)
-	for {
-		st, err := statusOnce(ctx, d, endpoint, nil)
-		if err == nil {
-			return st, nil
-		}
-		if logged != nil {
-			if lines, lerr := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines); lerr == nil {
-				var fresh []string
-				for _, l := range lines {
-					if !logged[l] {
-						fresh = append(fresh, l)
-					}
-				}
-				if reason := charm.EtcdFatal(fresh); reason != "" {
-					return etcd.Status{}, errEtcdFailed{reason}
-				}
+	var giveUp func() error
+	if logged != nil {
+		giveUp = func() error {
+			if reason, _ := workload.EtcdFatalSince(ctx, d.Snap, logged); reason != "" {
+				return errEtcdFailed{reason}
 			}
-		}
-		if time.Now().After(deadline) {
-			return etcd.Status{}, err
-		}
-		select {
-		case <-ctx.Done():
-			return etcd.Status{}, ctx.Err()
-		case <-time.After(restorePoll):
+			return nil
 		}
 	}
+	return waitFor(ctx, d, endpoint, nil, giveUp)
 }

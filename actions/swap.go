@@ -21,7 +21,8 @@ import (
 // previous data and etcd.conf.yml go back if the new member does not
 // serve. recordRestored then makes Juju's records describe the new
 // cluster and sets force_rejoin, so every other unit leaves the old one
-// and joins the new one (hooks/rejoin.go).
+// and joins the new one (hooks/rejoin.go). takeOver runs both, for
+// either action.
 
 // swap is the prepared data and how to put it in place.
 type swap struct {
@@ -131,6 +132,27 @@ func swapData(ctx context.Context, d Deps, s swap, results map[string]string) (e
 		return st, "", nil
 	}
 	return st, old, nil
+}
+
+// takeOver swaps the prepared data in (swapIn), records the new cluster
+// with a new force_rejoin (recordRestored), waits for the old data's
+// removal and reports the new member in
+// results under s.what: its id, revision and initial cluster.
+func takeOver(ctx context.Context, d Deps, s swap, results map[string]string) (etcd.Status, error) {
+	st, removed, err := swapIn(ctx, d, s, results)
+	if err != nil {
+		return st, err
+	}
+	// Juju's records are written while the old data is deleted.
+	err = recordRestored(ctx, d, s.local, s.initial, s.token, newRejoinToken())
+	removed()
+	if err != nil {
+		return st, err
+	}
+	results[s.what+".member-id"] = fmt.Sprintf("%x", st.MemberID)
+	results[s.what+".revision"] = fmt.Sprint(st.Revision)
+	results[s.what+".initial-cluster"] = s.initial
+	return st, nil
 }
 
 // dismantle removes every other member from the running cluster, through

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/etcd-charm/etcd-charm/charm"
-	"github.com/etcd-charm/etcd-charm/internal/juju"
 	"github.com/etcd-charm/etcd-charm/relations"
 )
 
@@ -56,17 +55,13 @@ func publishCOSAgent(ctx context.Context, d Deps, w *world, _ credentials) error
 		MetricsScrapeJobs: []map[string]any{job},
 	}.Encode()
 	for _, id := range ids {
-		own, err := d.Tools.RelationGet(ctx, id, w.ev.Unit, false)
+		wrote, err := publishOwn(ctx, d, w, id, relations.COSAgentKey, value)
 		if err != nil {
-			return fmt.Errorf("cannot read this unit's data on %s: %w", id, err)
+			return err
 		}
-		if own[relations.COSAgentKey] == value {
-			continue
+		if wrote {
+			d.note(ctx, levelInfo, "published the scrape job, dashboard and alert rules on %s", id)
 		}
-		if err := d.Tools.RelationSet(ctx, id, false, map[string]string{relations.COSAgentKey: value}); err != nil && !juju.IsRelationNotFound(err) {
-			return fmt.Errorf("cannot publish to %s: %w", id, err)
-		}
-		d.note(ctx, levelInfo, "published the scrape job, dashboard and alert rules on %s", id)
 	}
 	return nil
 }

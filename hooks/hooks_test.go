@@ -192,33 +192,25 @@ type linkedSnapd struct {
 }
 
 func (l linkedSnapd) Restart(ctx context.Context, svc string) error {
-	if err := l.Client.Restart(ctx, svc); err != nil {
-		return err
-	}
-	if l.restart != nil {
-		l.restart()
-	}
-	return nil
+	return then(l.Client.Restart(ctx, svc), l.restart)
 }
 
 // Revert: snapd restarts the snap's services into the revision it goes
 // back to.
 func (l linkedSnapd) Revert(ctx context.Context, name string) error {
-	if err := l.Client.Revert(ctx, name); err != nil {
-		return err
-	}
-	if l.restart != nil {
-		l.restart()
-	}
-	return nil
+	return then(l.Client.Revert(ctx, name), l.restart)
 }
 
 func (l linkedSnapd) Start(ctx context.Context, svc string) error {
-	if err := l.Client.Start(ctx, svc); err != nil {
-		return err
+	return then(l.Client.Start(ctx, svc), l.start)
+}
+
+// then runs hook (if any) after a snapd call that succeeded.
+func then(err error, hook func()) error {
+	if err == nil && hook != nil {
+		hook()
 	}
-	l.start()
-	return nil
+	return err
 }
 
 func (s *scenario) run(u *unit, ev juju.Event) (int, string) {

@@ -41,14 +41,7 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 	for steps := 0; steps < 4; {
 		var members []etcd.Member
 		if cl != nil && w.leaderData.Cluster != "" {
-			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			ms, err := cl.Members(lctx)
-			cancel()
-			if err != nil {
-				d.logf("cannot list members: %v", err)
-			} else {
-				members = ms
-			}
+			members = listMembers(ctx, d, cl, "")
 		}
 		step := charm.PlanMembership(charm.ClusterView{
 			Self:       w.member.Name,
@@ -245,4 +238,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// listMembers lists the cluster's members within 5 s; a failure is logged
+// (naming what the list was for, when for is set) and lists none.
+func listMembers(ctx context.Context, d Deps, cl etcd.Cluster, forWhat string) []etcd.Member {
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	members, err := cl.Members(lctx)
+	if err != nil {
+		if forWhat != "" {
+			forWhat = " for " + forWhat
+		}
+		d.logf("cannot list members%s: %v", forWhat, err)
+		return nil
+	}
+	return members
 }

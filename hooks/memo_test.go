@@ -56,9 +56,7 @@ func TestQuietHooksSkipRepeatedCalls(t *testing.T) {
 			if tc.full && len(calledAny(u.tools.Calls, "relation-ids certificates")) == 0 {
 				t.Errorf("%s did not read the certificates relation; calls %v", tc.ev.Name, u.tools.Calls)
 			}
-			if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
-				t.Errorf("status %+v", u.tools.Status)
-			}
+			assertStatus(t, u, healthy3)
 		})
 	}
 }
@@ -106,9 +104,7 @@ func TestQuietUpdateStatusCallBudget(t *testing.T) {
 				t.Errorf("quiet update-status made %d hook-tool calls, budget %d: %v", len(u.tools.Calls), budget, u.tools.Calls)
 			}
 			t.Logf("%d calls: %v", len(u.tools.Calls), u.tools.Calls)
-			if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
-				t.Errorf("status %+v", u.tools.Status)
-			}
+			assertStatus(t, u, healthy3)
 		})
 	}
 }

@@ -155,6 +155,23 @@ func setRequest(ctx context.Context, d Deps, id string, bag map[string]string, r
 	return true, nil
 }
 
+// publishOwn sets key to value in this unit's bag on relation id unless
+// the bag holds it already, and says whether it wrote. A relation removed
+// meanwhile is no error (its data went with it).
+func publishOwn(ctx context.Context, d Deps, w *world, id, key, value string) (bool, error) {
+	own, err := d.Tools.RelationGet(ctx, id, w.ev.Unit, false)
+	if err != nil {
+		return false, fmt.Errorf("cannot read this unit's data on %s: %w", id, err)
+	}
+	if own[key] == value {
+		return false, nil
+	}
+	if err := d.Tools.RelationSet(ctx, id, false, map[string]string{key: value}); err != nil && !juju.IsRelationNotFound(err) {
+		return false, fmt.Errorf("cannot publish to %s: %w", id, err)
+	}
+	return true, nil
+}
+
 // noteResponse logs the remote side's answer to request rid, read in the
 // relation's own hooks (the only ones where it can have changed).
 func noteResponse(ctx context.Context, d Deps, w *world, endpoint, id, rid, what string) error {

@@ -94,15 +94,8 @@ func ensureNRPE(ctx context.Context, d Deps, w *world) error {
 	}
 	value := relations.Monitors(monitors)
 	for _, id := range ids {
-		own, err := d.Tools.RelationGet(ctx, id, w.ev.Unit, false)
-		if err != nil {
-			return fmt.Errorf("cannot read this unit's data on %s: %w", id, err)
-		}
-		if own[relations.MonitorsKey] == value {
-			continue
-		}
-		if err := d.Tools.RelationSet(ctx, id, false, map[string]string{relations.MonitorsKey: value}); err != nil && !juju.IsRelationNotFound(err) {
-			return fmt.Errorf("cannot publish the nrpe monitors to %s: %w", id, err)
+		if _, err := publishOwn(ctx, d, w, id, relations.MonitorsKey, value); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"context"
-	"time"
 
 	"github.com/etcd-charm/etcd-charm/charm"
 	"github.com/etcd-charm/etcd-charm/internal/etcd"
@@ -26,14 +25,7 @@ func ensurePeerBoundary(ctx context.Context, d Deps, w *world, cl etcd.Cluster) 
 		return nil
 	}
 	if v.Bootstrapped && cl != nil {
-		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		members, err := cl.Members(lctx)
-		cancel()
-		if err != nil {
-			d.logf("cannot list members for the peer boundary: %v", err)
-		} else {
-			v.Members = members
-		}
+		v.Members = listMembers(ctx, d, cl, "the peer boundary")
 	}
 	next := charm.DecidePeerName(v)
 	if next == v.Current {

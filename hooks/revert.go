@@ -10,10 +10,6 @@ import (
 	"github.com/etcd-charm/etcd-charm/workload"
 )
 
-// etcdLogLines is how much of etcd's journal the charm reads for the
-// reason it stopped: etcd's fatal record is among its last lines.
-const etcdLogLines = 40
-
 // heldBack is the member step to take instead of step while the change
 // step restarts into failed before and its backoff runs
 // (charm.RestartFailure): none, with the request kept published, so the
@@ -89,14 +85,9 @@ func revertChange(ctx context.Context, d Deps, w *world, step charm.MemberStep, 
 // (nil when they cannot be read): only a line not among them was written
 // by the etcd the restart started.
 func etcdLogged(ctx context.Context, d Deps) map[string]bool {
-	lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines)
+	seen, err := workload.EtcdLogged(ctx, d.Snap)
 	if err != nil {
 		d.logf("%v", err)
-		return nil
-	}
-	seen := make(map[string]bool, len(lines))
-	for _, l := range lines {
-		seen[l] = true
 	}
 	return seen
 }
@@ -107,18 +98,10 @@ func etcdLogged(ctx context.Context, d Deps) map[string]bool {
 // Only a stopped etcd is reverted: a slow one keeps the lock and is
 // looked at again by the next hook.
 func etcdStopped(ctx context.Context, d Deps, logged map[string]bool) (why string, stopped bool) {
-	if lines, err := d.Snap.Logs(ctx, charm.ServiceName, etcdLogLines); err == nil {
-		var fresh []string
-		for _, l := range lines {
-			if !logged[l] {
-				fresh = append(fresh, l)
-			}
-		}
-		if why := charm.EtcdFatal(fresh); why != "" {
-			return why, true
-		}
-	} else {
+	if why, err := workload.EtcdFatalSince(ctx, d.Snap, logged); err != nil {
 		d.logf("%v", err)
+	} else if why != "" {
+		return why, true
 	}
 	active, err := d.Snap.Active(ctx, charm.ServiceName)
 	return "", err == nil && !active

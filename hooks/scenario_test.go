@@ -20,6 +20,58 @@ import (
 	"github.com/etcd-charm/etcd-charm/relations"
 )
 
+// healthy3 is the status of a healthy unit among three.
+var healthy3 = juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}
+
+// assertStatus checks the status u shows.
+func assertStatus(t *testing.T, u *unit, want juju.Status) {
+	t.Helper()
+	if u.tools.Status != want {
+		t.Errorf("%s: status %+v, want %+v", u.name, u.tools.Status, want)
+	}
+}
+
+// warnedAbout says whether a juju-log line at WARNING mentions about.
+func warnedAbout(logs []string, about string) bool {
+	for _, l := range logs {
+		if strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, about) {
+			return true
+		}
+	}
+	return false
+}
+
+// wipeMember loses member name's data on u and stops it, as etcd
+// crash-loops on the empty directory, and returns its id. etcd recreates
+// member/ as it refuses to start: only the WAL is gone.
+func (s *scenario) wipeMember(t *testing.T, u *unit, name string) uint64 {
+	t.Helper()
+	if err := os.RemoveAll(filepath.Join(u.paths.DataDir(name, ""), "member", "wal")); err != nil {
+		t.Fatal(err)
+	}
+	var id uint64
+	for _, m := range s.etcd.List() {
+		if m.Name == name {
+			id = m.ID
+		}
+	}
+	if err := s.etcd.StopMember(id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// voters counts the started voting members.
+func (s *scenario) voters() int {
+	n := 0
+	for _, m := range s.etcd.List() {
+		if m.Started() && !m.IsLearner {
+			n++
+		}
+	}
+	return n
+}
+
 // formed returns a scenario whose n units run one healthy cluster.
 func formed(t *testing.T, n int) *scenario {
 	t.Helper()
@@ -610,9 +662,7 @@ func TestScaleOutWithoutUpdateStatus(t *testing.T) {
 					}
 				}
 				for _, u := range s.units {
-					if want := (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}); u.tools.Status != want {
-						t.Errorf("%s status %+v, want %+v", u.name, u.tools.Status, want)
-					}
+					assertStatus(t, u, healthy3)
 					// layer-etcd's v2 store where etcd has one.
 					conf, _ := os.ReadFile(u.paths.ConfigFile())
 					if v2 := strings.Contains(string(conf), "enable-v2: true"); v2 != (version != "3.6") {
@@ -662,11 +712,7 @@ func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 	if st := u.tools.Status; st != want {
 		t.Errorf("past the bound: status = %+v, want %+v", st, want)
 	}
-	warned := false
-	for _, l := range u.tools.Logs {
-		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "rebuild-cluster")
-	}
-	if !warned {
+	if !warnedAbout(u.tools.Logs, "rebuild-cluster") {
 		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
 	}
 	for _, m := range s.etcd.List() {
@@ -692,19 +738,7 @@ func TestQuorumLossNamesTheMembersDown(t *testing.T) {
 func TestWipedMemberIsReplaced(t *testing.T) {
 	s := formed(t, 3)
 	u := s.units[2]
-	// etcd recreates member/ as it refuses to start: only the WAL is gone.
-	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd2", ""), "member", "wal")); err != nil {
-		t.Fatal(err)
-	}
-	var oldID uint64
-	for _, m := range s.etcd.List() {
-		if m.Name == "etcd2" {
-			oldID = m.ID
-		}
-	}
-	if err := s.etcd.StopMember(oldID); err != nil { // it crash-loops on the empty dir
-		t.Fatal(err)
-	}
+	oldID := s.wipeMember(t, u, "etcd2")
 	u.tools.Logs = nil
 	s.mustRun(u, juju.Event{Name: "update-status"})
 	want := juju.Status{Name: juju.StatusWaiting, Message: "Member data lost; waiting for the leader to remove it"}
@@ -714,11 +748,7 @@ func TestWipedMemberIsReplaced(t *testing.T) {
 	if active, _ := u.snapd.Active(context.Background(), charm.ServiceName); active {
 		t.Error("etcd runs on an empty data directory")
 	}
-	warned := false
-	for _, l := range u.tools.Logs {
-		warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "data directory holds no member")
-	}
-	if !warned {
+	if !warnedAbout(u.tools.Logs, "data directory holds no member") {
 		t.Errorf("no WARNING in juju-log: %q", u.tools.Logs)
 	}
 	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed"})
@@ -737,19 +767,11 @@ func TestWipedMemberIsReplaced(t *testing.T) {
 	for _, x := range s.units {
 		s.mustRun(x, juju.Event{Name: "update-status"})
 	}
-	voters := 0
-	for _, m := range s.etcd.List() {
-		if m.Started() && !m.IsLearner {
-			voters++
-		}
-	}
-	if voters != 3 {
-		t.Errorf("voters = %d, members %+v", voters, s.etcd.List())
+	if v := s.voters(); v != 3 {
+		t.Errorf("voters = %d, members %+v", v, s.etcd.List())
 	}
 	for _, x := range s.units {
-		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
-			t.Errorf("%s: %+v", x.name, x.tools.Status)
-		}
+		assertStatus(t, x, healthy3)
 	}
 }
 
@@ -792,20 +814,12 @@ func TestForceRejoinAfterRebuild(t *testing.T) {
 	if _, err := os.Stat(leaderData); err != nil {
 		t.Errorf("the leader's data: %v", err)
 	}
-	voters := 0
-	for _, m := range s.etcd.List() {
-		if m.Started() && !m.IsLearner {
-			voters++
-		}
-	}
-	if voters != 3 {
-		t.Errorf("voters = %d, members %+v", voters, s.etcd.List())
+	if v := s.voters(); v != 3 {
+		t.Errorf("voters = %d, members %+v", v, s.etcd.List())
 	}
 	for _, u := range s.units {
 		s.mustRun(u, juju.Event{Name: "update-status"})
-		if u.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
-			t.Errorf("%s: %+v", u.name, u.tools.Status)
-		}
+		assertStatus(t, u, healthy3)
 		if got := charm.DecodeUnitState(u.tools.State).Rejoin; got != after.ForceRejoin {
 			t.Errorf("%s: rejoin recorded %q", u.name, got)
 		}
@@ -816,11 +830,7 @@ func TestForceRejoinAfterRebuild(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(aside, "member", "wal")); err != nil {
 			t.Errorf("%s: old data not kept aside: %v", u.name, err)
 		}
-		warned := false
-		for _, l := range u.tools.Logs {
-			warned = warned || strings.HasPrefix(l, "WARNING: ") && strings.Contains(l, "moved aside")
-		}
-		if !warned {
+		if !warnedAbout(u.tools.Logs, "moved aside") {
 			t.Errorf("%s: no WARNING in juju-log: %q", u.name, u.tools.Logs)
 		}
 	}
@@ -836,38 +846,21 @@ func TestWipedLeaderMemberIsReplaced(t *testing.T) {
 	if !u.tools.Leader {
 		t.Fatal("etcd/0 is not the leader")
 	}
-	if err := os.RemoveAll(filepath.Join(u.paths.DataDir("etcd0", ""), "member", "wal")); err != nil {
-		t.Fatal(err)
-	}
-	var oldID uint64
-	for _, m := range s.etcd.List() {
-		if m.Name == "etcd0" {
-			oldID = m.ID
-		}
-	}
-	if err := s.etcd.StopMember(oldID); err != nil {
-		t.Fatal(err)
-	}
+	oldID := s.wipeMember(t, u, "etcd0")
 	// One hook finds the loss; the hooks its own changes wake do the rest.
 	s.settle(3, 60, map[string][]juju.Event{"etcd/0": {{Name: "update-status"}}})
-	voters := 0
 	for _, m := range s.etcd.List() {
 		if m.ID == oldID {
 			t.Errorf("the leader's lost member %x is still listed", oldID)
 		}
-		if m.Started() && !m.IsLearner {
-			voters++
-		}
 	}
-	if voters != 3 {
-		t.Errorf("voters = %d without update-status, members %+v", voters, s.etcd.List())
+	if v := s.voters(); v != 3 {
+		t.Errorf("voters = %d without update-status, members %+v", v, s.etcd.List())
 	}
 	for _, x := range s.units {
 		s.mustRun(x, juju.Event{Name: "update-status"})
 	}
 	for _, x := range s.units {
-		if x.tools.Status != (juju.Status{Name: juju.StatusActive, Message: "Healthy with 3 known peers"}) {
-			t.Errorf("%s: %+v", x.name, x.tools.Status)
-		}
+		assertStatus(t, x, healthy3)
 	}
 }

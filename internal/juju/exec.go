@@ -84,6 +84,29 @@ func truncate(b []byte) string {
 // keyValues renders a settings map as sorted key=value arguments, the form
 // relation-set, leader-set, state-set and action-set take. "--" first keeps
 // a value starting with "-" from being read as a flag.
+// getBag runs tool, which prints one settings bag as json; none (null)
+// is an empty bag.
+func (t *ExecTools) getBag(ctx context.Context, tool string, args ...string) (map[string]string, error) {
+	var data map[string]string
+	if err := t.callJSON(ctx, &data, tool, args...); err != nil {
+		return nil, err
+	}
+	if data == nil {
+		data = map[string]string{}
+	}
+	return data, nil
+}
+
+// setBag runs tool with args and then settings as key=value arguments;
+// with no settings it runs no tool.
+func (t *ExecTools) setBag(ctx context.Context, tool string, settings map[string]string, args ...string) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	_, err := t.call(ctx, tool, append(args, keyValues(settings)...)...)
+	return err
+}
+
 func keyValues(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -120,26 +143,15 @@ func (t *ExecTools) RelationGet(ctx context.Context, relationID, name string, ap
 	if app {
 		args = append(args, "--app")
 	}
-	var data map[string]string
-	if err := t.callJSON(ctx, &data, "relation-get", append(args, "-", name)...); err != nil {
-		return nil, err
-	}
-	if data == nil {
-		data = map[string]string{}
-	}
-	return data, nil
+	return t.getBag(ctx, "relation-get", append(args, "-", name)...)
 }
 
 func (t *ExecTools) RelationSet(ctx context.Context, relationID string, app bool, settings map[string]string) error {
-	if len(settings) == 0 {
-		return nil
-	}
 	args := []string{"-r", relationID}
 	if app {
 		args = append(args, "--app")
 	}
-	_, err := t.call(ctx, "relation-set", append(args, keyValues(settings)...)...)
-	return err
+	return t.setBag(ctx, "relation-set", settings, args...)
 }
 
 func (t *ExecTools) ConfigGet(ctx context.Context) (map[string]any, error) {
@@ -185,22 +197,11 @@ func (t *ExecTools) IsLeader(ctx context.Context) (bool, error) {
 }
 
 func (t *ExecTools) LeaderGet(ctx context.Context) (map[string]string, error) {
-	var data map[string]string
-	if err := t.callJSON(ctx, &data, "leader-get"); err != nil {
-		return nil, err
-	}
-	if data == nil {
-		data = map[string]string{}
-	}
-	return data, nil
+	return t.getBag(ctx, "leader-get")
 }
 
 func (t *ExecTools) LeaderSet(ctx context.Context, settings map[string]string) error {
-	if len(settings) == 0 {
-		return nil
-	}
-	_, err := t.call(ctx, "leader-set", keyValues(settings)...)
-	return err
+	return t.setBag(ctx, "leader-set", settings)
 }
 
 func (t *ExecTools) OpenPort(ctx context.Context, port string) error {
@@ -276,22 +277,11 @@ func (t *ExecTools) StorageList(ctx context.Context, name string) ([]string, err
 }
 
 func (t *ExecTools) StateGet(ctx context.Context) (map[string]string, error) {
-	var data map[string]string
-	if err := t.callJSON(ctx, &data, "state-get"); err != nil {
-		return nil, err
-	}
-	if data == nil {
-		data = map[string]string{}
-	}
-	return data, nil
+	return t.getBag(ctx, "state-get")
 }
 
 func (t *ExecTools) StateSet(ctx context.Context, settings map[string]string) error {
-	if len(settings) == 0 {
-		return nil
-	}
-	_, err := t.call(ctx, "state-set", keyValues(settings)...)
-	return err
+	return t.setBag(ctx, "state-set", settings)
 }
 
 func (t *ExecTools) StateDelete(ctx context.Context, key string) error {

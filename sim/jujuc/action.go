@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/juju/cmd/v3"
-	"github.com/juju/gnuflag"
 )
 
 // In a hook context the Context's action methods return ErrNotAction, whose
@@ -16,14 +15,11 @@ import (
 // action-get [<key>[.<key>...]]: the action's params (schema defaults
 // included), or the value at a dotted path (nil when missing).
 type actionGet struct {
-	base
-	out  cmd.Output
+	outputTool
 	keys []string
 }
 
-func newActionGet(b base) cmd.Command { return &actionGet{base: b} }
-
-func (c *actionGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newActionGet(b base) cmd.Command { return &actionGet{outputTool: outputTool{base: b}} }
 
 func (c *actionGet) Init(args []string) error {
 	if len(args) > 0 {

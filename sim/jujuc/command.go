@@ -191,10 +191,25 @@ func addRelationFlag(f *gnuflag.FlagSet, ctx Context, id *int, usage string) {
 	f.Var(rv, "relation", "")
 }
 
-// addOutputFlags adds --format (smart|yaml|json, default smart) and
-// -o/--output, juju/cmd's output flags.
-func addOutputFlags(out *cmd.Output, f *gnuflag.FlagSet) {
-	out.AddFlags(f, "smart", cmd.DefaultFormatters.Formatters())
+// outputTool is the base of the tools that print what they read: out
+// takes juju/cmd's output flags, --format (smart|yaml|json, default smart)
+// and -o/--output. A tool with more flags calls its SetFlags first.
+type outputTool struct {
+	base
+	out cmd.Output
+}
+
+func (c *outputTool) SetFlags(f *gnuflag.FlagSet) {
+	c.out.AddFlags(f, "smart", cmd.DefaultFormatters.Formatters())
+}
+
+// oneArg is the one argument a tool requires: missing is the error
+// without it, and more is juju/cmd's unrecognized-arguments error.
+func oneArg(args []string, missing string) (string, error) {
+	if len(args) == 0 {
+		return "", errors.New(missing)
+	}
+	return args[0], cmd.CheckEmpty(args[1:])
 }
 
 // writeSettings prints a settings bag as leader-get and relation-get do:

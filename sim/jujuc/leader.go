@@ -6,20 +6,16 @@ import (
 	"strings"
 
 	"github.com/juju/cmd/v3"
-	"github.com/juju/gnuflag"
 	"github.com/juju/utils/v3/keyvalues"
 )
 
 // is-leader: whether this unit holds the application's leadership. Juju
 // guarantees the answer for ~30 s; smart prints True/False, json true/false.
 type isLeader struct {
-	base
-	out cmd.Output
+	outputTool
 }
 
-func newIsLeader(b base) cmd.Command { return &isLeader{base: b} }
-
-func (c *isLeader) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newIsLeader(b base) cmd.Command { return &isLeader{outputTool: outputTool{base: b}} }
 
 func (c *isLeader) Run(ctx *cmd.Context) error {
 	leader, err := c.ctx.IsLeader()
@@ -32,14 +28,11 @@ func (c *isLeader) Run(ctx *cmd.Context) error {
 // leader-get [<key>|-]: the leader settings (deprecated in favour of peer
 // application data, still present in 3.x).
 type leaderGet struct {
-	base
-	out cmd.Output
+	outputTool
 	key string
 }
 
-func newLeaderGet(b base) cmd.Command { return &leaderGet{base: b} }
-
-func (c *leaderGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newLeaderGet(b base) cmd.Command { return &leaderGet{outputTool: outputTool{base: b}} }
 
 func (c *leaderGet) Init(args []string) error {
 	if len(args) == 0 {

@@ -75,15 +75,9 @@ type resourceGet struct {
 
 func newResourceGet(b base) cmd.Command { return &resourceGet{base: b} }
 
-func (c *resourceGet) Init(args []string) error {
-	if len(args) < 1 {
-		return errors.New("missing required resource name")
-	}
-	if err := cmd.CheckEmpty(args[1:]); err != nil {
-		return err
-	}
-	c.name = args[0]
-	return nil
+func (c *resourceGet) Init(args []string) (err error) {
+	c.name, err = oneArg(args, "missing required resource name")
+	return err
 }
 
 func (c *resourceGet) Run(ctx *cmd.Context) error {

@@ -10,14 +10,11 @@ import (
 
 // unit-get private-address|public-address.
 type unitGet struct {
-	base
-	out cmd.Output
+	outputTool
 	key string
 }
 
-func newUnitGet(b base) cmd.Command { return &unitGet{base: b} }
-
-func (c *unitGet) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newUnitGet(b base) cmd.Command { return &unitGet{outputTool: outputTool{base: b}} }
 
 func (c *unitGet) Init(args []string) error {
 	if len(args) == 0 {
@@ -90,8 +87,7 @@ func newNetworkDoc(ni NetworkInfo) networkDoc {
 // [--egress-subnets] [--primary-address]: no flag prints the whole
 // document, one flag that value alone, several a map of them.
 type networkGet struct {
-	base
-	out        cmd.Output
+	outputTool
 	relationID int
 	binding    string
 	primary    bool
@@ -100,10 +96,10 @@ type networkGet struct {
 	egress     bool
 }
 
-func newNetworkGet(b base) cmd.Command { return &networkGet{base: b} }
+func newNetworkGet(b base) cmd.Command { return &networkGet{outputTool: outputTool{base: b}} }
 
 func (c *networkGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	addRelationFlag(f, c.ctx, &c.relationID, "specify a relation by id")
 	f.BoolVar(&c.primary, "primary-address", false, "(deprecated) get the primary address for the binding")
 	f.BoolVar(&c.bind, "bind-address", false, "get the address for the binding on which the unit should listen")

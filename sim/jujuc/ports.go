@@ -60,15 +60,14 @@ func (c *portCommand) Run(*cmd.Context) error {
 // opened-ports [--endpoints]: this unit's committed ranges (not this hook's
 // pending opens), deduplicated, sorted by protocol then port.
 type openedPorts struct {
-	base
-	out       cmd.Output
+	outputTool
 	endpoints bool
 }
 
-func newOpenedPorts(b base) cmd.Command { return &openedPorts{base: b} }
+func newOpenedPorts(b base) cmd.Command { return &openedPorts{outputTool: outputTool{base: b}} }
 
 func (c *openedPorts) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	f.BoolVar(&c.endpoints, "endpoints", false, "display the list of target application endpoints for each port range")
 }
 

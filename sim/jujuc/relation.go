@@ -16,14 +16,11 @@ import (
 // endpoint, sorted as strings; the default endpoint is the current relation
 // hook's. An unknown endpoint is not an error, just an empty list.
 type relationIDs struct {
-	base
-	out      cmd.Output
+	outputTool
 	endpoint string
 }
 
-func newRelationIDs(b base) cmd.Command { return &relationIDs{base: b} }
-
-func (c *relationIDs) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newRelationIDs(b base) cmd.Command { return &relationIDs{outputTool: outputTool{base: b}} }
 
 func (c *relationIDs) Init(args []string) error {
 	if len(args) > 0 {
@@ -54,16 +51,15 @@ func (c *relationIDs) Run(ctx *cmd.Context) error {
 // relation-list [-r id] [--app]: remote units in scope, or with --app the
 // remote application's name.
 type relationList struct {
-	base
-	out        cmd.Output
+	outputTool
 	relationID int
 	app        bool
 }
 
-func newRelationList(b base) cmd.Command { return &relationList{base: b} }
+func newRelationList(b base) cmd.Command { return &relationList{outputTool: outputTool{base: b}} }
 
 func (c *relationList) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	addRelationFlag(f, c.ctx, &c.relationID, "Specify a relation by id")
 	f.BoolVar(&c.app, "app", false, "List remote application instead of participating units")
 }
@@ -96,18 +92,17 @@ func (c *relationList) Run(ctx *cmd.Context) error {
 // -created, -broken and application-level -changed hooks) it is the remote
 // application and --app is implied.
 type relationGet struct {
-	base
-	out        cmd.Output
+	outputTool
 	relationID int
 	app        bool
 	key        string
 	target     string
 }
 
-func newRelationGet(b base) cmd.Command { return &relationGet{base: b} }
+func newRelationGet(b base) cmd.Command { return &relationGet{outputTool: outputTool{base: b}} }
 
 func (c *relationGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	addRelationFlag(f, c.ctx, &c.relationID, "Specify a relation by id")
 	f.BoolVar(&c.app, "app", false, "Get the relation data for the overall application, not just a unit")
 }

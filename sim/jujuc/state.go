@@ -19,16 +19,15 @@ const (
 // an empty state is nil (yaml/smart {}, json null); a missing key prints ""
 // unless --strict, which fails with `"key" not found`.
 type stateGet struct {
-	base
-	out    cmd.Output
+	outputTool
 	key    string
 	strict bool
 }
 
-func newStateGet(b base) cmd.Command { return &stateGet{base: b} }
+func newStateGet(b base) cmd.Command { return &stateGet{outputTool: outputTool{base: b}} }
 
 func (c *stateGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	f.BoolVar(&c.strict, "strict", false, "Return an error if the requested key does not exist")
 }
 
@@ -108,12 +107,9 @@ type stateDelete struct {
 
 func newStateDelete(b base) cmd.Command { return &stateDelete{base: b} }
 
-func (c *stateDelete) Init(args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	c.key = args[0]
-	return cmd.CheckEmpty(args[1:])
+func (c *stateDelete) Init(args []string) (err error) {
+	c.key, err = cmd.ZeroOrOneArgs(args)
+	return err
 }
 
 func (c *stateDelete) Run(*cmd.Context) error {

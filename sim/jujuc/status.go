@@ -13,16 +13,15 @@ import (
 // json prints numbers bare; options without value or default are hidden
 // unless --all, which shows them as null.
 type configGet struct {
-	base
-	out cmd.Output
+	outputTool
 	key string
 	all bool
 }
 
-func newConfigGet(b base) cmd.Command { return &configGet{base: b} }
+func newConfigGet(b base) cmd.Command { return &configGet{outputTool: outputTool{base: b}} }
 
 func (c *configGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	f.BoolVar(&c.all, "a", false, "print all keys")
 	f.BoolVar(&c.all, "all", false, "")
 }
@@ -102,16 +101,15 @@ func (c *statusSet) Run(*cmd.Context) error {
 // prints only the status word; otherwise a map. --application lists the
 // application's status and its units' (leader only).
 type statusGet struct {
-	base
-	out         cmd.Output
+	outputTool
 	includeData bool
 	application bool
 }
 
-func newStatusGet(b base) cmd.Command { return &statusGet{base: b} }
+func newStatusGet(b base) cmd.Command { return &statusGet{outputTool: outputTool{base: b}} }
 
 func (c *statusGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	f.BoolVar(&c.includeData, "include-data", false, "print all status data")
 	f.BoolVar(&c.application, "application", false, "print status for all units of this application if this unit is the leader")
 }
@@ -167,12 +165,9 @@ type applicationVersionSet struct {
 
 func newApplicationVersionSet(b base) cmd.Command { return &applicationVersionSet{base: b} }
 
-func (c *applicationVersionSet) Init(args []string) error {
-	if len(args) < 1 {
-		return errors.New("no version specified")
-	}
-	c.version = args[0]
-	return cmd.CheckEmpty(args[1:])
+func (c *applicationVersionSet) Init(args []string) (err error) {
+	c.version, err = oneArg(args, "no version specified")
+	return err
 }
 
 func (c *applicationVersionSet) Run(*cmd.Context) error {

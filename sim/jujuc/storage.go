@@ -35,20 +35,19 @@ func (v *storageIDValue) String() string { return *v.id }
 
 // storage-get [-s <id>] [kind|location].
 type storageGet struct {
-	base
-	out cmd.Output
+	outputTool
 	id  string
 	key string
 }
 
 func newStorageGet(b base) cmd.Command {
-	c := &storageGet{base: b}
+	c := &storageGet{outputTool: outputTool{base: b}}
 	c.id, _ = b.ctx.HookStorageID()
 	return c
 }
 
 func (c *storageGet) SetFlags(f *gnuflag.FlagSet) {
-	addOutputFlags(&c.out, f)
+	c.outputTool.SetFlags(f)
 	f.Var(&storageIDValue{ctx: c.ctx, id: &c.id}, "s", "specify a storage instance by id")
 }
 
@@ -78,14 +77,11 @@ func (c *storageGet) Run(ctx *cmd.Context) error {
 
 // storage-list [<storage-name>]: ids of the attached storage instances.
 type storageList struct {
-	base
-	out  cmd.Output
+	outputTool
 	name string
 }
 
-func newStorageList(b base) cmd.Command { return &storageList{base: b} }
-
-func (c *storageList) SetFlags(f *gnuflag.FlagSet) { addOutputFlags(&c.out, f) }
+func newStorageList(b base) cmd.Command { return &storageList{outputTool: outputTool{base: b}} }
 
 func (c *storageList) Init(args []string) error {
 	name, err := cmd.ZeroOrOneArgs(args)

@@ -103,8 +103,7 @@ func TestDeployThreeWithClient(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			m := newModel(t, r.seed, r.extra...)
 			m.deployEtcd(3)
-			m.must("deploy", m.a.etcdClient, "etcd-client")
-			m.must("integrate", "etcd:db", "etcd-client:etcd")
+			m.deployClient()
 			m.waitActive(4 * time.Minute)
 			st := m.status().Applications["etcd-client"].Units["etcd-client/0"].WorkloadStatus
 			if st.Message != "Connected to 3 etcd endpoints" {
@@ -171,8 +170,7 @@ func TestScaleAndRemoveLeaders(t *testing.T) {
 func scaleAndRemoveLeaders(t *testing.T, channel string, seed int64) {
 	m := newModel(t, seed)
 	m.deployEtcd(3, "channel="+channel)
-	m.must("deploy", m.a.etcdClient, "etcd-client")
-	m.must("integrate", "etcd:db", "etcd-client:etcd")
+	m.deployClient()
 	m.waitActive(4 * time.Minute)
 	keys := map[string]string{}
 	put := func(k, v string) {

@@ -168,6 +168,13 @@ func (m *model) deployEtcd(n int, config ...string) {
 	m.must("integrate", "etcd:certificates", "easyrsa:client")
 }
 
+// deployClient deploys the etcd-client charm related to etcd's db endpoint.
+func (m *model) deployClient() {
+	m.t.Helper()
+	m.must("deploy", m.a.etcdClient, "etcd-client")
+	m.must("integrate", "etcd:db", "etcd-client:etcd")
+}
+
 func (m *model) waitActive(timeout time.Duration) {
 	m.t.Helper()
 	m.must("wait-for", "--workload", "active", "--timeout", timeout.String())

@@ -103,8 +103,7 @@ func TestPeerBoundary(t *testing.T) {
 		t.Run(channel, func(t *testing.T) {
 			m := newModel(t, seeds()[0])
 			m.deployEtcd(3, "channel="+channel)
-			m.must("deploy", m.a.etcdClient, "etcd-client")
-			m.must("integrate", "etcd:db", "etcd-client:etcd")
+			m.deployClient()
 			m.must("deploy", m.a.etcdCharm, "other", "-n", "1", "--config", "bind_to_all_interfaces=false", "--config", "channel="+channel)
 			m.must("integrate", "other:certificates", "easyrsa:client")
 			m.waitActive(5 * time.Minute)

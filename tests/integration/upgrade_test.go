@@ -140,8 +140,7 @@ func TestPortChange(t *testing.T) {
 func portChange(t *testing.T, seed int64) {
 	m := newModel(t, seed)
 	m.deployEtcd(3)
-	m.must("deploy", m.a.etcdClient, "etcd-client")
-	m.must("integrate", "etcd:db", "etcd-client:etcd")
+	m.deployClient()
 	m.waitActive(4 * time.Minute)
 	m.putViaClient("before", "ports")
 	m.must("config", "etcd", "port=12379", "management_port=12380")
