@@ -36,6 +36,47 @@ type Peer struct {
 	// unit's etcd serves carries, "" until it does; the leader raises the
 	// peer boundary once every member's does (charm.DecidePeerName).
 	PeerName string
+	// V2Store is the unit's verdict of etcd's v2-store check on the data
+	// its etcd runs on, published while a move to a release without the
+	// v2 store is pending (charm.DecideV2Store); zero otherwise.
+	V2Store V2Check
+}
+
+// V2Check is what `etcdutl check v2store` said of one unit's data dir:
+// Result (V2Clean, V2Custom or V2Unchecked), checked on etcd Installed
+// before a move to Target. Its key is "v2-store", "<result> <installed>
+// <target>"; the zero V2Check deletes it.
+type V2Check struct {
+	Result, Installed, Target string
+}
+
+// V2Check results.
+const (
+	V2Clean     = "clean"
+	V2Custom    = "custom"
+	V2Unchecked = "unchecked"
+)
+
+// Encode renders the check as its key's value.
+func (c V2Check) Encode() string {
+	if c == (V2Check{}) {
+		return ""
+	}
+	return c.Result + " " + c.Installed + " " + c.Target
+}
+
+// DecodeV2Check reads a "v2-store" value; anything else than three
+// fields with a known result is the zero V2Check (no verdict).
+func DecodeV2Check(s string) V2Check {
+	f := strings.Fields(s)
+	if len(f) != 3 {
+		return V2Check{}
+	}
+	switch f[0] {
+	case V2Clean, V2Custom, V2Unchecked:
+		return V2Check{Result: f[0], Installed: f[1], Target: f[2]}
+	}
+	return V2Check{}
 }
 
 // Peer states.
@@ -60,6 +101,7 @@ func (p Peer) Settings() map[string]string {
 		"restart-done":       p.RestartDone,
 		"etcd-version":       p.Version,
 		"peer-name":          p.PeerName,
+		"v2-store":           p.V2Store.Encode(),
 	}
 }
 
@@ -76,6 +118,7 @@ func DecodePeer(unit string, bag map[string]string) Peer {
 		RestartDone:    bag["restart-done"],
 		Version:        bag["etcd-version"],
 		PeerName:       bag["peer-name"],
+		V2Store:        DecodeV2Check(bag["v2-store"]),
 	}
 }
 
