@@ -3,6 +3,8 @@ package charm
 import (
 	"strings"
 	"testing"
+
+	"github.com/etcd-charm/etcd-charm/relations"
 )
 
 func TestParseV2StoreCheck(t *testing.T) {
@@ -66,5 +68,119 @@ func TestCheckV2Store(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDecideV2Store(t *testing.T) {
+	const installed, target = "3.5.35", "3.6.4"
+	clean := V2StoreCheck{Installed: installed, Target: target, Verdict: V2Clean}
+	peer := func(unit, state, version string, v relations.V2Check) relations.Peer {
+		return relations.Peer{Unit: unit, State: state, Version: version, V2Store: v}
+	}
+	verdict := func(result string) relations.V2Check {
+		return relations.V2Check{Result: result, Installed: installed, Target: target}
+	}
+	self := peer("etcd/0", relations.PeerStarted, installed, verdict(relations.V2Clean))
+	for _, tc := range []struct {
+		name  string
+		own   V2StoreCheck
+		peers []relations.Peer
+		// want: "" moves, "wait", "custom" (the peers' refusal),
+		// "own" (this unit's refusal), "unchecked"; words the status or
+		// steps name.
+		want  string
+		words []string
+	}{
+		{"every member clean", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, verdict(relations.V2Clean)),
+			peer("etcd/2", relations.PeerStarted, installed, verdict(relations.V2Clean))}, "", nil},
+		{"alone and clean", clean, []relations.Peer{self}, "", nil},
+		{"a verdict not yet published", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, verdict(relations.V2Clean)),
+			peer("etcd/2", relations.PeerStarted, installed, relations.V2Check{})}, "wait", []string{"etcd/2", "3.6"}},
+		{"a verdict for another target", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, relations.V2Check{Result: relations.V2Clean, Installed: installed, Target: "3.6.3"})}, "wait", []string{"etcd/1"}},
+		{"a verdict on an etcd the unit no longer runs", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, relations.V2Check{Result: relations.V2Clean, Installed: "3.5.20", Target: target})}, "wait", []string{"etcd/1"}},
+		{"a member that publishes no version", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, "", relations.V2Check{})}, "wait", []string{"etcd/1"}},
+		{"a starting member counts", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarting, installed, relations.V2Check{})}, "wait", []string{"etcd/1"}},
+		{"several missing", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, relations.V2Check{}),
+			peer("etcd/2", relations.PeerStarted, installed, relations.V2Check{})}, "wait", []string{"etcd/1 and 1 more"}},
+		{"one member dirty", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, verdict(relations.V2Custom)),
+			peer("etcd/2", relations.PeerStarted, installed, verdict(relations.V2Clean))}, "custom",
+			[]string{"v2 keys in etcd/1's data", "debug-log", "etcd/1", "no unit moves", "Change channel back to 3.5/stable", "snapshot_count=1", "3.6/stable again"}},
+		{"dirty beats missing and unchecked", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, relations.V2Check{}),
+			peer("etcd/2", relations.PeerStarted, installed, verdict(relations.V2Unchecked)),
+			peer("etcd/3", relations.PeerStarted, installed, verdict(relations.V2Custom)),
+			peer("etcd/4", relations.PeerStarted, installed, verdict(relations.V2Custom))}, "custom", []string{"etcd/3 and 1 more units' data", "etcd/3, etcd/4"}},
+		{"one member unchecked", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, installed, relations.V2Check{}),
+			peer("etcd/2", relations.PeerStarted, installed, verdict(relations.V2Unchecked))}, "unchecked", []string{"etcd/2", "3.5/stable"}},
+		{"own data dirty, whatever the others say", V2StoreCheck{Installed: installed, Target: target, Verdict: V2Custom, Detail: "Error: detected custom v2 content in WAL records"},
+			[]relations.Peer{self, peer("etcd/1", relations.PeerStarted, installed, verdict(relations.V2Clean))}, "own", []string{"this member's data", "in WAL records"}},
+		// Not asked: a member on 3.6 (it started on its data), units
+		// not yet members, this unit's own stale bag.
+		{"a member already on 3.6", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, "3.6.4", relations.V2Check{})}, "", nil},
+		{"units not yet members", clean, []relations.Peer{self,
+			peer("etcd/1", relations.PeerReady, installed, relations.V2Check{}),
+			peer("etcd/2", "", "", relations.V2Check{}),
+			peer("etcd/3", relations.PeerLost, installed, verdict(relations.V2Custom))}, "", nil},
+		{"own bag stale", clean, []relations.Peer{peer("etcd/0", relations.PeerStarted, installed, verdict(relations.V2Custom))}, "", nil},
+		{"a move that keeps v2", V2StoreCheck{Installed: "3.4.23", Target: "3.5.35", Verdict: V2Unchecked}, []relations.Peer{self,
+			peer("etcd/1", relations.PeerStarted, "3.4.23", relations.V2Check{})}, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := DecideV2Store(V2StoreCluster{Unit: "etcd/0", Own: tc.own, Peers: tc.peers})
+			got := ""
+			text := d.Waiting + " " + d.Refusal.Status + " " + d.Refusal.Steps
+			switch {
+			case d.Waiting != "" && d.Refusal != (V2StoreRefusal{}):
+				t.Fatalf("%+v both waits and refuses", d)
+			case d.Waiting != "":
+				got = "wait"
+			case strings.Contains(d.Refusal.Steps, "this member's data"):
+				got = "own"
+			case strings.HasPrefix(d.Refusal.Status, "Cannot check"):
+				got = "unchecked"
+			case d.Refusal.Status != "":
+				got = "custom"
+			}
+			if got != tc.want {
+				t.Fatalf("DecideV2Store = %+v, want %q", d, tc.want)
+			}
+			for _, w := range tc.words {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q does not name %q", text, w)
+				}
+			}
+			for _, st := range []string{d.Waiting, d.Refusal.Status} {
+				if len(st) > MaxStatusLen {
+					t.Errorf("status %q is over %d characters", st, MaxStatusLen)
+				}
+			}
+		})
+	}
+}
+
+func TestPublishedV2Check(t *testing.T) {
+	for _, tc := range []struct {
+		c    V2StoreCheck
+		want relations.V2Check
+	}{
+		{V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Clean}, relations.V2Check{Result: relations.V2Clean, Installed: "3.5.35", Target: "3.6.4"}},
+		{V2StoreCheck{Installed: "3.5.35", Target: "3.6.4", Verdict: V2Custom}, relations.V2Check{Result: relations.V2Custom, Installed: "3.5.35", Target: "3.6.4"}},
+		{V2StoreCheck{Installed: "3.5.1", Target: "3.6.4", Verdict: V2Unchecked}, relations.V2Check{Result: relations.V2Unchecked, Installed: "3.5.1", Target: "3.6.4"}},
+		{V2StoreCheck{Installed: "3.4.23", Target: "3.5.35", Verdict: V2Custom}, relations.V2Check{}},
+		{V2StoreCheck{Installed: "3.6.4", Target: "3.6.5", Verdict: V2Clean}, relations.V2Check{}},
+	} {
+		if got := PublishedV2Check(tc.c); got != tc.want {
+			t.Errorf("PublishedV2Check(%+v) = %+v, want %+v", tc.c, got, tc.want)
+		}
 	}
 }
