@@ -22,7 +22,8 @@ func checkChannel(ctx context.Context, d Deps, w *world, installed *snap.Snap) e
 	}
 	view := charm.SnapView{Tracking: installed.Channel, Local: installed.Local}
 	if !view.WantRefresh(w.cfg.Channel, w.state.Resource != "") {
-		return nil
+		// No move pending: no verdict to publish.
+		return publishV2Check(ctx, d, w, relations.V2Check{})
 	}
 	offered, err := d.Snap.Channels(ctx, charm.SnapName)
 	if err != nil {
@@ -57,20 +58,35 @@ func checkJoin(w *world, own string) error {
 }
 
 // checkV2Store refuses a move to a release without the v2 store while
-// the data etcd runs on still carries v2 keys (charm.CheckV2Store), in
-// the same place as a refused channel: nothing moves. It reads the data
-// dir the running etcd.conf.yml names; without one nothing has run here
-// and there is nothing to carry.
+// any member's data still carries v2 keys, in the same place as a
+// refused channel: nothing moves. Each unit checks the data dir its
+// running etcd.conf.yml names and publishes the verdict in its peer bag
+// (which wakes the others: their next hook judges it); a unit moves only
+// once every member's unit published clean data (charm.DecideV2Store),
+// so one member's v2 keys hold every unit back. A unit without member
+// data carries nothing, and still waits for the members' verdicts.
 func checkV2Store(ctx context.Context, d Deps, w *world, installed, target string) error {
 	if !charm.NeedsV2StoreCheck(installed, target) {
-		return nil
+		return publishV2Check(ctx, d, w, relations.V2Check{})
 	}
+	own := charm.V2StoreCheck{Installed: installed, Target: target, Verdict: charm.V2Clean}
 	running, _, err := workload.ReadEtcdConfig(d.Paths)
-	if err != nil || running.DataDir == "" || !workload.HasMemberData(running.DataDir) {
-		return nil
+	hasData := err == nil && running.DataDir != "" && workload.HasMemberData(running.DataDir)
+	if hasData {
+		own.Verdict, own.Detail = d.V2Store(ctx, running.DataDir)
 	}
-	verdict, detail := d.V2Store(ctx, running.DataDir)
-	r := charm.CheckV2Store(charm.V2StoreCheck{Installed: installed, Target: target, Verdict: verdict, Detail: detail})
+	var published relations.V2Check
+	if hasData {
+		published = charm.PublishedV2Check(own)
+	}
+	if err := publishV2Check(ctx, d, w, published); err != nil {
+		return err
+	}
+	dec := charm.DecideV2Store(charm.V2StoreCluster{Unit: w.ev.Unit, Own: own, Peers: w.peers})
+	if dec.Waiting != "" {
+		return juju.Waiting("%s", dec.Waiting)
+	}
+	r := dec.Refusal
 	if r.Status == "" {
 		return nil
 	}
@@ -80,6 +96,25 @@ func checkV2Store(ctx context.Context, d Deps, w *world, installed, target strin
 		d.note(ctx, levelWarning, "%s", r.Steps)
 	}
 	return juju.Blocked("%s", r.Status)
+}
+
+// publishV2Check makes v this unit's published v2-store verdict, at once:
+// a refused or waiting hook ends before the unit's other peer data is
+// published, and the others wait for this verdict. Only the verdict is
+// written; the rest of what this hook announces is published as usual.
+func publishV2Check(ctx context.Context, d Deps, w *world, v relations.V2Check) error {
+	self := w.self
+	self.V2Store = v
+	if w.published.V2Store != v {
+		p := w.published
+		p.V2Store = v
+		if err := w.publishPeer(ctx, d, p); err != nil {
+			return err
+		}
+		w.published = p
+	}
+	w.announce(self)
+	return nil
 }
 
 // judgeChannel is charm.CheckChannel on this unit's version (own, ""
