@@ -23,8 +23,8 @@ import (
 // forced by snapshot_count=1); then 3.6 rolls through, data and
 // membership intact.
 //
-// Then restore as it works today: a snapshot, the application scaled to
-// one unit, restore there, units added back; the data is the snapshot's.
+// Then a restore on the three units: a snapshot, restore on the leader,
+// the followers rejoin it; the data is the snapshot's.
 func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	m, units := deployLayerEtcd(t)
 	m.must("refresh", "etcd", "--path", m.a.etcdCharm)
@@ -102,19 +102,12 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.putViaClient("/adopt/after-snapshot", "not in the snapshot")
-	for _, u := range units[1:] {
-		m.must("remove-unit", u)
-	}
-	for _, u := range units[1:] {
-		m.waitGone(u, 5*time.Minute)
-	}
-	m.waitHealthy(1, 5*time.Minute)
 	m.must("attach-resource", "etcd", "snapshot="+archive)
-	m.waitHealthy(1, 2*time.Minute)
-	if r := m.mustComplete(units[0], "restore"); r["restore.initial-cluster"] == "" {
+	m.waitHealthy(3, 2*time.Minute)
+	_, leader := m.units("etcd")
+	if r := m.mustComplete(leader, "restore"); r["restore.initial-cluster"] == "" {
 		t.Errorf("restore results %v", r)
 	}
-	m.must("add-unit", "etcd", "-n", "2")
 	m.waitHealthy(3, 10*time.Minute)
 	m.checkStatuses(3)
 	restored := membership(t, cl)
