@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -108,6 +109,7 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	if r := m.mustComplete(leader, "restore"); r["restore.initial-cluster"] == "" {
 		t.Errorf("restore results %v", r)
 	}
+	waitNewCluster(t, cl, before.cluster, 3, 5*time.Minute)
 	m.waitHealthy(3, 10*time.Minute)
 	m.checkStatuses(3)
 	restored := membership(t, cl)
@@ -118,6 +120,38 @@ func TestAdoptedClusterTo36AndRestore(t *testing.T) {
 	checkKeys(t, cl, want, []string{"/adopt/after-snapshot"})
 	if got := dumpKeys(t, cl); !maps.Equal(got, snapshotted) {
 		t.Errorf("data after restore %v, want the snapshot's %v", got, snapshotted)
+	}
+}
+
+// waitNewCluster waits until cl's member list is that of a cluster other
+// than old with n started voters (the followers rejoined the restored
+// member: their statuses lag until their hooks run).
+func waitNewCluster(t *testing.T, cl *clientv3.Client, old uint64, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := "no answer yet"
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := cl.MemberList(ctx)
+		cancel()
+		if err == nil {
+			voters := 0
+			for _, mb := range resp.Members {
+				if mb.Name != "" && !mb.IsLearner {
+					voters++
+				}
+			}
+			if resp.Header.ClusterId != old && voters == n {
+				return
+			}
+			last = fmt.Sprintf("cluster %x, %d started voters of %d members", resp.Header.ClusterId, voters, len(resp.Members))
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v, no new cluster of %d started voters: %s", timeout, n, last)
+		}
+		time.Sleep(time.Second)
 	}
 }
 
