@@ -46,6 +46,13 @@ func NewSim(bin, dir string, seed, concurrency int) (*Sim, error) {
 		return nil, err
 	}
 	s.up = true
+	if os.Getenv("ETCDBENCH_TRACE_DIR") != "" {
+		// The kept debug log then holds the hooks' own output (their
+		// waits and retries), not only juju-log.
+		if _, err := s.Run("model-config", "logging-config=<root>=INFO;unit=DEBUG"); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
 }
 
