@@ -330,3 +330,33 @@ func sortedMembers(ms []etcd.Member) []etcd.Member {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// JoiningVoters are the client URLs of the started voters whose unit is
+// known not to serve yet: its unit last announced itself ready or
+// starting, not started (the leader promotes a learner once it is named,
+// often before its unit reports it serving, and a joiner may then wait
+// out etcd's lost-publish retry for seconds). A status probe of such a
+// member is bounded short, so it does not hold the hook that probes; its
+// unit's "started" runs cluster-relation-changed on every unit, which
+// probes it again in full. A member with no unit in peers (removed with
+// --force, or another application's) is probed in full.
+func JoiningVoters(members []etcd.Member, peers []relations.Peer) map[string]bool {
+	state := map[string]string{}
+	for _, p := range peers {
+		if p.Name != "" {
+			state[p.Name] = p.State
+		}
+	}
+	out := map[string]bool{}
+	for _, m := range members {
+		if m.IsLearner || !m.Started() || len(m.ClientURLs) == 0 {
+			continue
+		}
+		if s, ok := state[m.Name]; ok && (s == relations.PeerReady || s == relations.PeerStarting) {
+			for _, u := range m.ClientURLs {
+				out[u] = true
+			}
+		}
+	}
+	return out
+}

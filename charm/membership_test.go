@@ -299,3 +299,41 @@ func TestVoterEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestJoiningVoters(t *testing.T) {
+	url := func(n int) string { return peer(n, "").ClientURL }
+	tests := []struct {
+		name    string
+		members []etcd.Member
+		peers   []relations.Peer
+		want    []string
+	}{
+		{"every unit serves", []etcd.Member{member(0, true, false), member(1, true, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarted)}, nil},
+		{"a promoted joiner whose unit is still ready", []etcd.Member{member(0, true, false), member(3, true, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(3, relations.PeerReady)}, []string{url(3)}},
+		{"a bootstrap member waiting for the others", []etcd.Member{member(0, true, false), member(1, true, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(1, relations.PeerStarting)}, []string{url(1)}},
+		{"a learner is not probed at all", []etcd.Member{member(0, true, false), member(3, true, true)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(3, relations.PeerReady)}, nil},
+		{"an unstarted member has no client URL", []etcd.Member{member(0, true, false), member(3, false, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(3, relations.PeerReady)}, nil},
+		{"a member without a unit is probed in full", []etcd.Member{member(0, true, false), member(4, true, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted)}, nil},
+		{"a lost unit's member is probed in full", []etcd.Member{member(0, true, false), member(2, true, false)},
+			[]relations.Peer{peer(0, relations.PeerStarted), peer(2, relations.PeerLost)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := JoiningVoters(tt.members, tt.peers)
+			if len(got) != len(tt.want) {
+				t.Fatalf("JoiningVoters() = %v, want %v", got, tt.want)
+			}
+			for _, u := range tt.want {
+				if !got[u] {
+					t.Errorf("JoiningVoters() = %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}

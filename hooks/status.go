@@ -52,7 +52,7 @@ func clusterStatus(ctx context.Context, d Deps, w *world, cl etcd.Cluster, membe
 		listed <- alarmList{alarms, err}
 	}()
 	healthy := map[string]bool{}
-	for _, h := range cl.Health(ctx, endpoints) {
+	for _, h := range probeHealth(ctx, d, cl, endpoints, charm.JoiningVoters(members, w.peers)) {
 		if h.Healthy {
 			healthy[names[h.Endpoint]] = true
 		}
@@ -131,4 +131,34 @@ func silentStatus(ctx context.Context, d Deps, cl etcd.Cluster, w *world, cause 
 		return juju.Blocked("%s", h.Message)
 	}
 	return juju.Waiting("%s", h.Message)
+}
+
+// probeHealth probes endpoints, those in joining (charm.JoiningVoters:
+// their units do not report them serving yet) within a short bound: a
+// joiner the leader promoted may not serve for seconds, and a full probe
+// would hold this hook (the leader's among them) as long. Both groups are
+// probed at once.
+func probeHealth(ctx context.Context, d Deps, cl etcd.Cluster, endpoints []string, joining map[string]bool) []etcd.Health {
+	var full, quick []string
+	for _, ep := range endpoints {
+		if joining[ep] {
+			quick = append(quick, ep)
+		} else {
+			full = append(full, ep)
+		}
+	}
+	if len(quick) == 0 {
+		return cl.Health(ctx, full)
+	}
+	got := make(chan []etcd.Health, 1)
+	go func() {
+		qctx, cancel := context.WithTimeout(ctx, 5*d.Waits.Poll)
+		defer cancel()
+		got <- cl.Health(qctx, quick)
+	}()
+	var out []etcd.Health
+	if len(full) > 0 {
+		out = cl.Health(ctx, full)
+	}
+	return append(out, <-got...)
 }
