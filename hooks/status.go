@@ -52,15 +52,20 @@ func clusterStatus(ctx context.Context, d Deps, w *world, cl etcd.Cluster, membe
 		listed <- alarmList{alarms, err}
 	}()
 	healthy := map[string]bool{}
-	for _, h := range probeHealth(ctx, d, cl, endpoints, charm.JoiningVoters(members, w.peers)) {
+	joining := charm.JoiningVoters(members, w.peers)
+	for _, h := range probeHealth(ctx, d, cl, endpoints, joining) {
 		if h.Healthy {
 			healthy[names[h.Endpoint]] = true
 		}
 	}
 	var report charm.HealthReport
 	for _, m := range members {
+		// A joiner that does not answer yet, whose unit does not say it
+		// serves, is still starting (waiting), not down (blocked); it
+		// counts as missing for the quorum all the same.
+		started := m.Started() && (healthy[m.Name] || len(m.ClientURLs) == 0 || !joining[m.ClientURLs[0]])
 		report.Members = append(report.Members, charm.MemberHealth{Name: m.Name, Learner: m.IsLearner,
-			Started: m.Started(), Healthy: healthy[m.Name]})
+			Started: started, Healthy: healthy[m.Name]})
 	}
 	if l := <-listed; l.err == nil {
 		alarms := l.alarms
