@@ -76,12 +76,26 @@ type Waits struct {
 	// unit starts it on the admission) and then to catch up, so that the
 	// leader promotes it in the same hook.
 	Join time.Duration
-	// Poll is the interval of every wait.
+	// Poll is the interval of every wait but the leader's watch of a
+	// learner it admitted in this hook.
 	Poll time.Duration
+	// JoinPoll is the interval of that watch (for the learner to be
+	// named, then for etcd to take its promotion): each interval is
+	// latency on scale-out's critical path, twice, and a member list or
+	// a refused promotion on the cluster costs about a millisecond. Zero
+	// means Poll.
+	JoinPoll time.Duration
+}
+
+func (w Waits) joinPoll() time.Duration {
+	if w.JoinPoll > 0 {
+		return w.JoinPoll
+	}
+	return w.Poll
 }
 
 // DefaultWaits are used under Juju.
-var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 500 * time.Millisecond, Join: 3 * time.Second, Poll: 50 * time.Millisecond}
+var DefaultWaits = Waits{Serve: 60 * time.Second, Promote: 60 * time.Second, Admit: 10 * time.Second, Publish: 500 * time.Millisecond, Join: 3 * time.Second, Poll: 50 * time.Millisecond, JoinPoll: 20 * time.Millisecond}
 
 func (d *Deps) defaults() {
 	if d.Now == nil {

@@ -55,7 +55,7 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 		if step.Kind == charm.StepNone {
 			reason = step.Reason
 			if step.Await && d.Now().Before(watchUntil) {
-				if err := sleep(ctx, d.Waits.Poll); err != nil {
+				if err := sleep(ctx, d.Waits.joinPoll()); err != nil {
 					return "", err
 				}
 				continue
@@ -64,14 +64,14 @@ func leaderDuties(ctx context.Context, d Deps, w *world, cl etcd.Cluster) (strin
 		}
 		steps++
 		d.note(ctx, levelInfo, "membership: %s %s%s", step.Kind, step.Peer.Unit, memberLabel(step.Member))
-		promoteWait := d.Waits.Promote
+		promoteWait, promotePoll := d.Waits.Promote, d.Waits.Poll
 		if !watchUntil.IsZero() {
 			// Promoting the learner admitted in this hook: it has just
 			// caught up or is about to. If it lags, its unit's
 			// "started" wakes this leader again to retry.
-			promoteWait = d.Waits.Join
+			promoteWait, promotePoll = d.Waits.Join, d.Waits.joinPoll()
 		}
-		done, why, err := applyStep(ctx, d, w, cl, members, step, promoteWait)
+		done, why, err := applyStep(ctx, d, w, cl, members, step, promoteWait, promotePoll)
 		if err != nil {
 			return "", err
 		}
@@ -98,7 +98,7 @@ func memberLabel(m etcd.Member) string {
 
 // applyStep carries out one step. done is false (with a reason) when etcd
 // asked to try again later, which is a wait, not a failure.
-func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step, promoteWait time.Duration) (done bool, reason string, err error) {
+func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members []etcd.Member, step charm.Step, promoteWait, promotePoll time.Duration) (done bool, reason string, err error) {
 	switch step.Kind {
 	case charm.StepBootstrap:
 		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) {
@@ -123,7 +123,7 @@ func applyStep(ctx context.Context, d Deps, w *world, cl etcd.Cluster, members [
 		join := charm.JoinCluster(members, step.Peer.Name, step.Peer.PeerURL)
 		return true, "", w.setLeader(ctx, d, func(l *relations.Leader) { l.Joins[step.Peer.Name] = join })
 	case charm.StepPromote:
-		if err := promote(ctx, d, cl, step.Member, promoteWait); err != nil {
+		if err := promote(ctx, d, cl, step.Member, promoteWait, promotePoll); err != nil {
 			if retryLater(err) {
 				return false, fmt.Sprintf("Waiting to promote %s: %v", step.Peer.Unit, err), nil
 			}
@@ -166,9 +166,9 @@ func retryLater(err error) bool {
 	return errors.Is(err, etcd.ErrUnhealthy) || errors.Is(err, etcd.ErrLearnerNotReady) || errors.Is(err, etcd.ErrTooManyLearners)
 }
 
-// promote retries while the learner catches up, within wait.
-func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member, wait time.Duration) error {
-	return retryMembership(ctx, d, wait, func() error { return cl.Promote(ctx, m.ID) })
+// promote retries every poll while the learner catches up, within wait.
+func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member, wait, poll time.Duration) error {
+	return retryEvery(ctx, d, wait, poll, func() error { return cl.Promote(ctx, m.ID) })
 }
 
 // retryMembership runs a membership change until etcd takes it or
@@ -179,13 +179,18 @@ func promote(ctx context.Context, d Deps, cl etcd.Cluster, m etcd.Member, wait t
 // Waiting here matters: a hook that gives up has no later hook to go on
 // (nothing changes to wake the leader but update-status).
 func retryMembership(ctx context.Context, d Deps, wait time.Duration, change func() error) error {
+	return retryEvery(ctx, d, wait, d.Waits.Poll, change)
+}
+
+// retryEvery is retryMembership trying every poll.
+func retryEvery(ctx context.Context, d Deps, wait, poll time.Duration, change func() error) error {
 	deadline := d.Now().Add(wait)
 	for {
 		err := change()
 		if err == nil || !retryLater(err) || d.Now().After(deadline) {
 			return err
 		}
-		if err := sleep(ctx, d.Waits.Poll); err != nil {
+		if err := sleep(ctx, poll); err != nil {
 			return err
 		}
 	}
