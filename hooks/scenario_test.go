@@ -324,6 +324,22 @@ func TestDegradedStatusNamesTheProblem(t *testing.T) {
 	}
 }
 
+// A voter whose unit has not reported it serving (a joiner the leader
+// promoted while etcd holds back its serving) is waited for, not called
+// down: it is probed within a short bound, and its unit's "started"
+// wakes every unit to probe it in full.
+func TestJoiningVoterIsWaitedForNotDown(t *testing.T) {
+	s := formed(t, 3)
+	s.units[2].tools.Relations["cluster:0"].LocalUnitData["state"] = "ready"
+	s.syncPeers()
+	s.etcd.SetDown("https://10.0.0.2:2379", "connection refused")
+	s.mustRun(s.units[0], juju.Event{Name: "cluster-relation-changed", Endpoint: "cluster", RelationID: "cluster:0", RemoteUnit: "etcd/2"})
+	want := juju.Status{Name: juju.StatusWaiting, Message: "Waiting for 1 member(s) to start (etcd2); 3 known peers"}
+	if st := s.units[0].tools.Status; st != want {
+		t.Errorf("status = %+v, want %+v", st, want)
+	}
+}
+
 // The leader's own restart request is granted in the hook that makes it:
 // no later hook would run on the leader for its own relation data.
 func TestLeaderRestartsItselfWhenTheLockIsFree(t *testing.T) {
