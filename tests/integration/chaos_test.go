@@ -36,11 +36,29 @@ func startChaosLoad(cl *clientv3.Client, clients int) *chaosLoad {
 		if l.paused.Load() {
 			return
 		}
-		if recordedOp(ctx, cl, l.h, c, i, fmt.Sprintf("chaos/k%d", i%3)) {
+		if recordedOp(ctx, cl, l.h, c, i, chaosKeys[i%len(chaosKeys)]) {
 			l.acked()
 		}
 	})
 	return l
+}
+
+// chaosKeys are the keys the load writes and reads.
+var chaosKeys = []string{"chaos/k0", "chaos/k1", "chaos/k2"}
+
+// readBack reads every key once while no client runs an operation (the
+// load paused or finished): each must hold its last acknowledged write,
+// or a value a write that may have happened put there. The reads join the
+// history as client id, so a stale one also fails the check.
+func (l *chaosLoad) readBack(t *testing.T, id int) {
+	t.Helper()
+	final := finalReads(t, l.cl, chaosKeys)
+	for _, lost := range l.h.LostWrites(final) {
+		t.Errorf("lost write: %s", lost)
+	}
+	for k, v := range final {
+		l.h.Begin(id, linearizability.Op{Key: k})(linearizability.Result{Value: v}, nil)
+	}
 }
 
 func (l *chaosLoad) acked() {
@@ -278,6 +296,9 @@ func rebuilt(m *model, l *chaosLoad, began time.Time) time.Time {
 	if r["rebuild.previous-data"] == "" || r["rebuild.dropped"] == "" {
 		t.Errorf("rebuild-cluster results %v", r)
 	}
+	// Every write acknowledged before the majority was lost is in the
+	// rebuilt cluster (the load is paused: nothing overwrites it yet).
+	l.readBack(t, 98)
 	resumed := time.Now()
 	l.paused.Store(false)
 	back := writesBack(m, l, resumed)
@@ -390,6 +411,7 @@ func TestChaos(t *testing.T) {
 			recovery := at.Sub(began)
 			time.Sleep(time.Second)
 			gap := load.finish()
+			load.readBack(t, 99)
 			verdict := "LINEARIZABLE"
 			if err := load.h.Check(time.Minute); err != nil {
 				verdict = err.Error()
